@@ -1,0 +1,357 @@
+"""Tenancy and people: users, organizations, projects, clusters, memberships with roles, teams, the audit trail."""
+
+import secrets
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Group, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from . import roles
+
+
+def new_public_id() -> str:
+    """A random 24-hex public id (96 bits from `secrets`), never sequential, shaped like Atlas's ObjectIds."""
+    return secrets.token_hex(12)
+
+
+def public_id_field():
+    return models.CharField(max_length=24, unique=True, default=new_public_id, editable=False)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+    def create_user(self, email, password=None, **extra_fields):
+        if not email:
+            raise ValueError("A user needs an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email address."""
+
+    public_id = public_id_field()
+    email = models.EmailField("email address", max_length=254, unique=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin.")
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["first_name", "last_name"]
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [models.UniqueConstraint(Lower("email"), name="accounts_user_email_unique_ci")]
+
+    def __str__(self):
+        return self.email
+
+    def get_full_name(self):
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    def get_short_name(self):
+        return self.first_name or self.email
+
+
+class Organization(models.Model):
+    public_id = public_id_field()
+    name = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            (codename, label)
+            for codename, label in roles.ORGANIZATION_PERMISSIONS.items()
+            if codename not in {"view_organization", "change_organization", "delete_organization"}
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Project(models.Model):
+    """A project (Atlas calls it a group in its API) inside one organization."""
+
+    public_id = public_id_field()
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="projects")
+    name = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="accounts_project_name_unique_in_org")
+        ]
+        permissions = [
+            (codename, label)
+            for codename, label in roles.PROJECT_PERMISSIONS.items()
+            if codename not in {"view_project", "change_project", "delete_project"}
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Cluster(models.Model):
+    class Tier(models.TextChoices):
+        SANDBOX = "SANDBOX", "Sandbox (free)"
+        SHARED = "SHARED", "Shared single-node"
+        DEDICATED = "DEDICATED", "Dedicated"
+
+    public_id = public_id_field()
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="clusters")
+    name = models.CharField(max_length=64)
+    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.DEDICATED)
+    sync_enabled = models.BooleanField("App Services sync enabled", default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="accounts_cluster_name_unique_in_project"),
+            models.CheckConstraint(
+                condition=models.Q(tier__in=["SANDBOX", "SHARED", "DEDICATED"]), name="accounts_cluster_tier_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class OrganizationMembership(models.Model):
+    """An accepted member of an organization; what they may do there comes from their roles."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="organization_memberships")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="accounts_org_membership_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.organization}"
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted(role.name for role in self.roles.all())
+
+
+class OrganizationRole(models.Model):
+    membership = models.ForeignKey(OrganizationMembership, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(max_length=32, choices=roles.ORGANIZATION_ROLE_CHOICES)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "name"], name="accounts_org_role_unique"),
+            models.CheckConstraint(
+                condition=models.Q(name__in=list(roles.ORGANIZATION_ROLES)), name="accounts_org_role_known"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class ProjectMembership(models.Model):
+    """A user's individual assignment to a project (team-given access is on the team, not here)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="project_memberships")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user__email"]
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="accounts_project_membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} in {self.project}"
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted(role.name for role in self.roles.all())
+
+
+class ProjectRole(models.Model):
+    membership = models.ForeignKey(ProjectMembership, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(max_length=32, choices=roles.PROJECT_ROLE_CHOICES)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "name"], name="accounts_project_role_unique"),
+            models.CheckConstraint(
+                condition=models.Q(name__in=list(roles.PROJECT_ROLES)), name="accounts_project_role_known"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Team(models.Model):
+    """Users of one organization grouped so that projects can be given to all of them at once.
+
+    Its members are the members of its ``auth.Group``; the team's project roles are object permissions of that
+    group, so that leaving the team drops exactly the access the team gave.
+    """
+
+    MAX_PER_ORGANIZATION = 250
+    MAX_MEMBERS = 250
+
+    public_id = public_id_field()
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=64)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="team")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint("organization", Lower("name"), name="accounts_team_name_unique_in_org_ci")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class TeamMembership(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="team_memberships")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["user__email"]
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="accounts_team_membership_unique")]
+
+    def __str__(self):
+        return f"{self.user} in team {self.team}"
+
+
+class TeamProjectAssignment(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="project_assignments")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="team_assignments")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["team__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "project"], name="accounts_team_project_assignment_unique")
+        ]
+
+    def __str__(self):
+        return f"team {self.team} in {self.project}"
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted(role.name for role in self.roles.all())
+
+
+class TeamProjectRole(models.Model):
+    assignment = models.ForeignKey(TeamProjectAssignment, on_delete=models.CASCADE, related_name="roles")
+    name = models.CharField(max_length=32, choices=roles.PROJECT_ROLE_CHOICES)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "name"], name="accounts_team_project_role_unique"),
+            models.CheckConstraint(
+                condition=models.Q(name__in=list(roles.PROJECT_ROLES)), name="accounts_team_project_role_known"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+# django-guardian's direct-foreign-key permission models: derived from roles by accounts.permissions.
+class OrganizationUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+
+class OrganizationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Organization, on_delete=models.CASCADE)
+
+
+class ProjectUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+
+class ProjectGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+
+class AuditEvent(models.Model):
+    """One access change or refusal: who, what, when, from where. Append-only (a database trigger refuses
+    UPDATE and DELETE), so its references are plain ids that outlive what they point at, with names copied in."""
+
+    class Type(models.TextChoices):
+        ORG_CREATED = "ORG_CREATED"
+        ORG_RENAMED = "ORG_RENAMED"
+        ORG_DELETED = "ORG_DELETED"
+        JOINED_ORG = "JOINED_ORG"
+        REMOVED_FROM_ORG = "REMOVED_FROM_ORG"
+        GROUP_CREATED = "GROUP_CREATED"
+        GROUP_RENAMED = "GROUP_RENAMED"
+        GROUP_DELETED = "GROUP_DELETED"
+        JOINED_GROUP = "JOINED_GROUP"
+        REMOVED_FROM_GROUP = "REMOVED_FROM_GROUP"
+        USER_ROLES_CHANGED = "USER_ROLES_CHANGED_AUDIT"
+        TEAM_CREATED = "TEAM_CREATED"
+        TEAM_DELETED = "TEAM_DELETED"
+        TEAM_NAME_CHANGED = "TEAM_NAME_CHANGED"
+        JOINED_TEAM = "JOINED_TEAM"
+        REMOVED_FROM_TEAM = "REMOVED_FROM_TEAM"
+        TEAM_ADDED_TO_GROUP = "TEAM_ADDED_TO_GROUP"
+        TEAM_REMOVED_FROM_GROUP = "TEAM_REMOVED_FROM_GROUP"
+        TEAM_ROLES_MODIFIED = "TEAM_ROLES_MODIFIED"
+        CLUSTER_CREATED = "CLUSTER_CREATED"
+        CLUSTER_UPDATED = "CLUSTER_UPDATED"
+        CLUSTER_DELETED = "CLUSTER_DELETED"
+
+    public_id = public_id_field()
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254, blank=True, help_text="Empty when the system acted.")
+    event_type = models.CharField(max_length=64, choices=Type.choices)
+    target_type = models.CharField(max_length=32, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_name = models.CharField(max_length=254, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="accounts_audit_org_newest"),
+            models.Index(fields=["project", "-created_at"], name="accounts_audit_project_newest"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.target_name} by {self.actor_email or 'system'}"

@@ -1,0 +1,115 @@
+"""Reads shared by pages, API and admin. Fetching an object is a permission check: the ``access_*`` helpers
+return the object or raise the same RESOURCE_NOT_FOUND whether it is missing or the actor may not see it."""
+
+from django.db.models import Prefetch
+from guardian.shortcuts import get_objects_for_user
+
+from . import roles
+from .errors import ServiceError, not_found
+from .models import Cluster, Organization, OrganizationMembership, Project, ProjectMembership, Team, TeamMembership
+from .permissions import actor_may
+
+
+def organizations_for_user(user, permission=roles.VIEW_ORGANIZATION):
+    """The organizations the user may ``permission`` (a queryset, for lists)."""
+    return get_objects_for_user(
+        user, f"accounts.{permission}", klass=Organization.objects.all(), accept_global_perms=True
+    )
+
+
+def projects_for_user(user, permission=roles.VIEW_PROJECT, organization=None):
+    """The projects the user may ``permission``: their own, their teams', and those their organization roles
+    reach (ORG_OWNER, ORG_READ_ONLY)."""
+    projects = Project.objects.select_related("organization")
+    if organization is not None:
+        projects = projects.filter(organization=organization)
+    return get_objects_for_user(user, f"accounts.{permission}", klass=projects, accept_global_perms=True)
+
+
+def organizations_overview(user) -> list[Organization]:
+    """The user's organizations, each with ``visible_projects``: three queries whatever the sizes."""
+    projects = projects_for_user(user).order_by("name")
+    return list(
+        organizations_for_user(user)
+        .order_by("name")
+        .prefetch_related(Prefetch("projects", queryset=projects, to_attr="visible_projects"))
+    )
+
+
+def _access(model, kind, *, actor, public_id, need, queryset=None, permission_object=None):
+    queryset = queryset if queryset is not None else model.objects.all()
+    try:
+        obj = queryset.get(public_id=public_id)
+    except (model.DoesNotExist, ValueError):
+        raise not_found(kind, public_id) from None
+    target = permission_object(obj) if permission_object else obj
+    if not actor_may(actor, need, target):
+        view = roles.VIEW_ORGANIZATION if isinstance(target, Organization) else roles.VIEW_PROJECT
+        if not actor_may(actor, view, target):
+            raise not_found(kind, public_id)
+        raise ServiceError(
+            "USER_UNAUTHORIZED", f"You do not have the permission to do this on {kind} {public_id}.",
+            permission=need,
+        )
+    return obj
+
+
+def access_organization(*, actor, organization_id, need=roles.VIEW_ORGANIZATION) -> Organization:
+    return _access(Organization, "organization", actor=actor, public_id=organization_id, need=need)
+
+
+def access_project(*, actor, project_id, need=roles.VIEW_PROJECT) -> Project:
+    return _access(
+        Project,
+        "project",
+        actor=actor,
+        public_id=project_id,
+        need=need,
+        queryset=Project.objects.select_related("organization"),
+    )
+
+
+def access_team(*, actor, team_id, organization=None, need=roles.VIEW_ORGANIZATION) -> Team:
+    queryset = Team.objects.select_related("organization")
+    if organization is not None:
+        queryset = queryset.filter(organization=organization)
+    return _access(
+        Team, "team", actor=actor, public_id=team_id, need=need, queryset=queryset,
+        permission_object=lambda team: team.organization,
+    )
+
+
+def access_cluster(*, actor, project, name, need=roles.VIEW_PROJECT) -> Cluster:
+    if not actor_may(actor, need, project):
+        raise not_found("cluster", name)
+    try:
+        return Cluster.objects.select_related("project__organization").get(project=project, name=name)
+    except Cluster.DoesNotExist:
+        raise not_found("cluster", name) from None
+
+
+def organization_members(organization):
+    """An organization's members with their roles and teams, by email: three queries whatever the size."""
+    return (
+        OrganizationMembership.objects.filter(organization=organization)
+        .select_related("user")
+        .prefetch_related(
+            "roles",
+            Prefetch(
+                "user__team_memberships",
+                queryset=TeamMembership.objects.filter(team__organization=organization).select_related("team"),
+                to_attr="teams_here",
+            ),
+        )
+        .order_by("user__email")
+    )
+
+
+def project_members(project):
+    """A project's individual members with their roles, by email."""
+    return (
+        ProjectMembership.objects.filter(project=project)
+        .select_related("user")
+        .prefetch_related("roles")
+        .order_by("user__email")
+    )

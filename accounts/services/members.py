@@ -1,0 +1,244 @@
+"""Organization and project members: add, remove, change roles. The last owner always stays."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from accounts import roles as catalogue
+from accounts.audit import audit_event_record
+from accounts.errors import ServiceError
+from accounts.models import (
+    AuditEvent,
+    OrganizationMembership,
+    OrganizationRole,
+    Project,
+    ProjectMembership,
+    ProjectRole,
+    TeamMembership,
+)
+from accounts.permissions import require, require_may_grant, sync_organization_permissions
+
+from ._rules import clean_organization_roles, clean_project_roles, lock_organization, replace_roles
+
+Event = AuditEvent.Type
+
+
+def _check_active(user):
+    if not user.is_active:
+        raise ServiceError("USER_INACTIVE", f"{user.email} is deactivated.", username=user.email)
+
+
+def _organization_membership(organization, user) -> OrganizationMembership:
+    try:
+        return OrganizationMembership.objects.get(organization=organization, user=user)
+    except OrganizationMembership.DoesNotExist:
+        raise ServiceError(
+            "USER_NOT_IN_ORG", f"{user.email} is not a member of {organization.name}.", username=user.email
+        ) from None
+
+
+def _project_membership(project, user) -> ProjectMembership:
+    try:
+        return ProjectMembership.objects.get(project=project, user=user)
+    except ProjectMembership.DoesNotExist:
+        raise ServiceError(
+            "USER_NOT_IN_GROUP", f"{user.email} is not a member of project {project.name}.", username=user.email
+        ) from None
+
+
+def _refuse_if_last_organization_owner(organization, user, *, demoting=False):
+    owners = OrganizationRole.objects.filter(membership__organization=organization, name=catalogue.ORG_OWNER)
+    if not owners.filter(membership__user=user).exists():
+        return
+    if not owners.exclude(membership__user=user).exists():
+        verb = "demoted" if demoting else "removed"
+        raise ServiceError(
+            "CANNOT_REMOVE_LAST_ORG_OWNER",
+            f"{user.email} is the last Organization Owner of {organization.name} and cannot be {verb}; "
+            "make someone else Organization Owner first.",
+            username=user.email,
+        )
+
+
+def _projects_left_without_owner(user, projects) -> list[Project]:
+    """Of ``projects``, those where ``user`` is the only individual GROUP_OWNER."""
+    owned = ProjectRole.objects.filter(name=catalogue.GROUP_OWNER, membership__project__in=projects)
+    mine = set(owned.filter(membership__user=user).values_list("membership__project_id", flat=True))
+    others = set(owned.exclude(membership__user=user).values_list("membership__project_id", flat=True))
+    return [project for project in projects if project.pk in mine - others]
+
+
+def _refuse_if_last_project_owner(user, projects, *, demoting=False):
+    orphaned = _projects_left_without_owner(user, list(projects))
+    if orphaned:
+        names = ", ".join(sorted(p.name for p in orphaned))
+        verb = "demoted" if demoting else "removed"
+        raise ServiceError(
+            "CANNOT_REMOVE_LAST_GROUP_OWNER",
+            f"{user.email} is the last Project Owner of {names} and cannot be {verb}; make someone else "
+            "Project Owner first.",
+            username=user.email,
+            groups=sorted(p.name for p in orphaned),
+        )
+
+
+def add_to_organization(*, organization, user, role_names, actor) -> OrganizationMembership:
+    """Make ``user`` a member with these roles, without checking the actor (the caller did, or an accepted
+    invitation speaks for itself). The caller holds the organization lock."""
+    _check_active(user)
+    if OrganizationMembership.objects.filter(organization=organization, user=user).exists():
+        raise ServiceError(
+            "USER_ALREADY_IN_ORG", f"{user.email} is already a member of {organization.name}.", username=user.email
+        )
+    membership = OrganizationMembership.objects.create(organization=organization, user=user)
+    OrganizationRole.objects.bulk_create(OrganizationRole(membership=membership, name=n) for n in role_names)
+    sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
+    audit_event_record(
+        event_type=Event.JOINED_ORG,
+        actor=actor,
+        organization=organization,
+        target=user,
+        details={"roles": list(role_names)},
+    )
+    return membership
+
+
+def add_to_project(*, project, user, role_names, actor) -> ProjectMembership:
+    """Make ``user`` a project member, joining the organization as ORG_MEMBER first if needed. No actor check;
+    the caller holds the organization lock."""
+    organization = project.organization
+    _check_active(user)
+    if not OrganizationMembership.objects.filter(organization=organization, user=user).exists():
+        add_to_organization(organization=organization, user=user, role_names=[catalogue.ORG_MEMBER], actor=actor)
+    if ProjectMembership.objects.filter(project=project, user=user).exists():
+        raise ServiceError(
+            "USER_ALREADY_IN_GROUP", f"{user.email} is already a member of project {project.name}.",
+            username=user.email,
+        )
+    membership = ProjectMembership.objects.create(project=project, user=user)
+    ProjectRole.objects.bulk_create(ProjectRole(membership=membership, name=n) for n in role_names)
+    sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
+    audit_event_record(
+        event_type=Event.JOINED_GROUP, actor=actor, project=project, target=user, details={"roles": list(role_names)}
+    )
+    return membership
+
+
+@transaction.atomic
+def organization_member_add(*, organization, user, roles=(catalogue.ORG_MEMBER,), actor) -> OrganizationMembership:
+    """Add an existing user straight to the organization (staff, provisioning; people are normally invited)."""
+    require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
+    role_names = clean_organization_roles(roles)
+    require_may_grant(actor, role_names, organization)
+    organization = lock_organization(organization)
+    return add_to_organization(organization=organization, user=user, role_names=role_names, actor=actor)
+
+
+
+@transaction.atomic
+def organization_member_remove(*, organization, user, actor) -> dict:
+    """Remove a user from the organization with their teams and project roles there; a user may also leave.
+    Returns what was removed: {"projects": [...], "teams": [...], "roles": [...]}."""
+    if actor is None or actor.pk != user.pk:
+        require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
+    organization = lock_organization(organization)
+    membership = _organization_membership(organization, user)
+    if actor is not None and actor.pk != user.pk:
+        require_may_grant(actor, membership.role_names, organization)
+    _refuse_if_last_organization_owner(organization, user)
+    project_memberships = ProjectMembership.objects.filter(project__organization=organization, user=user)
+    projects = [pm.project for pm in project_memberships.select_related("project")]
+    _refuse_if_last_project_owner(user, projects)
+    team_memberships = TeamMembership.objects.filter(team__organization=organization, user=user).select_related(
+        "team"
+    )
+    teams = [tm.team for tm in team_memberships]
+    removed = {
+        "roles": membership.role_names,
+        "projects": sorted(p.name for p in projects),
+        "teams": sorted(t.name for t in teams),
+    }
+    project_memberships.delete()
+    team_memberships.delete()
+    get_user_model().groups.through.objects.filter(user=user, group__team__organization=organization).delete()
+    membership.delete()
+    sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
+    audit_event_record(
+        event_type=Event.REMOVED_FROM_ORG, actor=actor, organization=organization, target=user, details=removed
+    )
+    return removed
+
+
+@transaction.atomic
+def organization_member_roles_set(*, organization, user, roles, actor) -> OrganizationMembership:
+    """Replace a member's organization roles (at least one). The last ORG_OWNER cannot be demoted."""
+    require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
+    role_names = clean_organization_roles(roles)
+    organization = lock_organization(organization)
+    membership = _organization_membership(organization, user)
+    old = membership.role_names
+    require_may_grant(actor, set(role_names) | set(old), organization)
+    if catalogue.ORG_OWNER in old and catalogue.ORG_OWNER not in role_names:
+        _refuse_if_last_organization_owner(organization, user, demoting=True)
+    added, removed = replace_roles(membership, OrganizationRole, role_names)
+    if added or removed:
+        sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
+        audit_event_record(
+            event_type=Event.USER_ROLES_CHANGED,
+            actor=actor,
+            organization=organization,
+            target=user,
+            details={"from": old, "to": role_names},
+        )
+    return membership
+
+
+@transaction.atomic
+def project_member_add(*, project, user, roles=(catalogue.GROUP_READ_ONLY,), actor) -> ProjectMembership:
+    """Add a user to a project (GROUP_OWNER or GROUP_USER_ADMIN); one outside the organization joins it as
+    ORG_MEMBER."""
+    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    role_names = clean_project_roles(roles)
+    require_may_grant(actor, role_names, project)
+    lock_organization(project.organization)
+    return add_to_project(project=project, user=user, role_names=role_names, actor=actor)
+
+
+@transaction.atomic
+def project_member_remove(*, project, user, actor) -> None:
+    """Remove a user's individual assignment to a project (access through teams stays)."""
+    if actor is None or actor.pk != user.pk:
+        require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    lock_organization(project.organization)
+    membership = _project_membership(project, user)
+    if actor is not None and actor.pk != user.pk:
+        require_may_grant(actor, membership.role_names, project)
+    _refuse_if_last_project_owner(user, [project])
+    old = membership.role_names
+    membership.delete()
+    sync_organization_permissions(project.organization, user_ids=[user.pk], team_ids=[])
+    audit_event_record(
+        event_type=Event.REMOVED_FROM_GROUP, actor=actor, project=project, target=user, details={"roles": old}
+    )
+
+
+@transaction.atomic
+def project_member_roles_set(*, project, user, roles, actor) -> ProjectMembership:
+    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    role_names = clean_project_roles(roles)
+    lock_organization(project.organization)
+    membership = _project_membership(project, user)
+    old = membership.role_names
+    require_may_grant(actor, set(role_names) | set(old), project)
+    if catalogue.GROUP_OWNER in old and catalogue.GROUP_OWNER not in role_names:
+        _refuse_if_last_project_owner(user, [project], demoting=True)
+    added, removed = replace_roles(membership, ProjectRole, role_names)
+    if added or removed:
+        sync_organization_permissions(project.organization, user_ids=[user.pk], team_ids=[])
+        audit_event_record(
+            event_type=Event.USER_ROLES_CHANGED,
+            actor=actor,
+            project=project,
+            target=user,
+            details={"from": old, "to": role_names},
+        )
+    return membership

@@ -1,0 +1,143 @@
+"""Organizations and projects: create, rename, delete."""
+
+from django.db import transaction
+
+from accounts import roles
+from accounts.audit import audit_event_record
+from accounts.errors import ServiceError
+from django.contrib.auth.models import Group
+
+from accounts.models import AuditEvent, Organization, OrganizationMembership, OrganizationRole, Project
+from accounts.models import ProjectMembership, ProjectRole
+from accounts.permissions import actor_may, require, sync_organization_permissions
+
+from ._rules import clean_name, lock_organization
+from .members import add_to_organization
+
+Event = AuditEvent.Type
+
+
+@transaction.atomic
+def organization_create(*, name, actor, owner=None) -> Organization:
+    """Create an organization; its creator (or ``owner``, when staff or the system create it for someone)
+    becomes its ORG_OWNER."""
+    owner = owner or actor
+    if owner is None:
+        raise ServiceError("VALIDATION_ERROR", "An organization needs an owner.", field="owner")
+    if not owner.is_active:
+        raise ServiceError("USER_INACTIVE", f"{owner.email} is deactivated and cannot own an organization.")
+    organization = Organization.objects.create(name=clean_name(name, kind="organization"))
+    membership = OrganizationMembership.objects.create(organization=organization, user=owner)
+    OrganizationRole.objects.create(membership=membership, name=roles.ORG_OWNER)
+    sync_organization_permissions(organization, user_ids=[owner.pk], team_ids=[])
+    audit_event_record(event_type=Event.ORG_CREATED, actor=actor, organization=organization, target=organization)
+    audit_event_record(
+        event_type=Event.JOINED_ORG,
+        actor=actor,
+        organization=organization,
+        target=owner,
+        details={"roles": [roles.ORG_OWNER]},
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_rename(*, organization, name, actor) -> Organization:
+    require(actor, roles.CHANGE_ORGANIZATION, organization)
+    organization = lock_organization(organization)
+    old = organization.name
+    organization.name = clean_name(name, kind="organization")
+    organization.save(update_fields=["name"])
+    audit_event_record(
+        event_type=Event.ORG_RENAMED,
+        actor=actor,
+        organization=organization,
+        target=organization,
+        details={"from": old, "to": organization.name},
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_delete(*, organization, actor) -> None:
+    """Delete an organization that has no projects left (as Atlas refuses while it has any)."""
+    require(actor, roles.DELETE_ORGANIZATION, organization)
+    organization = lock_organization(organization)
+    if organization.projects.exists():
+        raise ServiceError(
+            "ORG_NOT_EMPTY",
+            f"Organization {organization.name} still has projects; delete them first.",
+            projects=list(organization.projects.values_list("name", flat=True)),
+        )
+    audit_event_record(event_type=Event.ORG_DELETED, actor=actor, organization=organization, target=organization)
+    group_ids = list(organization.teams.values_list("group_id", flat=True))
+    organization.delete()
+    Group.objects.filter(pk__in=group_ids).delete()
+
+
+@transaction.atomic
+def project_create(*, organization, name, actor, owner=None) -> Project:
+    """Create a project (ORG_OWNER or ORG_GROUP_CREATOR); its creator, or ``owner``, becomes GROUP_OWNER."""
+    if not actor_may(actor, roles.CREATE_PROJECT, organization):
+        require(actor, roles.VIEW_ORGANIZATION, organization)  # a stranger learns nothing: 404
+        raise ServiceError(
+            "NOT_ORG_GROUP_CREATOR",
+            f"Creating a project in {organization.name} needs the Organization Owner or Organization Project "
+            "Creator role.",
+        )
+    owner = owner or actor
+    if owner is None:
+        raise ServiceError("VALIDATION_ERROR", "A project needs an owner.", field="owner")
+    name = clean_name(name, kind="project")
+    organization = lock_organization(organization)
+    if Project.objects.filter(organization=organization, name=name).exists():
+        raise ServiceError(
+            "GROUP_ALREADY_EXISTS", f"A project named {name} already exists in {organization.name}.", name=name
+        )
+    project = Project.objects.create(organization=organization, name=name)
+    if not OrganizationMembership.objects.filter(organization=organization, user=owner).exists():
+        add_to_organization(organization=organization, user=owner, role_names=[roles.ORG_MEMBER], actor=actor)
+    membership = ProjectMembership.objects.create(project=project, user=owner)
+    ProjectRole.objects.create(membership=membership, name=roles.GROUP_OWNER)
+    # Owners and read-only users of the organization reach the new project too.
+    sync_organization_permissions(organization, team_ids=[])
+    audit_event_record(event_type=Event.GROUP_CREATED, actor=actor, project=project, target=project)
+    audit_event_record(
+        event_type=Event.JOINED_GROUP,
+        actor=actor,
+        project=project,
+        target=owner,
+        details={"roles": [roles.GROUP_OWNER]},
+    )
+    return project
+
+
+@transaction.atomic
+def project_rename(*, project, name, actor) -> Project:
+    require(actor, roles.CHANGE_PROJECT, project)
+    name = clean_name(name, kind="project")
+    lock_organization(project.organization)
+    if Project.objects.filter(organization_id=project.organization_id, name=name).exclude(pk=project.pk).exists():
+        raise ServiceError("GROUP_ALREADY_EXISTS", f"A project named {name} already exists.", name=name)
+    old = project.name
+    project.name = name
+    project.save(update_fields=["name"])
+    audit_event_record(
+        event_type=Event.GROUP_RENAMED, actor=actor, project=project, target=project, details={"from": old}
+    )
+    return project
+
+
+@transaction.atomic
+def project_delete(*, project, actor) -> None:
+    """Delete a project that has no clusters; its memberships, team assignments and permissions go with it."""
+    require(actor, roles.DELETE_PROJECT, project)
+    lock_organization(project.organization)
+    if project.clusters.exists():
+        raise ServiceError(
+            "GROUP_NOT_EMPTY",
+            f"Project {project.name} still has clusters; delete them first.",
+            clusters=list(project.clusters.values_list("name", flat=True)),
+        )
+    audit_event_record(event_type=Event.GROUP_DELETED, actor=actor, project=project, target=project)
+    project.delete()

@@ -1,0 +1,249 @@
+"""Teams: create, rename, delete, members, and their assignments to projects with project roles."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from accounts import roles as catalogue
+from accounts.audit import audit_event_record, audit_events_record_bulk
+from accounts.errors import ServiceError
+from accounts.models import (
+    AuditEvent,
+    OrganizationMembership,
+    Team,
+    TeamMembership,
+    TeamProjectAssignment,
+    TeamProjectRole,
+)
+from accounts.permissions import require, require_may_grant, sync_organization_permissions
+
+from ._rules import clean_name, clean_project_roles, lock_organization, replace_roles
+
+Event = AuditEvent.Type
+
+
+def _refuse_taken_name(organization, name, *, exclude=None):
+    taken = Team.objects.filter(organization=organization, name__iexact=name)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    if taken.exists():
+        raise ServiceError(
+            "TEAM_NAME_TAKEN", f"A team named {name} already exists in {organization.name}.", name=name
+        )
+
+
+@transaction.atomic
+def team_create(*, organization, name, actor, members=()) -> Team:
+    """Create a team (ORG_OWNER), optionally with members; at most 250 teams per organization."""
+    require(actor, catalogue.MANAGE_TEAMS, organization)
+    name = clean_name(name, kind="team")
+    organization = lock_organization(organization)
+    if Team.objects.filter(organization=organization).count() >= Team.MAX_PER_ORGANIZATION:
+        raise ServiceError(
+            "TEAM_LIMIT_REACHED",
+            f"{organization.name} already has {Team.MAX_PER_ORGANIZATION} teams, the most an organization may have.",
+            limit=Team.MAX_PER_ORGANIZATION,
+        )
+    _refuse_taken_name(organization, name)
+    team = Team(organization=organization, name=name)
+    team.group = Group.objects.create(name=f"team:{team.public_id}")
+    team.save()
+    audit_event_record(event_type=Event.TEAM_CREATED, actor=actor, organization=organization, target=team)
+    if members:
+        _add_members(team, list(members), actor)
+    return team
+
+
+@transaction.atomic
+def team_rename(*, team, name, actor) -> Team:
+    require(actor, catalogue.MANAGE_TEAMS, team.organization)
+    name = clean_name(name, kind="team")
+    lock_organization(team.organization)
+    _refuse_taken_name(team.organization, name, exclude=team)
+    old = team.name
+    team.name = name
+    team.save(update_fields=["name"])
+    audit_event_record(
+        event_type=Event.TEAM_NAME_CHANGED,
+        actor=actor,
+        organization=team.organization,
+        target=team,
+        details={"from": old, "to": name},
+    )
+    return team
+
+
+@transaction.atomic
+def team_delete(*, team, actor) -> dict:
+    """Delete a team, also one assigned to projects: its members lose exactly the access the team gave (their
+    individual assignments stay). Returns what was removed: {"projects": {name: roles}, "members": [...]}."""
+    require(actor, catalogue.MANAGE_TEAMS, team.organization)
+    organization = lock_organization(team.organization)
+    assignments = team.project_assignments.select_related("project").prefetch_related("roles")
+    removed = {
+        "projects": {a.project.name: a.role_names for a in assignments},
+        "members": sorted(team.memberships.values_list("user__email", flat=True)),
+    }
+    audit_event_record(
+        event_type=Event.TEAM_DELETED, actor=actor, organization=organization, target=team, details=removed
+    )
+    group = team.group
+    team.delete()
+    group.delete()  # takes the group's object permissions and its user links with it
+    return removed
+
+
+def _add_members(team, users, actor) -> list[TeamMembership]:
+    """Caller holds the organization lock."""
+    organization = team.organization
+    users = list({user.pk: user for user in users}.values())
+    accepted = set(
+        OrganizationMembership.objects.filter(organization=organization, user__in=users).values_list(
+            "user_id", flat=True
+        )
+    )
+    outsiders = sorted(user.email for user in users if user.pk not in accepted)
+    if outsiders:
+        raise ServiceError(
+            "USER_NOT_IN_ORG",
+            f"Only users who have accepted their invitation to {organization.name} can join a team: "
+            f"{', '.join(outsiders)} {'is' if len(outsiders) == 1 else 'are'} not a member.",
+            usernames=outsiders,
+        )
+    already = set(TeamMembership.objects.filter(team=team, user__in=users).values_list("user__email", flat=True))
+    if already:
+        raise ServiceError(
+            "USER_ALREADY_IN_TEAM",
+            f"{', '.join(sorted(already))} already in team {team.name}.",
+            usernames=sorted(already),
+        )
+    count = TeamMembership.objects.filter(team=team).count()
+    if count + len(users) > Team.MAX_MEMBERS:
+        raise ServiceError(
+            "TEAM_MEMBER_LIMIT_REACHED",
+            f"Team {team.name} has {count} members; adding {len(users)} would pass the limit of "
+            f"{Team.MAX_MEMBERS} users per team.",
+            limit=Team.MAX_MEMBERS,
+        )
+    memberships = TeamMembership.objects.bulk_create(TeamMembership(team=team, user=user) for user in users)
+    through = get_user_model().groups.through
+    through.objects.bulk_create(through(user_id=user.pk, group_id=team.group_id) for user in users)
+    audit_events_record_bulk(
+        [
+            AuditEvent(
+                event_type=Event.JOINED_TEAM,
+                organization=organization,
+                actor=actor,
+                actor_email=getattr(actor, "email", "") or "",
+                target_type="user",
+                target_id=user.public_id,
+                target_name=user.email,
+                details={"team": team.name, "teamId": team.public_id},
+            )
+            for user in users
+        ]
+    )
+    return memberships
+
+
+@transaction.atomic
+def team_members_add(*, team, users, actor) -> list[TeamMembership]:
+    """Add organization members (accepted ones only) to a team; at most 250 users per team."""
+    require(actor, catalogue.MANAGE_TEAMS, team.organization)
+    lock_organization(team.organization)
+    return _add_members(team, users, actor)
+
+
+def team_member_add(*, team, user, actor) -> TeamMembership:
+    return team_members_add(team=team, users=[user], actor=actor)[0]
+
+
+@transaction.atomic
+def team_member_remove(*, team, user, actor) -> None:
+    """Remove a user from a team: they lose the project access the team gave, and keep their own."""
+    require(actor, catalogue.MANAGE_TEAMS, team.organization)
+    lock_organization(team.organization)
+    deleted, _ = TeamMembership.objects.filter(team=team, user=user).delete()
+    if not deleted:
+        raise ServiceError("USER_NOT_IN_TEAM", f"{user.email} is not in team {team.name}.", username=user.email)
+    get_user_model().groups.through.objects.filter(user=user, group_id=team.group_id).delete()
+    audit_event_record(
+        event_type=Event.REMOVED_FROM_TEAM,
+        actor=actor,
+        organization=team.organization,
+        target=user,
+        details={"team": team.name, "teamId": team.public_id},
+    )
+
+
+def _assignment(team, project) -> TeamProjectAssignment:
+    try:
+        return TeamProjectAssignment.objects.get(team=team, project=project)
+    except TeamProjectAssignment.DoesNotExist:
+        raise ServiceError(
+            "TEAM_NOT_IN_GROUP", f"Team {team.name} is not assigned to project {project.name}.", team=team.name
+        ) from None
+
+
+@transaction.atomic
+def team_project_assign(*, team, project, roles=(catalogue.GROUP_READ_ONLY,), actor) -> TeamProjectAssignment:
+    """Give a team's members these project roles (GROUP_OWNER or GROUP_USER_ADMIN of the project)."""
+    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    if team.organization_id != project.organization_id:
+        raise ServiceError(
+            "TEAM_NOT_IN_ORG", f"Team {team.name} belongs to another organization than project {project.name}."
+        )
+    role_names = clean_project_roles(roles)
+    require_may_grant(actor, role_names, project)
+    lock_organization(project.organization)
+    if TeamProjectAssignment.objects.filter(team=team, project=project).exists():
+        raise ServiceError(
+            "TEAM_ALREADY_IN_GROUP", f"Team {team.name} is already assigned to project {project.name}.",
+            team=team.name,
+        )
+    assignment = TeamProjectAssignment.objects.create(team=team, project=project)
+    TeamProjectRole.objects.bulk_create(TeamProjectRole(assignment=assignment, name=n) for n in role_names)
+    sync_organization_permissions(project.organization, user_ids=[], team_ids=[team.pk])
+    audit_event_record(
+        event_type=Event.TEAM_ADDED_TO_GROUP,
+        actor=actor,
+        project=project,
+        target=team,
+        details={"roles": role_names},
+    )
+    return assignment
+
+
+@transaction.atomic
+def team_project_unassign(*, team, project, actor) -> None:
+    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    lock_organization(project.organization)
+    assignment = _assignment(team, project)
+    old = assignment.role_names
+    require_may_grant(actor, old, project)
+    assignment.delete()
+    sync_organization_permissions(project.organization, user_ids=[], team_ids=[team.pk])
+    audit_event_record(
+        event_type=Event.TEAM_REMOVED_FROM_GROUP, actor=actor, project=project, target=team, details={"roles": old}
+    )
+
+
+@transaction.atomic
+def team_project_roles_set(*, team, project, roles, actor) -> TeamProjectAssignment:
+    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    role_names = clean_project_roles(roles)
+    lock_organization(project.organization)
+    assignment = _assignment(team, project)
+    old = assignment.role_names
+    require_may_grant(actor, set(role_names) | set(old), project)
+    added, removed = replace_roles(assignment, TeamProjectRole, role_names, owner_field="assignment")
+    if added or removed:
+        sync_organization_permissions(project.organization, user_ids=[], team_ids=[team.pk])
+        audit_event_record(
+            event_type=Event.TEAM_ROLES_MODIFIED,
+            actor=actor,
+            project=project,
+            target=team,
+            details={"from": old, "to": role_names},
+        )
+    return assignment

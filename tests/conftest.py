@@ -1,0 +1,43 @@
+"""Fixtures shared by the whole suite."""
+
+import pytest
+from django.db import connection
+
+from tests import factories
+
+
+@pytest.fixture
+def owner(db):
+    return factories.UserFactory(email="owner@example.com")
+
+
+@pytest.fixture
+def organization(owner):
+    from accounts.services import organization_create
+
+    return organization_create(name="Acme", actor=owner)
+
+
+@pytest.fixture
+def project(organization, owner):
+    from accounts.services import project_create
+
+    return project_create(organization=organization, name="Production", actor=owner)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` need row locks and concurrent transactions: they run in CI's PostgreSQL pass
+    and are skipped, saying so, on SQLite."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); runs in CI's PostgreSQL pass")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"
