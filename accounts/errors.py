@@ -52,4 +52,6 @@ class ServiceError(Exception):
 
 def not_found(kind: str, identifier) -> ServiceError:
     """The same answer for a missing object and for one the actor may not see: it must learn nothing."""
-    return ServiceError("RESOURCE_NOT_FOUND", f"No {kind} with ID {identifier} exists.", kind=kind, id=identifier)
+    return ServiceError(
+        "RESOURCE_NOT_FOUND", f"No {kind} with ID {identifier} exists.", kind=kind, id=identifier
+    )

@@ -98,7 +98,9 @@ class Project(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="accounts_project_name_unique_in_org")
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="accounts_project_name_unique_in_org"
+            )
         ]
         permissions = [
             (codename, label)
@@ -126,9 +128,12 @@ class Cluster(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "name"], name="accounts_cluster_name_unique_in_project"),
+            models.UniqueConstraint(
+                fields=["project", "name"], name="accounts_cluster_name_unique_in_project"
+            ),
             models.CheckConstraint(
-                condition=models.Q(tier__in=["SANDBOX", "SHARED", "DEDICATED"]), name="accounts_cluster_tier_valid"
+                condition=models.Q(tier__in=["SANDBOX", "SHARED", "DEDICATED"]),
+                name="accounts_cluster_tier_valid",
             ),
         ]
 
@@ -182,7 +187,9 @@ class ProjectMembership(models.Model):
 
     class Meta:
         ordering = ["user__email"]
-        constraints = [models.UniqueConstraint(fields=["project", "user"], name="accounts_project_membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="accounts_project_membership_unique")
+        ]
 
     def __str__(self):
         return f"{self.user} in {self.project}"
@@ -241,7 +248,9 @@ class TeamMembership(models.Model):
 
     class Meta:
         ordering = ["user__email"]
-        constraints = [models.UniqueConstraint(fields=["team", "user"], name="accounts_team_membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="accounts_team_membership_unique")
+        ]
 
     def __str__(self):
         return f"{self.user} in team {self.team}"
@@ -255,7 +264,9 @@ class TeamProjectAssignment(models.Model):
     class Meta:
         ordering = ["team__name"]
         constraints = [
-            models.UniqueConstraint(fields=["team", "project"], name="accounts_team_project_assignment_unique")
+            models.UniqueConstraint(
+                fields=["team", "project"], name="accounts_team_project_assignment_unique"
+            )
         ]
 
     def __str__(self):
@@ -274,7 +285,8 @@ class TeamProjectRole(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["assignment", "name"], name="accounts_team_project_role_unique"),
             models.CheckConstraint(
-                condition=models.Q(name__in=list(roles.PROJECT_ROLES)), name="accounts_team_project_role_known"
+                condition=models.Q(name__in=list(roles.PROJECT_ROLES)),
+                name="accounts_team_project_role_known",
             ),
         ]
 
@@ -329,7 +341,12 @@ class AuditEvent(models.Model):
 
     public_id = public_id_field()
     organization = models.ForeignKey(
-        Organization, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     project = models.ForeignKey(
         Project, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"

@@ -39,14 +39,16 @@ def _permission_ids() -> dict[tuple[str, str], int]:
 def _desired_user_permissions(organization, user_ids, perm_ids):
     """{(user_id, permission_id, object_id)} for the organization ('o') and its projects ('p')."""
     memberships = OrganizationMembership.objects.filter(organization=organization).prefetch_related("roles")
-    project_memberships = ProjectMembership.objects.filter(project__organization=organization).prefetch_related(
-        "roles"
-    )
+    project_memberships = ProjectMembership.objects.filter(
+        project__organization=organization
+    ).prefetch_related("roles")
     if user_ids is not ALL:
         memberships = memberships.filter(user_id__in=user_ids)
         project_memberships = project_memberships.filter(user_id__in=user_ids)
     org_roles = {m.user_id: [r.name for r in m.roles.all()] for m in memberships}
-    project_roles = {(pm.user_id, pm.project_id): [r.name for r in pm.roles.all()] for pm in project_memberships}
+    project_roles = {
+        (pm.user_id, pm.project_id): [r.name for r in pm.roles.all()] for pm in project_memberships
+    }
     project_ids = list(Project.objects.filter(organization=organization).values_list("id", flat=True))
 
     on_org, on_projects = set(), set()

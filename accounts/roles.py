@@ -97,7 +97,12 @@ _READ_PROJECT = frozenset({VIEW_PROJECT})
 PROJECT_ROLES: dict[str, Role] = {
     role.name: role
     for role in [
-        Role(GROUP_OWNER, "Project Owner", "Full administration of the project.", project_permissions=_ALL_PROJECT),
+        Role(
+            GROUP_OWNER,
+            "Project Owner",
+            "Full administration of the project.",
+            project_permissions=_ALL_PROJECT,
+        ),
         Role(
             GROUP_CLUSTER_MANAGER,
             "Project Cluster Manager",

@@ -6,7 +6,15 @@ from guardian.shortcuts import get_objects_for_user
 
 from . import roles
 from .errors import ServiceError, not_found
-from .models import Cluster, Organization, OrganizationMembership, Project, ProjectMembership, Team, TeamMembership
+from .models import (
+    Cluster,
+    Organization,
+    OrganizationMembership,
+    Project,
+    ProjectMembership,
+    Team,
+    TeamMembership,
+)
 from .permissions import actor_may
 
 
@@ -48,7 +56,8 @@ def _access(model, kind, *, actor, public_id, need, queryset=None, permission_ob
         if not actor_may(actor, view, target):
             raise not_found(kind, public_id)
         raise ServiceError(
-            "USER_UNAUTHORIZED", f"You do not have the permission to do this on {kind} {public_id}.",
+            "USER_UNAUTHORIZED",
+            f"You do not have the permission to do this on {kind} {public_id}.",
             permission=need,
         )
     return obj
@@ -74,7 +83,12 @@ def access_team(*, actor, team_id, organization=None, need=roles.VIEW_ORGANIZATI
     if organization is not None:
         queryset = queryset.filter(organization=organization)
     return _access(
-        Team, "team", actor=actor, public_id=team_id, need=need, queryset=queryset,
+        Team,
+        "team",
+        actor=actor,
+        public_id=team_id,
+        need=need,
+        queryset=queryset,
         permission_object=lambda team: team.organization,
     )
 
@@ -97,7 +111,9 @@ def organization_members(organization):
             "roles",
             Prefetch(
                 "user__team_memberships",
-                queryset=TeamMembership.objects.filter(team__organization=organization).select_related("team"),
+                queryset=TeamMembership.objects.filter(team__organization=organization).select_related(
+                    "team"
+                ),
                 to_attr="teams_here",
             ),
         )

@@ -8,4 +8,6 @@ from . import selectors
 
 @login_required
 def home(request):
-    return render(request, "accounts/home.html", {"organizations": selectors.organizations_overview(request.user)})
+    return render(
+        request, "accounts/home.html", {"organizations": selectors.organizations_overview(request.user)}
+    )

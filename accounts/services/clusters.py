@@ -25,13 +25,15 @@ def _clean_tier(tier) -> str:
 
 @transaction.atomic
 def cluster_create(*, project, name, tier=Cluster.Tier.DEDICATED, sync_enabled=False, actor) -> Cluster:
+    lock_organization(project.organization)
     require(actor, catalogue.MANAGE_CLUSTERS, project)
     name = clean_cluster_name(name)
     tier = _clean_tier(tier)
-    lock_organization(project.organization)
     if Cluster.objects.filter(project=project, name=name).exists():
         raise ServiceError(
-            "CLUSTER_ALREADY_EXISTS", f"A cluster named {name} already exists in project {project.name}.", name=name
+            "CLUSTER_ALREADY_EXISTS",
+            f"A cluster named {name} already exists in project {project.name}.",
+            name=name,
         )
     cluster = Cluster.objects.create(project=project, name=name, tier=tier, sync_enabled=bool(sync_enabled))
     audit_event_record(
@@ -47,8 +49,8 @@ def cluster_create(*, project, name, tier=Cluster.Tier.DEDICATED, sync_enabled=F
 @transaction.atomic
 def cluster_update(*, cluster, actor, tier=None, sync_enabled=None) -> Cluster:
     """Change a cluster's tier or App Services sync (monitoring eligibility follows the tier)."""
-    require(actor, catalogue.MANAGE_CLUSTERS, cluster.project)
     lock_organization(cluster.project.organization)
+    require(actor, catalogue.MANAGE_CLUSTERS, cluster.project)
     changes = {}
     if tier is not None and tier != cluster.tier:
         changes["tier"] = {"from": cluster.tier, "to": _clean_tier(tier)}
@@ -59,14 +61,18 @@ def cluster_update(*, cluster, actor, tier=None, sync_enabled=None) -> Cluster:
     if changes:
         cluster.save(update_fields=["tier", "sync_enabled"])
         audit_event_record(
-            event_type=Event.CLUSTER_UPDATED, actor=actor, project=cluster.project, target=cluster, details=changes
+            event_type=Event.CLUSTER_UPDATED,
+            actor=actor,
+            project=cluster.project,
+            target=cluster,
+            details=changes,
         )
     return cluster
 
 
 @transaction.atomic
 def cluster_delete(*, cluster, actor) -> None:
-    require(actor, catalogue.MANAGE_CLUSTERS, cluster.project)
     lock_organization(cluster.project.organization)
+    require(actor, catalogue.MANAGE_CLUSTERS, cluster.project)
     audit_event_record(event_type=Event.CLUSTER_DELETED, actor=actor, project=cluster.project, target=cluster)
     cluster.delete()

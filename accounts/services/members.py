@@ -41,7 +41,9 @@ def _project_membership(project, user) -> ProjectMembership:
         return ProjectMembership.objects.get(project=project, user=user)
     except ProjectMembership.DoesNotExist:
         raise ServiceError(
-            "USER_NOT_IN_GROUP", f"{user.email} is not a member of project {project.name}.", username=user.email
+            "USER_NOT_IN_GROUP",
+            f"{user.email} is not a member of project {project.name}.",
+            username=user.email,
         ) from None
 
 
@@ -87,7 +89,9 @@ def add_to_organization(*, organization, user, role_names, actor) -> Organizatio
     _check_active(user)
     if OrganizationMembership.objects.filter(organization=organization, user=user).exists():
         raise ServiceError(
-            "USER_ALREADY_IN_ORG", f"{user.email} is already a member of {organization.name}.", username=user.email
+            "USER_ALREADY_IN_ORG",
+            f"{user.email} is already a member of {organization.name}.",
+            username=user.email,
         )
     membership = OrganizationMembership.objects.create(organization=organization, user=user)
     OrganizationRole.objects.bulk_create(OrganizationRole(membership=membership, name=n) for n in role_names)
@@ -108,39 +112,47 @@ def add_to_project(*, project, user, role_names, actor) -> ProjectMembership:
     organization = project.organization
     _check_active(user)
     if not OrganizationMembership.objects.filter(organization=organization, user=user).exists():
-        add_to_organization(organization=organization, user=user, role_names=[catalogue.ORG_MEMBER], actor=actor)
+        add_to_organization(
+            organization=organization, user=user, role_names=[catalogue.ORG_MEMBER], actor=actor
+        )
     if ProjectMembership.objects.filter(project=project, user=user).exists():
         raise ServiceError(
-            "USER_ALREADY_IN_GROUP", f"{user.email} is already a member of project {project.name}.",
+            "USER_ALREADY_IN_GROUP",
+            f"{user.email} is already a member of project {project.name}.",
             username=user.email,
         )
     membership = ProjectMembership.objects.create(project=project, user=user)
     ProjectRole.objects.bulk_create(ProjectRole(membership=membership, name=n) for n in role_names)
     sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
     audit_event_record(
-        event_type=Event.JOINED_GROUP, actor=actor, project=project, target=user, details={"roles": list(role_names)}
+        event_type=Event.JOINED_GROUP,
+        actor=actor,
+        project=project,
+        target=user,
+        details={"roles": list(role_names)},
     )
     return membership
 
 
 @transaction.atomic
-def organization_member_add(*, organization, user, roles=(catalogue.ORG_MEMBER,), actor) -> OrganizationMembership:
+def organization_member_add(
+    *, organization, user, roles=(catalogue.ORG_MEMBER,), actor
+) -> OrganizationMembership:
     """Add an existing user straight to the organization (staff, provisioning; people are normally invited)."""
+    organization = lock_organization(organization)
     require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
     role_names = clean_organization_roles(roles)
     require_may_grant(actor, role_names, organization)
-    organization = lock_organization(organization)
     return add_to_organization(organization=organization, user=user, role_names=role_names, actor=actor)
-
 
 
 @transaction.atomic
 def organization_member_remove(*, organization, user, actor) -> dict:
     """Remove a user from the organization with their teams and project roles there; a user may also leave.
     Returns what was removed: {"projects": [...], "teams": [...], "roles": [...]}."""
+    organization = lock_organization(organization)
     if actor is None or actor.pk != user.pk:
         require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
-    organization = lock_organization(organization)
     membership = _organization_membership(organization, user)
     if actor is not None and actor.pk != user.pk:
         require_may_grant(actor, membership.role_names, organization)
@@ -148,9 +160,9 @@ def organization_member_remove(*, organization, user, actor) -> dict:
     project_memberships = ProjectMembership.objects.filter(project__organization=organization, user=user)
     projects = [pm.project for pm in project_memberships.select_related("project")]
     _refuse_if_last_project_owner(user, projects)
-    team_memberships = TeamMembership.objects.filter(team__organization=organization, user=user).select_related(
-        "team"
-    )
+    team_memberships = TeamMembership.objects.filter(
+        team__organization=organization, user=user
+    ).select_related("team")
     teams = [tm.team for tm in team_memberships]
     removed = {
         "roles": membership.role_names,
@@ -163,7 +175,11 @@ def organization_member_remove(*, organization, user, actor) -> dict:
     membership.delete()
     sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
     audit_event_record(
-        event_type=Event.REMOVED_FROM_ORG, actor=actor, organization=organization, target=user, details=removed
+        event_type=Event.REMOVED_FROM_ORG,
+        actor=actor,
+        organization=organization,
+        target=user,
+        details=removed,
     )
     return removed
 
@@ -171,9 +187,9 @@ def organization_member_remove(*, organization, user, actor) -> dict:
 @transaction.atomic
 def organization_member_roles_set(*, organization, user, roles, actor) -> OrganizationMembership:
     """Replace a member's organization roles (at least one). The last ORG_OWNER cannot be demoted."""
+    organization = lock_organization(organization)
     require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
     role_names = clean_organization_roles(roles)
-    organization = lock_organization(organization)
     membership = _organization_membership(organization, user)
     old = membership.role_names
     require_may_grant(actor, set(role_names) | set(old), organization)
@@ -196,19 +212,19 @@ def organization_member_roles_set(*, organization, user, roles, actor) -> Organi
 def project_member_add(*, project, user, roles=(catalogue.GROUP_READ_ONLY,), actor) -> ProjectMembership:
     """Add a user to a project (GROUP_OWNER or GROUP_USER_ADMIN); one outside the organization joins it as
     ORG_MEMBER."""
+    lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     role_names = clean_project_roles(roles)
     require_may_grant(actor, role_names, project)
-    lock_organization(project.organization)
     return add_to_project(project=project, user=user, role_names=role_names, actor=actor)
 
 
 @transaction.atomic
 def project_member_remove(*, project, user, actor) -> None:
     """Remove a user's individual assignment to a project (access through teams stays)."""
+    lock_organization(project.organization)
     if actor is None or actor.pk != user.pk:
         require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    lock_organization(project.organization)
     membership = _project_membership(project, user)
     if actor is not None and actor.pk != user.pk:
         require_may_grant(actor, membership.role_names, project)
@@ -223,9 +239,9 @@ def project_member_remove(*, project, user, actor) -> None:
 
 @transaction.atomic
 def project_member_roles_set(*, project, user, roles, actor) -> ProjectMembership:
+    lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     role_names = clean_project_roles(roles)
-    lock_organization(project.organization)
     membership = _project_membership(project, user)
     old = membership.role_names
     require_may_grant(actor, set(role_names) | set(old), project)

@@ -1,14 +1,20 @@
 """Organizations and projects: create, rename, delete."""
 
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from accounts import roles
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
-from django.contrib.auth.models import Group
-
-from accounts.models import AuditEvent, Organization, OrganizationMembership, OrganizationRole, Project
-from accounts.models import ProjectMembership, ProjectRole
+from accounts.models import (
+    AuditEvent,
+    Organization,
+    OrganizationMembership,
+    OrganizationRole,
+    Project,
+    ProjectMembership,
+    ProjectRole,
+)
 from accounts.permissions import actor_may, require, sync_organization_permissions
 
 from ._rules import clean_name, lock_organization
@@ -30,7 +36,9 @@ def organization_create(*, name, actor, owner=None) -> Organization:
     membership = OrganizationMembership.objects.create(organization=organization, user=owner)
     OrganizationRole.objects.create(membership=membership, name=roles.ORG_OWNER)
     sync_organization_permissions(organization, user_ids=[owner.pk], team_ids=[])
-    audit_event_record(event_type=Event.ORG_CREATED, actor=actor, organization=organization, target=organization)
+    audit_event_record(
+        event_type=Event.ORG_CREATED, actor=actor, organization=organization, target=organization
+    )
     audit_event_record(
         event_type=Event.JOINED_ORG,
         actor=actor,
@@ -43,8 +51,8 @@ def organization_create(*, name, actor, owner=None) -> Organization:
 
 @transaction.atomic
 def organization_rename(*, organization, name, actor) -> Organization:
-    require(actor, roles.CHANGE_ORGANIZATION, organization)
     organization = lock_organization(organization)
+    require(actor, roles.CHANGE_ORGANIZATION, organization)
     old = organization.name
     organization.name = clean_name(name, kind="organization")
     organization.save(update_fields=["name"])
@@ -61,15 +69,17 @@ def organization_rename(*, organization, name, actor) -> Organization:
 @transaction.atomic
 def organization_delete(*, organization, actor) -> None:
     """Delete an organization that has no projects left (as Atlas refuses while it has any)."""
-    require(actor, roles.DELETE_ORGANIZATION, organization)
     organization = lock_organization(organization)
+    require(actor, roles.DELETE_ORGANIZATION, organization)
     if organization.projects.exists():
         raise ServiceError(
             "ORG_NOT_EMPTY",
             f"Organization {organization.name} still has projects; delete them first.",
             projects=list(organization.projects.values_list("name", flat=True)),
         )
-    audit_event_record(event_type=Event.ORG_DELETED, actor=actor, organization=organization, target=organization)
+    audit_event_record(
+        event_type=Event.ORG_DELETED, actor=actor, organization=organization, target=organization
+    )
     group_ids = list(organization.teams.values_list("group_id", flat=True))
     organization.delete()
     Group.objects.filter(pk__in=group_ids).delete()
@@ -78,6 +88,7 @@ def organization_delete(*, organization, actor) -> None:
 @transaction.atomic
 def project_create(*, organization, name, actor, owner=None) -> Project:
     """Create a project (ORG_OWNER or ORG_GROUP_CREATOR); its creator, or ``owner``, becomes GROUP_OWNER."""
+    organization = lock_organization(organization)
     if not actor_may(actor, roles.CREATE_PROJECT, organization):
         require(actor, roles.VIEW_ORGANIZATION, organization)  # a stranger learns nothing: 404
         raise ServiceError(
@@ -89,10 +100,11 @@ def project_create(*, organization, name, actor, owner=None) -> Project:
     if owner is None:
         raise ServiceError("VALIDATION_ERROR", "A project needs an owner.", field="owner")
     name = clean_name(name, kind="project")
-    organization = lock_organization(organization)
     if Project.objects.filter(organization=organization, name=name).exists():
         raise ServiceError(
-            "GROUP_ALREADY_EXISTS", f"A project named {name} already exists in {organization.name}.", name=name
+            "GROUP_ALREADY_EXISTS",
+            f"A project named {name} already exists in {organization.name}.",
+            name=name,
         )
     project = Project.objects.create(organization=organization, name=name)
     if not OrganizationMembership.objects.filter(organization=organization, user=owner).exists():
@@ -114,10 +126,14 @@ def project_create(*, organization, name, actor, owner=None) -> Project:
 
 @transaction.atomic
 def project_rename(*, project, name, actor) -> Project:
+    lock_organization(project.organization)
     require(actor, roles.CHANGE_PROJECT, project)
     name = clean_name(name, kind="project")
-    lock_organization(project.organization)
-    if Project.objects.filter(organization_id=project.organization_id, name=name).exclude(pk=project.pk).exists():
+    if (
+        Project.objects.filter(organization_id=project.organization_id, name=name)
+        .exclude(pk=project.pk)
+        .exists()
+    ):
         raise ServiceError("GROUP_ALREADY_EXISTS", f"A project named {name} already exists.", name=name)
     old = project.name
     project.name = name
@@ -131,8 +147,8 @@ def project_rename(*, project, name, actor) -> Project:
 @transaction.atomic
 def project_delete(*, project, actor) -> None:
     """Delete a project that has no clusters; its memberships, team assignments and permissions go with it."""
-    require(actor, roles.DELETE_PROJECT, project)
     lock_organization(project.organization)
+    require(actor, roles.DELETE_PROJECT, project)
     if project.clusters.exists():
         raise ServiceError(
             "GROUP_NOT_EMPTY",

@@ -35,9 +35,9 @@ def _refuse_taken_name(organization, name, *, exclude=None):
 @transaction.atomic
 def team_create(*, organization, name, actor, members=()) -> Team:
     """Create a team (ORG_OWNER), optionally with members; at most 250 teams per organization."""
+    organization = lock_organization(organization)
     require(actor, catalogue.MANAGE_TEAMS, organization)
     name = clean_name(name, kind="team")
-    organization = lock_organization(organization)
     if Team.objects.filter(organization=organization).count() >= Team.MAX_PER_ORGANIZATION:
         raise ServiceError(
             "TEAM_LIMIT_REACHED",
@@ -56,9 +56,9 @@ def team_create(*, organization, name, actor, members=()) -> Team:
 
 @transaction.atomic
 def team_rename(*, team, name, actor) -> Team:
+    lock_organization(team.organization)
     require(actor, catalogue.MANAGE_TEAMS, team.organization)
     name = clean_name(name, kind="team")
-    lock_organization(team.organization)
     _refuse_taken_name(team.organization, name, exclude=team)
     old = team.name
     team.name = name
@@ -77,8 +77,8 @@ def team_rename(*, team, name, actor) -> Team:
 def team_delete(*, team, actor) -> dict:
     """Delete a team, also one assigned to projects: its members lose exactly the access the team gave (their
     individual assignments stay). Returns what was removed: {"projects": {name: roles}, "members": [...]}."""
-    require(actor, catalogue.MANAGE_TEAMS, team.organization)
     organization = lock_organization(team.organization)
+    require(actor, catalogue.MANAGE_TEAMS, team.organization)
     assignments = team.project_assignments.select_related("project").prefetch_related("roles")
     removed = {
         "projects": {a.project.name: a.role_names for a in assignments},
@@ -110,7 +110,9 @@ def _add_members(team, users, actor) -> list[TeamMembership]:
             f"{', '.join(outsiders)} {'is' if len(outsiders) == 1 else 'are'} not a member.",
             usernames=outsiders,
         )
-    already = set(TeamMembership.objects.filter(team=team, user__in=users).values_list("user__email", flat=True))
+    already = set(
+        TeamMembership.objects.filter(team=team, user__in=users).values_list("user__email", flat=True)
+    )
     if already:
         raise ServiceError(
             "USER_ALREADY_IN_TEAM",
@@ -149,8 +151,8 @@ def _add_members(team, users, actor) -> list[TeamMembership]:
 @transaction.atomic
 def team_members_add(*, team, users, actor) -> list[TeamMembership]:
     """Add organization members (accepted ones only) to a team; at most 250 users per team."""
-    require(actor, catalogue.MANAGE_TEAMS, team.organization)
     lock_organization(team.organization)
+    require(actor, catalogue.MANAGE_TEAMS, team.organization)
     return _add_members(team, users, actor)
 
 
@@ -161,11 +163,13 @@ def team_member_add(*, team, user, actor) -> TeamMembership:
 @transaction.atomic
 def team_member_remove(*, team, user, actor) -> None:
     """Remove a user from a team: they lose the project access the team gave, and keep their own."""
-    require(actor, catalogue.MANAGE_TEAMS, team.organization)
     lock_organization(team.organization)
+    require(actor, catalogue.MANAGE_TEAMS, team.organization)
     deleted, _ = TeamMembership.objects.filter(team=team, user=user).delete()
     if not deleted:
-        raise ServiceError("USER_NOT_IN_TEAM", f"{user.email} is not in team {team.name}.", username=user.email)
+        raise ServiceError(
+            "USER_NOT_IN_TEAM", f"{user.email} is not in team {team.name}.", username=user.email
+        )
     get_user_model().groups.through.objects.filter(user=user, group_id=team.group_id).delete()
     audit_event_record(
         event_type=Event.REMOVED_FROM_TEAM,
@@ -181,24 +185,28 @@ def _assignment(team, project) -> TeamProjectAssignment:
         return TeamProjectAssignment.objects.get(team=team, project=project)
     except TeamProjectAssignment.DoesNotExist:
         raise ServiceError(
-            "TEAM_NOT_IN_GROUP", f"Team {team.name} is not assigned to project {project.name}.", team=team.name
+            "TEAM_NOT_IN_GROUP",
+            f"Team {team.name} is not assigned to project {project.name}.",
+            team=team.name,
         ) from None
 
 
 @transaction.atomic
 def team_project_assign(*, team, project, roles=(catalogue.GROUP_READ_ONLY,), actor) -> TeamProjectAssignment:
     """Give a team's members these project roles (GROUP_OWNER or GROUP_USER_ADMIN of the project)."""
+    lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     if team.organization_id != project.organization_id:
         raise ServiceError(
-            "TEAM_NOT_IN_ORG", f"Team {team.name} belongs to another organization than project {project.name}."
+            "TEAM_NOT_IN_ORG",
+            f"Team {team.name} belongs to another organization than project {project.name}.",
         )
     role_names = clean_project_roles(roles)
     require_may_grant(actor, role_names, project)
-    lock_organization(project.organization)
     if TeamProjectAssignment.objects.filter(team=team, project=project).exists():
         raise ServiceError(
-            "TEAM_ALREADY_IN_GROUP", f"Team {team.name} is already assigned to project {project.name}.",
+            "TEAM_ALREADY_IN_GROUP",
+            f"Team {team.name} is already assigned to project {project.name}.",
             team=team.name,
         )
     assignment = TeamProjectAssignment.objects.create(team=team, project=project)
@@ -216,23 +224,27 @@ def team_project_assign(*, team, project, roles=(catalogue.GROUP_READ_ONLY,), ac
 
 @transaction.atomic
 def team_project_unassign(*, team, project, actor) -> None:
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     lock_organization(project.organization)
+    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     assignment = _assignment(team, project)
     old = assignment.role_names
     require_may_grant(actor, old, project)
     assignment.delete()
     sync_organization_permissions(project.organization, user_ids=[], team_ids=[team.pk])
     audit_event_record(
-        event_type=Event.TEAM_REMOVED_FROM_GROUP, actor=actor, project=project, target=team, details={"roles": old}
+        event_type=Event.TEAM_REMOVED_FROM_GROUP,
+        actor=actor,
+        project=project,
+        target=team,
+        details={"roles": old},
     )
 
 
 @transaction.atomic
 def team_project_roles_set(*, team, project, roles, actor) -> TeamProjectAssignment:
+    lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     role_names = clean_project_roles(roles)
-    lock_organization(project.organization)
     assignment = _assignment(team, project)
     old = assignment.role_names
     require_may_grant(actor, set(role_names) | set(old), project)
