@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 
 ## Serve the portal on 127.0.0.1:$(PORT); demo data is loaded the first time (an empty database).
 run: migrate

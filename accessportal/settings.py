@@ -1,11 +1,14 @@
 """Settings, read from the environment (django-environ); the defaults serve a newcomer's machine."""
 
+import base64
+import hashlib
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+ACCESSPORTAL_VERSION = "0.1.0"
 
 env = environ.Env()
 
@@ -21,6 +24,15 @@ else:
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must not be empty")
+
+# Fernet keys (comma-separated; the first encrypts, all decrypt, so a key can be rotated) for secrets kept at
+# rest: the HA1 values of API keys. Generate one with
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+if DEBUG:
+    _derived = base64.urlsafe_b64encode(hashlib.sha256(f"api-keys:{SECRET_KEY}".encode()).digest()).decode()
+    API_KEY_ENCRYPTION_KEYS = env.list("API_KEY_ENCRYPTION_KEYS", default=[_derived])
+else:
+    API_KEY_ENCRYPTION_KEYS = env.list("API_KEY_ENCRYPTION_KEYS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -106,12 +118,25 @@ STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
 # Redis is the Celery broker and the cache in production; without it, tasks run eagerly in the request.
 REDIS_URL = env("REDIS_URL", default="")
+# "shared" is state every process must see (HTTP Digest nonce counts): Redis, or without it a database table
+# (created by `manage.py createcachetable`, which `make run` and the test database set-up run).
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "shared": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+    }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "accessportal_shared_cache",
+            # The default (300) culls live entries: a culled nonce count could be replayed.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        },
+    }
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
@@ -139,8 +164,18 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    # Digest first: its challenge is the WWW-Authenticate of a 401.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accessportal.api.authentication.DigestAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
 }
+
+# HTTP Digest (RFC 7616) for API keys. The realm is part of every stored HA1: changing it invalidates all keys.
+DIGEST_REALM = env("DIGEST_REALM", default="accessportal")
+DIGEST_CHALLENGE_ALGORITHM = env("DIGEST_CHALLENGE_ALGORITHM", default="MD5")
+DIGEST_NONCE_TTL_SECONDS = env.int("DIGEST_NONCE_TTL_SECONDS", default=300)
+DIGEST_NONCE_CACHE = "shared"
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,13 +1,19 @@
 """Reads shared by pages, API and admin. Fetching an object is a permission check: the ``access_*`` helpers
 return the object or raise the same RESOURCE_NOT_FOUND whether it is missing or the actor may not see it."""
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch
+from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from . import roles
 from .errors import ServiceError, not_found
 from .models import (
+    ApiKey,
     Cluster,
+    Invitation,
+    JoinRequest,
     Organization,
     OrganizationMembership,
     Project,
@@ -128,4 +134,67 @@ def project_members(project):
         .select_related("user")
         .prefetch_related("roles")
         .order_by("user__email")
+    )
+
+
+@dataclass(frozen=True)
+class ProjectPerson:
+    """One row of a project's Users list: a member, a pending invitation or a join request."""
+
+    kind: str  # "member", "invitation" or "request"
+    name: str
+    email: str
+    roles: list[str]
+    obj: object
+
+
+PENDING_USER_NAME = "Pending User"
+INVITE_SENT_ROLE = "--invite sent--"
+
+
+def project_people(project, now=None) -> list[ProjectPerson]:
+    """The project's Users list in Cloud Manager's order: members (by email), then pending invitations (shown as
+    "Pending User" with role "--invite sent--"), then join requests. Four queries whatever the sizes."""
+    now = now or timezone.now()
+    members = [
+        ProjectPerson("member", m.user.get_full_name(), m.user.email, m.role_names, m)
+        for m in project_members(project).filter(user__is_service_account=False)
+    ]
+    invitations = [
+        ProjectPerson("invitation", PENDING_USER_NAME, i.email, [INVITE_SENT_ROLE], i)
+        for i in Invitation.objects.filter(
+            project=project, status=Invitation.Status.PENDING, expires_at__gt=now
+        ).order_by("email")
+    ]
+    requests = [
+        ProjectPerson("request", r.user.get_full_name(), r.user.email, [], r)
+        for r in JoinRequest.objects.filter(project=project, status=JoinRequest.Status.PENDING)
+        .select_related("user")
+        .order_by("created_at")
+    ]
+    return members + invitations + requests
+
+
+def pending_invitations(*, organization=None, project=None, now=None):
+    """Pending invitations not yet past their expiry, newest first (expiry is decided here, at read time)."""
+    now = now or timezone.now()
+    invitations = Invitation.objects.filter(status=Invitation.Status.PENDING, expires_at__gt=now)
+    if project is not None:
+        invitations = invitations.filter(project=project)
+    else:
+        invitations = invitations.filter(organization=organization, project__isnull=True)
+    return (
+        invitations.select_related("organization", "project")
+        .prefetch_related("teams")
+        .order_by("-created_at")
+    )
+
+
+def api_key_for_public_key(public_key: str):
+    """The key a Digest user name names, with what authentication needs; None when there is none."""
+    return (
+        ApiKey.objects.select_related("user", "organization")
+        .prefetch_related("access_list")
+        .filter(public_key=public_key)
+        .first()
     )

@@ -1,9 +1,18 @@
 """Customers' pages."""
 
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from . import selectors
+from .errors import ServiceError
+from .models import Project
+from .services import invitations as invitation_services
 
 
 @login_required
@@ -11,3 +20,79 @@ def home(request):
     return render(
         request, "accounts/home.html", {"organizations": selectors.organizations_overview(request.user)}
     )
+
+
+class InvitationSignupForm(forms.Form):
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    password = forms.CharField(widget=forms.PasswordInput, min_length=8)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        try:
+            validate_password(password)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
+        return password
+
+
+def invitation_accept(request, token):
+    """The link in the invitation email: shows the invitation, accepts it for the signed-in invitee, or signs
+    the invitee up with the invited address and accepts it. Each refusal has its own message."""
+    try:
+        invitation = invitation_services.invitation_for_token(token)
+        invitation_services.check_invitation_usable(invitation)
+    except ServiceError as error:
+        return _refused(request, token, error)
+    form = InvitationSignupForm()
+    if request.method == "POST":
+        try:
+            if request.user.is_authenticated:
+                invitation_services.invitation_accept(token=token, user=request.user)
+            else:
+                form = InvitationSignupForm(request.POST)
+                if not form.is_valid():
+                    return _invitation_page(request, invitation, form)
+                user = invitation_services.invitation_signup_accept(
+                    token=token, email=invitation.email, **form.cleaned_data
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        except ServiceError as error:
+            return _refused(request, token, error)
+        target = invitation.project or invitation.organization
+        messages.success(request, f"Welcome to {target.name}.")
+        return redirect("home")
+    return _invitation_page(request, invitation, form)
+
+
+def _invitation_page(request, invitation, form):
+    wrong_user = request.user.is_authenticated and request.user.email.lower() != invitation.email.lower()
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"invitation": invitation, "form": form, "wrong_user": wrong_user},
+    )
+
+
+def _refused(request, token, error):
+    invitation_services.audit_refused_acceptance(token=token, user=request.user, error=error)
+    return render(request, "accounts/invitation_refused.html", {"error": error}, status=error.status)
+
+
+@login_required
+@require_POST
+def project_join_request(request, project_id):
+    """Ask to join a project by its id."""
+    project = Project.objects.select_related("organization").filter(public_id=project_id).first()
+    if project is None:
+        messages.error(request, f"No project with ID {project_id} exists.")
+        return redirect("home")
+    try:
+        invitation_services.join_request_create(
+            project=project, user=request.user, message=request.POST.get("message")
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Your request to join {project.name} was sent to its owners.")
+    return redirect("home")

@@ -9,7 +9,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_check(**env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "API_KEY_ENCRYPTION_KEYS"}
+    }
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=environment, capture_output=True, text=True
@@ -23,5 +27,16 @@ def test_without_debug_a_missing_secret_key_stops_start_up():
 
 
 def test_without_debug_the_environment_configures_the_portal():
-    result = run_check(DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="portal.example.com")
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    result = run_check(
+        DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="portal.example.com", API_KEY_ENCRYPTION_KEYS=key
+    )
     assert result.returncode == 0, result.stderr
+
+
+def test_without_debug_api_keys_need_an_encryption_key_from_the_environment():
+    result = run_check(DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="portal.example.com")
+    assert result.returncode != 0
+    assert "API_KEY_ENCRYPTION_KEYS" in result.stderr

@@ -48,7 +48,11 @@ def _project_membership(project, user) -> ProjectMembership:
 
 
 def _refuse_if_last_organization_owner(organization, user, *, demoting=False):
-    owners = OrganizationRole.objects.filter(membership__organization=organization, name=catalogue.ORG_OWNER)
+    owners = OrganizationRole.objects.filter(
+        membership__organization=organization,
+        name=catalogue.ORG_OWNER,
+        membership__user__is_service_account=False,
+    )
     if not owners.filter(membership__user=user).exists():
         return
     if not owners.exclude(membership__user=user).exists():
@@ -63,7 +67,11 @@ def _refuse_if_last_organization_owner(organization, user, *, demoting=False):
 
 def _projects_left_without_owner(user, projects) -> list[Project]:
     """Of ``projects``, those where ``user`` is the only individual GROUP_OWNER."""
-    owned = ProjectRole.objects.filter(name=catalogue.GROUP_OWNER, membership__project__in=projects)
+    owned = ProjectRole.objects.filter(
+        name=catalogue.GROUP_OWNER,
+        membership__project__in=projects,
+        membership__user__is_service_account=False,
+    )
     mine = set(owned.filter(membership__user=user).values_list("membership__project_id", flat=True))
     others = set(owned.exclude(membership__user=user).values_list("membership__project_id", flat=True))
     return [project for project in projects if project.pk in mine - others]
@@ -83,7 +91,7 @@ def _refuse_if_last_project_owner(user, projects, *, demoting=False):
         )
 
 
-def add_to_organization(*, organization, user, role_names, actor) -> OrganizationMembership:
+def add_to_organization(*, organization, user, role_names, actor, details=None) -> OrganizationMembership:
     """Make ``user`` a member with these roles, without checking the actor (the caller did, or an accepted
     invitation speaks for itself). The caller holds the organization lock."""
     _check_active(user)
@@ -101,19 +109,23 @@ def add_to_organization(*, organization, user, role_names, actor) -> Organizatio
         actor=actor,
         organization=organization,
         target=user,
-        details={"roles": list(role_names)},
+        details={"roles": list(role_names), **(details or {})},
     )
     return membership
 
 
-def add_to_project(*, project, user, role_names, actor) -> ProjectMembership:
+def add_to_project(*, project, user, role_names, actor, details=None) -> ProjectMembership:
     """Make ``user`` a project member, joining the organization as ORG_MEMBER first if needed. No actor check;
     the caller holds the organization lock."""
     organization = project.organization
     _check_active(user)
     if not OrganizationMembership.objects.filter(organization=organization, user=user).exists():
         add_to_organization(
-            organization=organization, user=user, role_names=[catalogue.ORG_MEMBER], actor=actor
+            organization=organization,
+            user=user,
+            role_names=[catalogue.ORG_MEMBER],
+            actor=actor,
+            details=details,
         )
     if ProjectMembership.objects.filter(project=project, user=user).exists():
         raise ServiceError(
@@ -129,7 +141,7 @@ def add_to_project(*, project, user, role_names, actor) -> ProjectMembership:
         actor=actor,
         project=project,
         target=user,
-        details={"roles": list(role_names)},
+        details={"roles": list(role_names), **(details or {})},
     )
     return membership
 

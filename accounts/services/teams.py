@@ -50,7 +50,7 @@ def team_create(*, organization, name, actor, members=()) -> Team:
     team.save()
     audit_event_record(event_type=Event.TEAM_CREATED, actor=actor, organization=organization, target=team)
     if members:
-        _add_members(team, list(members), actor)
+        add_to_team(team, list(members), actor)
     return team
 
 
@@ -93,8 +93,9 @@ def team_delete(*, team, actor) -> dict:
     return removed
 
 
-def _add_members(team, users, actor) -> list[TeamMembership]:
-    """Caller holds the organization lock."""
+def add_to_team(team, users, actor) -> list[TeamMembership]:
+    """Add users to a team without checking the actor (the caller did, or an accepted invitation speaks for
+    itself). The caller holds the organization lock."""
     organization = team.organization
     users = list({user.pk: user for user in users}.values())
     accepted = set(
@@ -153,7 +154,7 @@ def team_members_add(*, team, users, actor) -> list[TeamMembership]:
     """Add organization members (accepted ones only) to a team; at most 250 users per team."""
     lock_organization(team.organization)
     require(actor, catalogue.MANAGE_TEAMS, team.organization)
-    return _add_members(team, users, actor)
+    return add_to_team(team, users, actor)
 
 
 def team_member_add(*, team, user, actor) -> TeamMembership:

@@ -1,4 +1,4 @@
-"""Tenancy and people: users, organizations, projects, clusters, memberships with roles, teams, the audit trail."""
+"""Tenancy and people: users, organizations, projects, clusters, memberships with roles, teams."""
 
 import secrets
 
@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from . import roles
+from accounts import roles
 
 
 def new_public_id() -> str:
@@ -48,6 +48,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_name = models.CharField(max_length=150, blank=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin.")
     is_active = models.BooleanField(default=True)
+    is_service_account = models.BooleanField(
+        default=False, editable=False, help_text="Acts for an API key; cannot sign in to the portal."
+    )
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()
@@ -309,66 +312,3 @@ class ProjectUserObjectPermission(UserObjectPermissionBase):
 
 class ProjectGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
-
-
-class AuditEvent(models.Model):
-    """One access change or refusal: who, what, when, from where. Append-only (a database trigger refuses
-    UPDATE and DELETE), so its references are plain ids that outlive what they point at, with names copied in."""
-
-    class Type(models.TextChoices):
-        ORG_CREATED = "ORG_CREATED"
-        ORG_RENAMED = "ORG_RENAMED"
-        ORG_DELETED = "ORG_DELETED"
-        JOINED_ORG = "JOINED_ORG"
-        REMOVED_FROM_ORG = "REMOVED_FROM_ORG"
-        GROUP_CREATED = "GROUP_CREATED"
-        GROUP_RENAMED = "GROUP_RENAMED"
-        GROUP_DELETED = "GROUP_DELETED"
-        JOINED_GROUP = "JOINED_GROUP"
-        REMOVED_FROM_GROUP = "REMOVED_FROM_GROUP"
-        USER_ROLES_CHANGED = "USER_ROLES_CHANGED_AUDIT"
-        TEAM_CREATED = "TEAM_CREATED"
-        TEAM_DELETED = "TEAM_DELETED"
-        TEAM_NAME_CHANGED = "TEAM_NAME_CHANGED"
-        JOINED_TEAM = "JOINED_TEAM"
-        REMOVED_FROM_TEAM = "REMOVED_FROM_TEAM"
-        TEAM_ADDED_TO_GROUP = "TEAM_ADDED_TO_GROUP"
-        TEAM_REMOVED_FROM_GROUP = "TEAM_REMOVED_FROM_GROUP"
-        TEAM_ROLES_MODIFIED = "TEAM_ROLES_MODIFIED"
-        CLUSTER_CREATED = "CLUSTER_CREATED"
-        CLUSTER_UPDATED = "CLUSTER_UPDATED"
-        CLUSTER_DELETED = "CLUSTER_DELETED"
-
-    public_id = public_id_field()
-    organization = models.ForeignKey(
-        Organization,
-        null=True,
-        blank=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-    )
-    project = models.ForeignKey(
-        Project, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    actor_email = models.CharField(max_length=254, blank=True, help_text="Empty when the system acted.")
-    event_type = models.CharField(max_length=64, choices=Type.choices)
-    target_type = models.CharField(max_length=32, blank=True)
-    target_id = models.CharField(max_length=64, blank=True)
-    target_name = models.CharField(max_length=254, blank=True)
-    details = models.JSONField(default=dict, blank=True)
-    client_ip = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [
-            models.Index(fields=["organization", "-created_at"], name="accounts_audit_org_newest"),
-            models.Index(fields=["project", "-created_at"], name="accounts_audit_project_newest"),
-        ]
-
-    def __str__(self):
-        return f"{self.event_type} {self.target_name} by {self.actor_email or 'system'}"

@@ -1,0 +1,1 @@
+"""API plumbing that every app shares (authentication helpers such as HTTP Digest)."""

@@ -1,0 +1,80 @@
+"""DRF authentication with organization API keys over HTTP Digest (RFC 7616), as Atlas clients speak it."""
+
+from rest_framework.authentication import BaseAuthentication, get_authorization_header
+
+from accounts.models import AuditEvent
+from accounts.selectors import api_key_for_public_key
+from accounts.services.api_keys import (
+    access_list_entry_for,
+    api_key_ha1,
+    api_key_record_use,
+    api_key_refusal_record,
+)
+
+from . import digest
+from .errors import AtlasAuthenticationFailed, AtlasPermissionDenied
+
+
+class DigestAuthentication(BaseAuthentication):
+    """``Authorization: Digest username=<public key>, ...`` with the private key as password.
+
+    An unknown key, a wrong secret, a replayed (nonce, nc) or a malformed header gets 401 with a fresh
+    challenge (``stale=true`` when only the nonce had expired, so clients retry without asking anyone); a key
+    used from outside its access list gets 403 IP_ADDRESS_NOT_ON_ACCESS_LIST. Every refusal is audited."""
+
+    def authenticate(self, request):
+        header = get_authorization_header(request).decode("latin-1")
+        if header[:7].lower() != "digest ":
+            return None
+        address = request.META.get("REMOTE_ADDR", "")
+        try:
+            credentials = digest.parse_authorization(header)
+        except digest.DigestError as error:
+            self._refuse(request, "", f"malformed Digest header: {error.reason}", address)
+        try:
+            if credentials.realm != digest.get_realm():
+                raise digest.DigestError(f"unknown realm {credentials.realm!r}")
+            digest.check_uri(credentials, request.get_full_path())
+            digest.check_nonce(credentials.nonce)
+        except digest.StaleNonce:
+            request._digest_stale = True
+            raise AtlasAuthenticationFailed("The nonce has expired; retry with the new challenge.") from None
+        except digest.DigestError as error:
+            self._refuse(request, credentials.username, error.reason, address)
+
+        api_key = api_key_for_public_key(credentials.username)
+        ha1 = api_key_ha1(api_key, credentials.ha1_algorithm) if api_key else None
+        if ha1 is None or not digest.verify_response(credentials, method=request.method, ha1=ha1):
+            self._refuse(request, credentials.username, "unknown key or wrong secret", address, api_key)
+        if not digest.claim_nonce_count(credentials):
+            self._refuse(request, credentials.username, "replayed nonce count", address, api_key)
+        if not api_key.user.is_active:
+            self._refuse(request, credentials.username, "key disabled", address, api_key)
+
+        entry = access_list_entry_for(api_key, address)
+        if entry is None:
+            api_key_refusal_record(
+                public_key=api_key.public_key,
+                reason="address not on the access list",
+                address=address,
+                api_key=api_key,
+                event_type=AuditEvent.Type.API_KEY_ACCESS_LIST_REFUSED,
+            )
+            raise AtlasPermissionDenied(
+                f"IP address {address} is not allowed to use API key {api_key.public_key}: it is not on that "
+                "key's API access list.",
+                code="IP_ADDRESS_NOT_ON_ACCESS_LIST",
+                parameters=[address],
+            )
+        api_key_record_use(api_key=api_key, address=address, entry=entry)
+        return api_key.user, api_key
+
+    def _refuse(self, request, public_key, reason, address, api_key=None):
+        api_key_refusal_record(public_key=public_key, reason=reason, address=address, api_key=api_key)
+        raise AtlasAuthenticationFailed(
+            "You are not authorized for this resource: the API key or its signature was not accepted.",
+            parameters=[public_key] if public_key else [],
+        )
+
+    def authenticate_header(self, request):
+        return digest.challenge_header(stale=getattr(request, "_digest_stale", False))

@@ -1,0 +1,53 @@
+"""The accounts app's models, one module per part of the domain."""
+
+from .api_keys import ApiKey, ApiKeyAccessListEntry
+from .audit import AuditEvent
+from .invitations import Invitation, JoinRequest
+from .tenancy import (
+    Cluster,
+    Organization,
+    OrganizationGroupObjectPermission,
+    OrganizationMembership,
+    OrganizationRole,
+    OrganizationUserObjectPermission,
+    Project,
+    ProjectGroupObjectPermission,
+    ProjectMembership,
+    ProjectRole,
+    ProjectUserObjectPermission,
+    Team,
+    TeamMembership,
+    TeamProjectAssignment,
+    TeamProjectRole,
+    User,
+    UserManager,
+    new_public_id,
+    public_id_field,
+)
+
+__all__ = [
+    "ApiKey",
+    "ApiKeyAccessListEntry",
+    "Invitation",
+    "JoinRequest",
+    "AuditEvent",
+    "Cluster",
+    "Organization",
+    "OrganizationGroupObjectPermission",
+    "OrganizationMembership",
+    "OrganizationRole",
+    "OrganizationUserObjectPermission",
+    "Project",
+    "ProjectGroupObjectPermission",
+    "ProjectMembership",
+    "ProjectRole",
+    "ProjectUserObjectPermission",
+    "Team",
+    "TeamMembership",
+    "TeamProjectAssignment",
+    "TeamProjectRole",
+    "User",
+    "UserManager",
+    "new_public_id",
+    "public_id_field",
+]

@@ -1,0 +1,92 @@
+"""The append-only audit trail."""
+
+from django.db import models
+from django.utils import timezone
+
+from .tenancy import Organization, Project, User, public_id_field
+
+
+class AuditEvent(models.Model):
+    """One access change or refusal: who, what, when, from where. Append-only (a database trigger refuses
+    UPDATE and DELETE), so its references are plain ids that outlive what they point at, with names copied in."""
+
+    class Type(models.TextChoices):
+        ORG_CREATED = "ORG_CREATED"
+        ORG_RENAMED = "ORG_RENAMED"
+        ORG_DELETED = "ORG_DELETED"
+        JOINED_ORG = "JOINED_ORG"
+        REMOVED_FROM_ORG = "REMOVED_FROM_ORG"
+        GROUP_CREATED = "GROUP_CREATED"
+        GROUP_RENAMED = "GROUP_RENAMED"
+        GROUP_DELETED = "GROUP_DELETED"
+        JOINED_GROUP = "JOINED_GROUP"
+        REMOVED_FROM_GROUP = "REMOVED_FROM_GROUP"
+        USER_ROLES_CHANGED = "USER_ROLES_CHANGED_AUDIT"
+        TEAM_CREATED = "TEAM_CREATED"
+        TEAM_DELETED = "TEAM_DELETED"
+        TEAM_NAME_CHANGED = "TEAM_NAME_CHANGED"
+        JOINED_TEAM = "JOINED_TEAM"
+        REMOVED_FROM_TEAM = "REMOVED_FROM_TEAM"
+        TEAM_ADDED_TO_GROUP = "TEAM_ADDED_TO_GROUP"
+        TEAM_REMOVED_FROM_GROUP = "TEAM_REMOVED_FROM_GROUP"
+        TEAM_ROLES_MODIFIED = "TEAM_ROLES_MODIFIED"
+        CLUSTER_CREATED = "CLUSTER_CREATED"
+        CLUSTER_UPDATED = "CLUSTER_UPDATED"
+        CLUSTER_DELETED = "CLUSTER_DELETED"
+        INVITED_TO_ORG = "INVITED_TO_ORG"
+        INVITED_TO_GROUP = "INVITED_TO_GROUP"
+        ORG_INVITATION_UPDATED = "ORG_INVITATION_UPDATED"
+        GROUP_INVITATION_UPDATED = "GROUP_INVITATION_UPDATED"
+        ORG_INVITATION_RESENT = "ORG_INVITATION_RESENT"
+        GROUP_INVITATION_RESENT = "GROUP_INVITATION_RESENT"
+        ORG_INVITATION_DELETED = "ORG_INVITATION_DELETED"
+        GROUP_INVITATION_DELETED = "GROUP_INVITATION_DELETED"
+        INVITATION_ACCEPT_REFUSED = "INVITATION_ACCEPT_REFUSED"
+        REQUESTED_TO_JOIN_GROUP = "REQUESTED_TO_JOIN_GROUP"
+        JOIN_GROUP_REQUEST_APPROVED = "JOIN_GROUP_REQUEST_APPROVED_AUDIT"
+        JOIN_GROUP_REQUEST_DENIED = "JOIN_GROUP_REQUEST_DENIED_AUDIT"
+        API_KEY_CREATED = "API_KEY_CREATED"
+        API_KEY_DELETED = "API_KEY_DELETED"
+        API_KEY_ROLES_CHANGED = "API_KEY_ROLES_CHANGED"
+        API_KEY_DESCRIPTION_CHANGED = "API_KEY_DESCRIPTION_CHANGED"
+        API_KEY_ACCESS_LIST_ENTRY_ADDED = "API_KEY_ACCESS_LIST_ENTRY_ADDED"
+        API_KEY_ACCESS_LIST_ENTRY_DELETED = "API_KEY_ACCESS_LIST_ENTRY_DELETED"
+        API_KEY_ADDED_TO_GROUP = "API_KEY_ADDED_TO_GROUP"
+        API_KEY_REMOVED_FROM_GROUP = "API_KEY_REMOVED_FROM_GROUP"
+        API_KEY_GROUP_ROLES_CHANGED = "API_KEY_GROUP_ROLES_CHANGED"
+        API_KEY_AUTHENTICATION_FAILED = "API_KEY_AUTHENTICATION_FAILED"
+        API_KEY_ACCESS_LIST_REFUSED = "API_KEY_ACCESS_LIST_REFUSED"
+
+    public_id = public_id_field()
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    actor_email = models.CharField(max_length=254, blank=True, help_text="Empty when the system acted.")
+    event_type = models.CharField(max_length=64, choices=Type.choices)
+    target_type = models.CharField(max_length=32, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_name = models.CharField(max_length=254, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "-created_at"], name="accounts_audit_org_newest"),
+            models.Index(fields=["project", "-created_at"], name="accounts_audit_project_newest"),
+        ]
+
+    def __str__(self):
+        return f"{self.event_type} {self.target_name} by {self.actor_email or 'system'}"

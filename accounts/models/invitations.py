@@ -1,0 +1,124 @@
+"""Invitations to an organization or a project, and requests to join a project."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from .tenancy import Organization, Project, Team, public_id_field
+
+
+class Invitation(models.Model):
+    """An email address invited with the roles (and, for an organization, teams and project roles) that
+    accepting grants. The token itself is never stored: only its SHA-256.
+
+    Expiry is decided at read time from ``expires_at``: a PENDING row past it is expired whatever the tasks
+    have done (``effective_status``)."""
+
+    VALIDITY = timedelta(days=30)
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING"
+        ACCEPTED = "ACCEPTED"
+        REVOKED = "REVOKED"
+        EXPIRED = "EXPIRED"
+
+    public_id = public_id_field()
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    project = models.ForeignKey(
+        Project,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        help_text="Set for an invitation to a project; empty for one to the organization.",
+    )
+    email = models.EmailField(max_length=254)
+    roles = models.JSONField(default=list, help_text="Organization roles, or project roles for a project.")
+    teams = models.ManyToManyField(Team, blank=True, related_name="invitations")
+    group_role_assignments = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Organization invitations only: [{"groupId": ..., "roles": [...]}]',
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    inviter_email = models.CharField(max_length=254, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now, help_text="When the latest token was sent.")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                Lower("email"),
+                condition=models.Q(status="PENDING", project__isnull=True),
+                name="accounts_invitation_one_pending_per_org",
+            ),
+            models.UniqueConstraint(
+                "project",
+                Lower("email"),
+                condition=models.Q(status="PENDING", project__isnull=False),
+                name="accounts_invitation_one_pending_per_project",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["PENDING", "ACCEPTED", "REVOKED", "EXPIRED"]),
+                name="accounts_invitation_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_at"], name="accounts_invitation_expiry")]
+
+    def __str__(self):
+        return f"{self.email} to {self.project or self.organization}"
+
+    def is_expired(self, now=None) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at <= (now or timezone.now())
+
+    @property
+    def effective_status(self) -> str:
+        return self.Status.EXPIRED if self.is_expired() else self.status
+
+
+class JoinRequest(models.Model):
+    """A signed-in user asking to join a project; its GROUP_OWNER or GROUP_USER_ADMIN decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING"
+        APPROVED = "APPROVED"
+        DENIED = "DENIED"
+
+    public_id = public_id_field()
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="join_requests")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests")
+    message = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "user"],
+                condition=models.Q(status="PENDING"),
+                name="accounts_join_request_one_pending",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} asks to join {self.project}"

@@ -1,0 +1,370 @@
+"""Organization API keys: create (the private key is returned once), change, delete, project assignments, and
+the IP access list."""
+
+import ipaddress
+import secrets
+import string
+
+from cryptography.fernet import Fernet, MultiFernet
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accessportal.api.digest import compute_ha1
+from accounts import roles as catalogue
+from accounts.audit import audit_event_record
+from accounts.errors import ServiceError
+from accounts.models import (
+    ApiKey,
+    ApiKeyAccessListEntry,
+    AuditEvent,
+    OrganizationRole,
+    ProjectMembership,
+    ProjectRole,
+)
+from accounts.permissions import require, require_may_grant, sync_organization_permissions
+
+from ._rules import clean_organization_roles, clean_project_roles, lock_organization, replace_roles
+from .members import add_to_organization, add_to_project
+
+Event = AuditEvent.Type
+DIGEST_ALGORITHMS = ("MD5", "SHA-256")
+
+
+def _fernet() -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in settings.API_KEY_ENCRYPTION_KEYS])
+
+
+def encrypt_secret(value: str) -> str:
+    return _fernet().encrypt(value.encode()).decode()
+
+
+def decrypt_secret(token: str) -> str:
+    return _fernet().decrypt(token.encode()).decode()
+
+
+def _new_public_key() -> str:
+    """8 lowercase letters, as Atlas's public keys."""
+    while True:
+        key = "".join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+        if not ApiKey.objects.filter(public_key=key).exists():
+            return key
+
+
+def _new_private_key() -> str:
+    """128 random bits from `secrets`, shaped like a UUID (8-4-4-4-12 hex) as Atlas's private keys are."""
+    raw = secrets.token_hex(16)
+    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+
+
+def _clean_description(description) -> str:
+    description = (description or "").strip()
+    if not 1 <= len(description) <= 250:
+        raise ServiceError(
+            "VALIDATION_ERROR", "An API key needs a description of 1 to 250 characters.", field="desc"
+        )
+    return description
+
+
+@transaction.atomic
+def api_key_create(*, organization, description, roles, actor) -> tuple[ApiKey, str]:
+    """Create an organization API key (ORG_OWNER). Returns the key and its private key: the only time the
+    private key exists outside the caller's hands; we keep only the HA1 values Digest verification needs."""
+    organization = lock_organization(organization)
+    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    description = _clean_description(description)
+    role_names = clean_organization_roles(roles)
+    require_may_grant(actor, role_names, organization)
+    public_key, private_key = _new_public_key(), _new_private_key()
+    realm = settings.DIGEST_REALM
+    user = get_user_model().objects.create_user(
+        f"{public_key}@api-keys.invalid",
+        None,
+        first_name="API key",
+        last_name=public_key,
+        is_service_account=True,
+    )
+    api_key = ApiKey.objects.create(
+        organization=organization,
+        user=user,
+        public_key=public_key,
+        description=description,
+        realm=realm,
+        ha1_md5_encrypted=encrypt_secret(compute_ha1(public_key, realm, private_key, "MD5")),
+        ha1_sha256_encrypted=encrypt_secret(compute_ha1(public_key, realm, private_key, "SHA-256")),
+        created_by=actor,
+    )
+    add_to_organization(organization=organization, user=user, role_names=role_names, actor=actor)
+    audit_event_record(
+        event_type=Event.API_KEY_CREATED,
+        actor=actor,
+        organization=organization,
+        target=api_key,
+        target_type="api_key",
+        details={"publicKey": public_key, "roles": role_names, "desc": description},
+    )
+    return api_key, private_key
+
+
+def api_key_ha1(api_key, algorithm: str) -> str | None:
+    """The stored HA1 for a Digest algorithm, decrypted; None for an algorithm we do not accept."""
+    encrypted = {"MD5": api_key.ha1_md5_encrypted, "SHA-256": api_key.ha1_sha256_encrypted}.get(algorithm)
+    return decrypt_secret(encrypted) if encrypted else None
+
+
+@transaction.atomic
+def api_key_update(*, api_key, actor, description=None, roles=None) -> ApiKey:
+    organization = lock_organization(api_key.organization)
+    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    if description is not None:
+        description = _clean_description(description)
+        if description != api_key.description:
+            old = api_key.description
+            api_key.description = description
+            api_key.save(update_fields=["description"])
+            audit_event_record(
+                event_type=Event.API_KEY_DESCRIPTION_CHANGED,
+                actor=actor,
+                organization=organization,
+                target=api_key,
+                target_type="api_key",
+                details={"from": old, "to": description},
+            )
+    if roles is not None:
+        role_names = clean_organization_roles(roles)
+        membership = api_key.user.organization_memberships.get(organization=organization)
+        old = membership.role_names
+        require_may_grant(actor, set(role_names) | set(old), organization)
+        added, removed = replace_roles(membership, OrganizationRole, role_names)
+        if added or removed:
+            sync_organization_permissions(organization, user_ids=[api_key.user_id], team_ids=[])
+            audit_event_record(
+                event_type=Event.API_KEY_ROLES_CHANGED,
+                actor=actor,
+                organization=organization,
+                target=api_key,
+                target_type="api_key",
+                details={"from": old, "to": role_names},
+            )
+    return api_key
+
+
+@transaction.atomic
+def api_key_delete(*, api_key, actor) -> None:
+    """Delete a key: it leaves every project and its service account goes with it."""
+    organization = lock_organization(api_key.organization)
+    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    audit_event_record(
+        event_type=Event.API_KEY_DELETED,
+        actor=actor,
+        organization=organization,
+        target=api_key,
+        target_type="api_key",
+        details={"publicKey": api_key.public_key},
+    )
+    user = api_key.user
+    api_key.delete()
+    user.delete()  # memberships, roles and object permissions cascade
+
+
+def _same_organization(api_key, project):
+    if api_key.organization_id != project.organization_id:
+        raise ServiceError(
+            "API_KEY_NOT_FOUND",
+            f"No API key {api_key.public_key} exists in the organization of project {project.name}.",
+        )
+
+
+@transaction.atomic
+def api_key_project_assign(*, api_key, project, roles, actor) -> ProjectMembership:
+    """Give an organization key roles in one of its organization's projects (GROUP_OWNER or GROUP_USER_ADMIN)."""
+    lock_organization(project.organization)
+    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    _same_organization(api_key, project)
+    role_names = clean_project_roles(roles)
+    require_may_grant(actor, role_names, project)
+    membership = add_to_project(project=project, user=api_key.user, role_names=role_names, actor=actor)
+    audit_event_record(
+        event_type=Event.API_KEY_ADDED_TO_GROUP,
+        actor=actor,
+        project=project,
+        target=api_key,
+        target_type="api_key",
+        details={"publicKey": api_key.public_key, "roles": role_names},
+    )
+    return membership
+
+
+def _key_membership(api_key, project) -> ProjectMembership:
+    membership = ProjectMembership.objects.filter(project=project, user=api_key.user).first()
+    if membership is None:
+        raise ServiceError(
+            "API_KEY_NOT_IN_GROUP", f"API key {api_key.public_key} is not assigned to project {project.name}."
+        )
+    return membership
+
+
+@transaction.atomic
+def api_key_project_roles_set(*, api_key, project, roles, actor) -> ProjectMembership:
+    lock_organization(project.organization)
+    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    role_names = clean_project_roles(roles)
+    membership = _key_membership(api_key, project)
+    old = membership.role_names
+    require_may_grant(actor, set(role_names) | set(old), project)
+    added, removed = replace_roles(membership, ProjectRole, role_names)
+    if added or removed:
+        sync_organization_permissions(project.organization, user_ids=[api_key.user_id], team_ids=[])
+        audit_event_record(
+            event_type=Event.API_KEY_GROUP_ROLES_CHANGED,
+            actor=actor,
+            project=project,
+            target=api_key,
+            target_type="api_key",
+            details={"from": old, "to": role_names},
+        )
+    return membership
+
+
+@transaction.atomic
+def api_key_project_unassign(*, api_key, project, actor) -> None:
+    lock_organization(project.organization)
+    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    membership = _key_membership(api_key, project)
+    require_may_grant(actor, membership.role_names, project)
+    membership.delete()
+    sync_organization_permissions(project.organization, user_ids=[api_key.user_id], team_ids=[])
+    audit_event_record(
+        event_type=Event.API_KEY_REMOVED_FROM_GROUP,
+        actor=actor,
+        project=project,
+        target=api_key,
+        target_type="api_key",
+        details={"publicKey": api_key.public_key},
+    )
+
+
+def clean_access_list_entry(value) -> str:
+    """An IPv4/IPv6 address or CIDR block -> its normalised network ("203.0.113.7/32"). A block with host bits
+    set is refused, saying which block was probably meant."""
+    value = (value or "").strip()
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        try:
+            loose = ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ServiceError(
+                "INVALID_IP_ADDRESS", f"{value or '(empty)'} is not an IP address or CIDR block.", entry=value
+            ) from None
+        raise ServiceError(
+            "INVALID_IP_ADDRESS",
+            f"{value} has host bits set; did you mean {loose.with_prefixlen}?",
+            entry=value,
+        ) from None
+    return network.with_prefixlen
+
+
+@transaction.atomic
+def api_key_access_list_add(*, api_key, entries, actor) -> list[ApiKeyAccessListEntry]:
+    """Add addresses or CIDR blocks to a key's access list; ones already there are kept as they are."""
+    organization = lock_organization(api_key.organization)
+    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    blocks = list(dict.fromkeys(clean_access_list_entry(entry) for entry in entries))
+    if not blocks:
+        raise ServiceError(
+            "VALIDATION_ERROR", "Give at least one IP address or CIDR block.", field="ipAddress"
+        )
+    existing = set(api_key.access_list.filter(cidr_block__in=blocks).values_list("cidr_block", flat=True))
+    new = [
+        ApiKeyAccessListEntry(api_key=api_key, cidr_block=b, created_by=actor)
+        for b in blocks
+        if b not in existing
+    ]
+    ApiKeyAccessListEntry.objects.bulk_create(new)
+    for entry in new:
+        audit_event_record(
+            event_type=Event.API_KEY_ACCESS_LIST_ENTRY_ADDED,
+            actor=actor,
+            organization=organization,
+            target=api_key,
+            target_type="api_key",
+            details={"publicKey": api_key.public_key, "cidrBlock": entry.cidr_block},
+        )
+    return list(api_key.access_list.filter(cidr_block__in=blocks))
+
+
+@transaction.atomic
+def api_key_access_list_remove(*, api_key, entry, actor, request_address=None) -> None:
+    """Remove one entry. The entry the request itself comes through cannot be removed (it would lock the caller
+    out mid-request)."""
+    organization = lock_organization(api_key.organization)
+    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    block = clean_access_list_entry(entry)
+    row = api_key.access_list.filter(cidr_block=block).first()
+    if row is None:
+        raise ServiceError(
+            "RESOURCE_NOT_FOUND",
+            f"{block} is not on the access list of API key {api_key.public_key}.",
+            entry=block,
+        )
+    if (
+        request_address
+        and getattr(actor, "pk", None) == api_key.user_id
+        and ipaddress.ip_address(request_address) in ipaddress.ip_network(block)
+    ):
+        raise ServiceError(
+            "CANNOT_REMOVE_CALLER_ACCESS_LIST_ENTRY",
+            f"{block} is the access list entry this request comes through ({request_address}); it cannot be removed.",
+        )
+    row.delete()
+    audit_event_record(
+        event_type=Event.API_KEY_ACCESS_LIST_ENTRY_DELETED,
+        actor=actor,
+        organization=organization,
+        target=api_key,
+        target_type="api_key",
+        details={"publicKey": api_key.public_key, "cidrBlock": block},
+    )
+
+
+def access_list_entry_for(api_key, address: str):
+    """The access-list entry that lets ``address`` use the key, None if the list refuses it. A key without an
+    access list is usable from anywhere (``True``)."""
+    entries = list(api_key.access_list.all())
+    if not entries:
+        return True
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    for entry in entries:
+        network = ipaddress.ip_network(entry.cidr_block)
+        if ip.version == network.version and ip in network:
+            return entry
+    return None
+
+
+def api_key_record_use(*, api_key, address, entry=None) -> None:
+    """Note when and from where a key was last used (two single-row UPDATEs, no audit row per request)."""
+    now = timezone.now()
+    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now, last_used_address=address)
+    if isinstance(entry, ApiKeyAccessListEntry):
+        ApiKeyAccessListEntry.objects.filter(pk=entry.pk).update(
+            last_used_at=now, last_used_address=address, access_count=F("access_count") + 1
+        )
+
+
+def api_key_refusal_record(*, public_key, reason, address, api_key=None, event_type=None) -> None:
+    """Audit a refused API request (bad credentials, replay, outside the access list). Runs in its own
+    autocommit, outside any request transaction, so the record stays."""
+    audit_event_record(
+        event_type=event_type or Event.API_KEY_AUTHENTICATION_FAILED,
+        actor=None,
+        organization=api_key.organization if api_key else None,
+        target=api_key,
+        target_type="api_key",
+        details={"publicKey": public_key, "reason": reason, "remoteAddress": address},
+    )
