@@ -1,18 +1,36 @@
-"""Atlas's error shape: {detail, error, errorCode, parameters, reason}."""
+"""Atlas's error shape {detail, error, errorCode, parameters, reason, badRequestDetail}, and the one exception
+handler that gives every refusal that shape: a service's ServiceError keeps its stable code and status."""
 
 from http import HTTPStatus
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
 from rest_framework import exceptions
+from rest_framework.response import Response
+
+from accounts.errors import ServiceError
 
 
-def atlas_error_body(status: int, code: str, detail: str, parameters=()) -> dict:
-    return {
+def atlas_error_body(status: int, code: str, detail: str, parameters=(), bad_request_detail=None) -> dict:
+    body = {
         "detail": detail,
         "error": status,
         "errorCode": code,
         "parameters": list(parameters),
         "reason": HTTPStatus(status).phrase,
     }
+    if bad_request_detail is not None:
+        body["badRequestDetail"] = bad_request_detail
+    return body
+
+
+class AtlasAPIError(exceptions.APIException):
+    """An API refusal with Atlas's body (raise it from views for errors that are not a service's)."""
+
+    def __init__(self, status: int, code: str, detail: str, parameters=()):
+        super().__init__()
+        self.status_code = status
+        self.detail = atlas_error_body(status, code, detail, parameters)
 
 
 class AtlasAuthenticationFailed(exceptions.AuthenticationFailed):
@@ -27,3 +45,70 @@ class AtlasPermissionDenied(exceptions.PermissionDenied):
     def __init__(self, detail: str, code: str, parameters=()):
         super().__init__()
         self.detail = atlas_error_body(403, code, detail, parameters)
+
+
+def _flatten(detail, prefix=""):
+    """DRF's nested validation messages -> [(field path, message)]."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = key if key != "non_field_errors" else ""
+            yield from _flatten(value, f"{prefix}.{name}" if prefix and name else (name or prefix))
+    elif isinstance(detail, list):
+        for index, value in enumerate(detail):
+            if isinstance(value, dict | list):
+                yield from _flatten(value, f"{prefix}[{index}]")
+            else:
+                yield prefix, str(value)
+    else:
+        yield prefix, str(detail)
+
+
+_CODES = [
+    (exceptions.ParseError, "MALFORMED_JSON"),
+    (exceptions.NotAuthenticated, "NOT_AUTHENTICATED"),
+    (exceptions.AuthenticationFailed, "UNAUTHORIZED"),
+    (exceptions.PermissionDenied, "USER_UNAUTHORIZED"),
+    (exceptions.NotFound, "RESOURCE_NOT_FOUND"),
+    (exceptions.MethodNotAllowed, "METHOD_NOT_ALLOWED"),
+    (exceptions.NotAcceptable, "NOT_ACCEPTABLE"),
+    (exceptions.UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"),
+    (exceptions.Throttled, "RATE_LIMITED"),
+]
+
+
+def _body_for(exc):
+    if isinstance(exc, ServiceError):
+        parameters = [v for v in exc.parameters.values() if isinstance(v, str | int)]
+        return exc.status, atlas_error_body(exc.status, exc.code, exc.message, parameters)
+    if isinstance(exc, Http404):
+        return 404, atlas_error_body(404, "RESOURCE_NOT_FOUND", "Cannot find resource.")
+    if isinstance(exc, DjangoPermissionDenied):
+        return 403, atlas_error_body(403, "USER_UNAUTHORIZED", "You are not allowed to do this.")
+    if not isinstance(exc, exceptions.APIException):
+        return None, None
+    status = exc.status_code
+    if isinstance(exc.detail, dict) and "errorCode" in exc.detail:
+        return status, exc.detail
+    if isinstance(exc, exceptions.ValidationError):
+        fields = [{"field": field or "body", "description": message} for field, message in _flatten(exc.detail)]
+        detail = "; ".join(f"{f['field']}: {f['description']}" for f in fields)
+        return 400, atlas_error_body(
+            400, "VALIDATION_ERROR", f"Invalid request: {detail}", [f["field"] for f in fields], {"fields": fields}
+        )
+    code = next((name for klass, name in _CODES if isinstance(exc, klass)), "INVALID_REQUEST")
+    return status, atlas_error_body(status, code, str(exc.detail))
+
+
+def atlas_exception_handler(exc, context):
+    status, body = _body_for(exc)
+    if body is None:
+        return None  # a real bug: let it be a 500 with a traceback in the logs
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))
+    from rest_framework.views import set_rollback  # not at import time: DRF's views import our authentication
+
+    set_rollback()
+    return Response(body, status=status, headers=headers)
