@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "guardian",
     "rest_framework",
     "anymail",
+    "drf_spectacular",
     "accounts",
     "monitoring",
     "support",
@@ -164,11 +165,30 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "accessportal.api.negotiation.AtlasContentNegotiation",
+    "DEFAULT_RENDERER_CLASSES": [
+        "accessportal.api.negotiation.AtlasJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "accessportal.api.errors.atlas_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Digest first: its challenge is the WWW-Authenticate of a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accessportal.api.authentication.DigestAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "accessportal API",
+    "DESCRIPTION": "The access subset of the MongoDB Atlas Administration API (v2), served by accessportal.",
+    "VERSION": "2.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/atlas/v2",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["accessportal.api.urls.only_v2"],
 }
 
 # HTTP Digest (RFC 7616) for API keys. The realm is part of every stored HA1: changing it invalidates all keys.

@@ -12,6 +12,21 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _eager_tasks(request):
+    """Tasks run in the test's own process, also when REDIS_URL points at a real broker; tests marked
+    ``worker`` send them through the broker to a real worker process instead."""
+    from accessportal.celery import app
+
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
 @pytest.fixture
 def owner(db):
     return factories.UserFactory(email="owner@example.com")

@@ -11,7 +11,7 @@ from accounts.services.api_keys import (
     api_key_refusal_record,
 )
 
-from . import digest
+from . import digest, schema  # noqa: F401 (schema registers the Digest scheme with drf-spectacular)
 from .errors import AtlasAuthenticationFailed, AtlasPermissionDenied
 
 

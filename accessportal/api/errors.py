@@ -90,10 +90,16 @@ def _body_for(exc):
     if isinstance(exc.detail, dict) and "errorCode" in exc.detail:
         return status, exc.detail
     if isinstance(exc, exceptions.ValidationError):
-        fields = [{"field": field or "body", "description": message} for field, message in _flatten(exc.detail)]
+        fields = [
+            {"field": field or "body", "description": message} for field, message in _flatten(exc.detail)
+        ]
         detail = "; ".join(f"{f['field']}: {f['description']}" for f in fields)
         return 400, atlas_error_body(
-            400, "VALIDATION_ERROR", f"Invalid request: {detail}", [f["field"] for f in fields], {"fields": fields}
+            400,
+            "VALIDATION_ERROR",
+            f"Invalid request: {detail}",
+            [f["field"] for f in fields],
+            {"fields": fields},
         )
     code = next((name for klass, name in _CODES if isinstance(exc, klass)), "INVALID_REQUEST")
     return status, atlas_error_body(status, code, str(exc.detail))

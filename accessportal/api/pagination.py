@@ -20,7 +20,10 @@ def _positive_int(request, name, default, maximum=None):
     if value < 1 or (maximum is not None and value > maximum):
         bound = f" and at most {maximum}" if maximum else ""
         raise AtlasAPIError(
-            400, "INVALID_QUERY_PARAMETER", f"{name} must be a whole number of at least 1{bound}; got {raw!r}.", [name]
+            400,
+            "INVALID_QUERY_PARAMETER",
+            f"{name} must be a whole number of at least 1{bound}; got {raw!r}.",
+            [name],
         )
     return value
 
@@ -64,5 +67,7 @@ def paginated(request, items, serialize) -> dict:
     if has_next:
         body["links"].append(_link(request, "next", page_num + 1))
     if include_count:
-        body["totalCount"] = items.count() if hasattr(items, "count") and not isinstance(items, list) else len(items)
+        body["totalCount"] = (
+            items.count() if hasattr(items, "count") and not isinstance(items, list) else len(items)
+        )
     return body

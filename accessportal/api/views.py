@@ -1,18 +1,59 @@
-"""The API's root resource."""
+"""The base every API view shares, and the API's root resource."""
 
 from django.conf import settings
-from rest_framework.decorators import api_view
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .pagination import paginated
+from .schema import LinkSerializer, responses
 
 
-@api_view(["GET"])
-def api_root(request, version):
+class AtlasView(APIView):
+    """An Atlas-shaped endpoint: ``envelope=true`` wraps any answer as ``{status, content}`` with HTTP 200 (for
+    clients that cannot read status codes); lists go through ``self.page``."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.query_params.get("envelope") == "true" and isinstance(response, Response):
+            response.data = {"status": response.status_code, "content": response.data}
+            response.status_code = 200
+        return response
+
+    def page(self, items, serialize) -> Response:
+        """200 with one page of ``items`` in Atlas's list envelope."""
+        return Response(paginated(self.request, items, serialize))
+
+
+class ApiRootView(AtlasView):
     """What Atlas answers at its root: the application, its build and links; authentication required."""
-    return Response(
-        {
-            "appName": "accessportal",
-            "build": settings.ACCESSPORTAL_VERSION,
-            "links": [{"href": request.build_absolute_uri(), "rel": "self"}],
-            "throttling": False,
-        }
+
+    @extend_schema(
+        operation_id="getSystemStatus",
+        responses=responses(
+            {
+                200: inline_serializer(
+                    "SystemStatus",
+                    {
+                        "appName": serializers.CharField(),
+                        "build": serializers.CharField(),
+                        "links": LinkSerializer(many=True),
+                        "throttling": serializers.BooleanField(),
+                    },
+                )
+            }
+        ),
     )
+    def get(self, request):
+        return Response(
+            {
+                "appName": "accessportal",
+                "build": settings.ACCESSPORTAL_VERSION,
+                "links": [{"href": request.build_absolute_uri(), "rel": "self"}],
+                "throttling": False,
+            }
+        )
+
+
+api_root = ApiRootView.as_view()

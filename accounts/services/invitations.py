@@ -225,7 +225,9 @@ def _locked_pending(invitation, actor) -> Invitation:
     lock_organization(invitation.organization)
     _require_manage(invitation, actor)
     invitation = (
-        Invitation.objects.select_for_update().select_related("organization", "project").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organization", "project")
+        .get(pk=invitation.pk)
     )
     if invitation.status != Status.PENDING:
         raise ServiceError(
@@ -317,7 +319,7 @@ def invitation_for_token(token: str, *, lock=False) -> Invitation:
     """The invitation a link carries, whatever its state; an unknown token is INVITATION_NOT_FOUND."""
     invitations = Invitation.objects.select_related("organization", "project")
     if lock:
-        invitations = invitations.select_for_update()
+        invitations = invitations.select_for_update(of=("self",))
     invitation = invitations.filter(token_hash=token_hash(token or "")).first()
     if invitation is None:
         raise ServiceError(
@@ -461,7 +463,9 @@ def _locked_pending_request(join_request, actor) -> JoinRequest:
     lock_organization(join_request.project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, join_request.project)
     join_request = (
-        JoinRequest.objects.select_for_update().select_related("project", "user").get(pk=join_request.pk)
+        JoinRequest.objects.select_for_update(of=("self",))
+        .select_related("project", "user")
+        .get(pk=join_request.pk)
     )
     if join_request.status != JoinRequest.Status.PENDING:
         raise ServiceError(

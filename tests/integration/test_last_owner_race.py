@@ -96,3 +96,26 @@ def test_two_project_owners_removed_at_once_leaves_one():
 
     assert sorted(outcomes) == ["CANNOT_REMOVE_LAST_GROUP_OWNER", "ok"]
     assert ProjectRole.objects.filter(membership__project=project, name=roles.GROUP_OWNER).count() == 1
+
+
+def test_two_simultaneous_accepts_of_one_invitation_cannot_both_succeed():
+    import re
+
+    from django.core import mail
+
+    from accounts.models import OrganizationMembership
+    from accounts.services.invitations import invitation_accept, organization_invitations_create
+
+    alice = UserFactory()
+    organization = organization_create(name="Invited", actor=alice)
+    organization_invitations_create(organization=organization, emails=["bob@example.com"], actor=alice)
+    token = re.search(r"/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
+    bob = UserFactory(email="bob@example.com")
+
+    outcomes = race(
+        lambda: invitation_accept(token=token, user=bob),
+        lambda: invitation_accept(token=token, user=bob),
+    )
+
+    assert sorted(outcomes) == ["INVITATION_ALREADY_USED", "ok"]
+    assert OrganizationMembership.objects.filter(organization=organization, user=bob).count() == 1

@@ -1,0 +1,3 @@
+"""API resource module (filled in by its own change)."""
+
+urlpatterns = []

@@ -1,0 +1,149 @@
+"""/orgs: list, create, get, rename, delete (when empty); /orgs/{orgId}/groups."""
+
+from django.contrib.auth import get_user_model
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from accessportal.api.errors import AtlasAPIError
+from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.views import AtlasView
+from accounts import selectors, services
+
+from .groups import GroupSerializer
+
+
+def link(request, path_: str) -> list[dict]:
+    """Atlas's ``links``: the resource's own address under /api/atlas/v2."""
+    return [{"href": request.build_absolute_uri(f"/api/atlas/v2/{path_}"), "rel": "self"}]
+
+
+class OrganizationSerializer(serializers.Serializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    name = serializers.CharField(read_only=True)
+    isDeleted = serializers.SerializerMethodField()  # noqa: N815
+    links = serializers.SerializerMethodField()
+
+    def get_isDeleted(self, organization) -> bool:  # noqa: N802
+        return False
+
+    def get_links(self, organization) -> list[dict]:
+        return link(self.context["request"], f"orgs/{organization.public_id}")
+
+
+class OrganizationCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64)
+    orgOwnerId = serializers.CharField(required=False, max_length=24)  # noqa: N815
+
+
+class OrganizationCreatedSerializer(serializers.Serializer):
+    organization = OrganizationSerializer()
+    orgOwnerId = serializers.CharField()  # noqa: N815
+
+
+class OrganizationRenameSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64)
+
+
+def _validated(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class OrganizationListView(AtlasView):
+    @extend_schema(
+        operation_id="listOrganizations",
+        parameters=PAGE_PARAMETERS,
+        responses=responses({200: page_of(OrganizationSerializer, "Organizations")}),
+    )
+    def get(self, request):
+        organizations = selectors.organizations_for_user(request.user).order_by("name", "pk")
+        return self.page(
+            organizations,
+            lambda page: OrganizationSerializer(page, many=True, context={"request": request}).data,
+        )
+
+    @extend_schema(
+        operation_id="createOrganization",
+        request=OrganizationCreateSerializer,
+        responses=responses({201: OrganizationCreatedSerializer}),
+    )
+    def post(self, request):
+        data = _validated(OrganizationCreateSerializer, request)
+        owner = request.user
+        if data.get("orgOwnerId"):
+            owner = (
+                get_user_model()
+                .objects.filter(public_id=data["orgOwnerId"], is_service_account=False)
+                .first()
+            )
+            if owner is None:
+                raise AtlasAPIError(
+                    400,
+                    "INVALID_ORG_OWNER",
+                    f"No user with ID {data['orgOwnerId']} exists.",
+                    [data["orgOwnerId"]],
+                )
+        elif request.user.is_service_account:
+            raise AtlasAPIError(
+                400,
+                "MISSING_ATTRIBUTE",
+                "An API key creating an organization must name orgOwnerId.",
+                ["orgOwnerId"],
+            )
+        organization = services.organization_create(name=data["name"], actor=request.user, owner=owner)
+        body = {
+            "organization": OrganizationSerializer(organization, context={"request": request}).data,
+            "orgOwnerId": owner.public_id,
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class OrganizationDetailView(AtlasView):
+    @extend_schema(operation_id="getOrganization", responses=responses({200: OrganizationSerializer}))
+    def get(self, request, org_id):
+        organization = selectors.access_organization(actor=request.user, organization_id=org_id)
+        return Response(OrganizationSerializer(organization, context={"request": request}).data)
+
+    @extend_schema(
+        operation_id="renameOrganization",
+        request=OrganizationRenameSerializer,
+        responses=responses({200: OrganizationSerializer}),
+    )
+    def patch(self, request, org_id):
+        organization = selectors.access_organization(actor=request.user, organization_id=org_id)
+        data = _validated(OrganizationRenameSerializer, request)
+        organization = services.organization_rename(
+            organization=organization, name=data["name"], actor=request.user
+        )
+        return Response(OrganizationSerializer(organization, context={"request": request}).data)
+
+    @extend_schema(operation_id="deleteOrganization", responses=responses({204: None}))
+    def delete(self, request, org_id):
+        organization = selectors.access_organization(actor=request.user, organization_id=org_id)
+        services.organization_delete(organization=organization, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OrganizationGroupsView(AtlasView):
+    @extend_schema(
+        operation_id="listOrganizationProjects",
+        parameters=PAGE_PARAMETERS,
+        responses=responses({200: page_of(GroupSerializer, "OrganizationGroups")}),
+    )
+    def get(self, request, org_id):
+        organization = selectors.access_organization(actor=request.user, organization_id=org_id)
+        projects = selectors.projects_for_user(request.user, organization=organization).order_by("name", "pk")
+        return self.page(
+            GroupSerializer.prefetch(projects),
+            lambda page: GroupSerializer(page, many=True, context={"request": request}).data,
+        )
+
+
+urlpatterns = [
+    path("orgs", OrganizationListView.as_view(), name="orgs"),
+    path("orgs/<str:org_id>", OrganizationDetailView.as_view(), name="org"),
+    path("orgs/<str:org_id>/groups", OrganizationGroupsView.as_view(), name="org-groups"),
+]
