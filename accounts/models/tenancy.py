@@ -237,7 +237,12 @@ class Team(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint("organization", Lower("name"), name="accounts_team_name_unique_in_org_ci")
+            models.UniqueConstraint(
+                "organization",
+                Lower("name"),
+                name="accounts_team_name_unique_in_org_ci",
+                violation_error_message="A team with this name already exists in the organization.",
+            )
         ]
 
     def __str__(self):

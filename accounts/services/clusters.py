@@ -50,6 +50,7 @@ def cluster_create(*, project, name, tier=Cluster.Tier.DEDICATED, sync_enabled=F
 def cluster_update(*, cluster, actor, tier=None, sync_enabled=None) -> Cluster:
     """Change a cluster's tier or App Services sync (monitoring eligibility follows the tier)."""
     lock_organization(cluster.project.organization)
+    cluster = Cluster.objects.select_related("project__organization").get(pk=cluster.pk)  # as stored
     require(actor, catalogue.MANAGE_CLUSTERS, cluster.project)
     changes = {}
     if tier is not None and tier != cluster.tier:

@@ -27,6 +27,16 @@ def _check_active(user):
         raise ServiceError("USER_INACTIVE", f"{user.email} is deactivated.", username=user.email)
 
 
+def _refuse_api_key_account(user):
+    """An API key's service account changes only through the API key services (its roles are the key's)."""
+    if user.is_service_account:
+        raise ServiceError(
+            "VALIDATION_ERROR",
+            f"{user.email} is an API key's account; change its access through the organization's API keys.",
+            username=user.email,
+        )
+
+
 def _organization_membership(organization, user) -> OrganizationMembership:
     try:
         return OrganizationMembership.objects.get(organization=organization, user=user)
@@ -152,6 +162,7 @@ def organization_member_add(
 ) -> OrganizationMembership:
     """Add an existing user straight to the organization (staff, provisioning; people are normally invited)."""
     organization = lock_organization(organization)
+    _refuse_api_key_account(user)
     require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
     role_names = clean_organization_roles(roles)
     require_may_grant(actor, role_names, organization)
@@ -163,6 +174,7 @@ def organization_member_remove(*, organization, user, actor) -> dict:
     """Remove a user from the organization with their teams and project roles there; a user may also leave.
     Returns what was removed: {"projects": [...], "teams": [...], "roles": [...]}."""
     organization = lock_organization(organization)
+    _refuse_api_key_account(user)
     if actor is None or actor.pk != user.pk:
         require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
     membership = _organization_membership(organization, user)
@@ -200,6 +212,7 @@ def organization_member_remove(*, organization, user, actor) -> dict:
 def organization_member_roles_set(*, organization, user, roles, actor) -> OrganizationMembership:
     """Replace a member's organization roles (at least one). The last ORG_OWNER cannot be demoted."""
     organization = lock_organization(organization)
+    _refuse_api_key_account(user)
     require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
     role_names = clean_organization_roles(roles)
     membership = _organization_membership(organization, user)
@@ -225,6 +238,7 @@ def project_member_add(*, project, user, roles=(catalogue.GROUP_READ_ONLY,), act
     """Add a user to a project (GROUP_OWNER or GROUP_USER_ADMIN); one outside the organization joins it as
     ORG_MEMBER."""
     lock_organization(project.organization)
+    _refuse_api_key_account(user)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     role_names = clean_project_roles(roles)
     require_may_grant(actor, role_names, project)
@@ -235,6 +249,7 @@ def project_member_add(*, project, user, roles=(catalogue.GROUP_READ_ONLY,), act
 def project_member_remove(*, project, user, actor) -> None:
     """Remove a user's individual assignment to a project (access through teams stays)."""
     lock_organization(project.organization)
+    _refuse_api_key_account(user)
     if actor is None or actor.pk != user.pk:
         require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     membership = _project_membership(project, user)
@@ -252,6 +267,7 @@ def project_member_remove(*, project, user, actor) -> None:
 @transaction.atomic
 def project_member_roles_set(*, project, user, roles, actor) -> ProjectMembership:
     lock_organization(project.organization)
+    _refuse_api_key_account(user)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     role_names = clean_project_roles(roles)
     membership = _project_membership(project, user)

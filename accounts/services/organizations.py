@@ -1,5 +1,6 @@
 """Organizations and projects: create, rename, delete."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
@@ -81,7 +82,9 @@ def organization_delete(*, organization, actor) -> None:
         event_type=Event.ORG_DELETED, actor=actor, organization=organization, target=organization
     )
     group_ids = list(organization.teams.values_list("group_id", flat=True))
+    key_user_ids = list(organization.api_keys.values_list("user_id", flat=True))
     organization.delete()
+    get_user_model().objects.filter(pk__in=key_user_ids, is_service_account=True).delete()
     Group.objects.filter(pk__in=group_ids).delete()
 
 
@@ -99,6 +102,8 @@ def project_create(*, organization, name, actor, owner=None) -> Project:
     owner = owner or actor
     if owner is None:
         raise ServiceError("VALIDATION_ERROR", "A project needs an owner.", field="owner")
+    if not owner.is_active or owner.is_service_account:
+        raise ServiceError("USER_INACTIVE", f"{owner.email} cannot own a project.", username=owner.email)
     name = clean_name(name, kind="project")
     if Project.objects.filter(organization=organization, name=name).exists():
         raise ServiceError(
@@ -127,6 +132,7 @@ def project_create(*, organization, name, actor, owner=None) -> Project:
 @transaction.atomic
 def project_rename(*, project, name, actor) -> Project:
     lock_organization(project.organization)
+    project = Project.objects.select_related("organization").get(pk=project.pk)  # as stored, not as edited
     require(actor, roles.CHANGE_PROJECT, project)
     name = clean_name(name, kind="project")
     if (
@@ -139,7 +145,11 @@ def project_rename(*, project, name, actor) -> Project:
     project.name = name
     project.save(update_fields=["name"])
     audit_event_record(
-        event_type=Event.GROUP_RENAMED, actor=actor, project=project, target=project, details={"from": old}
+        event_type=Event.GROUP_RENAMED,
+        actor=actor,
+        project=project,
+        target=project,
+        details={"from": old, "to": name},
     )
     return project
 

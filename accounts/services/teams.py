@@ -57,6 +57,7 @@ def team_create(*, organization, name, actor, members=()) -> Team:
 @transaction.atomic
 def team_rename(*, team, name, actor) -> Team:
     lock_organization(team.organization)
+    team = Team.objects.select_related("organization").get(pk=team.pk)  # as stored, not as edited
     require(actor, catalogue.MANAGE_TEAMS, team.organization)
     name = clean_name(name, kind="team")
     _refuse_taken_name(team.organization, name, exclude=team)
@@ -98,6 +99,11 @@ def add_to_team(team, users, actor) -> list[TeamMembership]:
     itself). The caller holds the organization lock."""
     organization = team.organization
     users = list({user.pk: user for user in users}.values())
+    keys = sorted(user.email for user in users if user.is_service_account)
+    if keys:
+        raise ServiceError(
+            "VALIDATION_ERROR", f"API keys cannot join teams: {', '.join(keys)}.", usernames=keys
+        )
     accepted = set(
         OrganizationMembership.objects.filter(organization=organization, user__in=users).values_list(
             "user_id", flat=True
