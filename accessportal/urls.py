@@ -14,3 +14,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("accounts.urls")),
 ]
+
+handler404 = "accessportal.api.not_found.not_found"

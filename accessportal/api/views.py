@@ -25,6 +25,17 @@ class AtlasView(APIView):
         """200 with one page of ``items`` in Atlas's list envelope."""
         return Response(paginated(self.request, items, serialize))
 
+    def validated(self, serializer_class, data=None, **kwargs) -> dict:
+        """The request body checked by a small input serializer; a 400 naming the fields otherwise."""
+        serializer = serializer_class(data=self.request.data if data is None else data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+def self_link(request, path: str) -> list[dict]:
+    """Atlas's ``links`` of one resource: its own address under /api/atlas/v2."""
+    return [{"href": request.build_absolute_uri(f"/api/atlas/v2/{path}"), "rel": "self"}]
+
 
 class ApiRootView(AtlasView):
     """What Atlas answers at its root: the application, its build and links; authentication required."""

@@ -3,6 +3,8 @@
 from django.db.models import Count
 from rest_framework import serializers
 
+from accessportal.api.views import self_link
+
 
 class GroupSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id", read_only=True)
@@ -18,10 +20,7 @@ class GroupSerializer(serializers.Serializer):
         return projects.select_related("organization").annotate(cluster_count=Count("clusters"))
 
     def get_links(self, project) -> list[dict]:
-        request = self.context["request"]
-        return [
-            {"href": request.build_absolute_uri(f"/api/atlas/v2/groups/{project.public_id}"), "rel": "self"}
-        ]
+        return self_link(self.context["request"], f"groups/{project.public_id}")
 
 
 urlpatterns = []

@@ -8,15 +8,10 @@ from rest_framework.response import Response
 
 from accessportal.api.errors import AtlasAPIError
 from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
-from accessportal.api.views import AtlasView
+from accessportal.api.views import AtlasView, self_link
 from accounts import selectors, services
 
 from .groups import GroupSerializer
-
-
-def link(request, path_: str) -> list[dict]:
-    """Atlas's ``links``: the resource's own address under /api/atlas/v2."""
-    return [{"href": request.build_absolute_uri(f"/api/atlas/v2/{path_}"), "rel": "self"}]
 
 
 class OrganizationSerializer(serializers.Serializer):
@@ -29,7 +24,7 @@ class OrganizationSerializer(serializers.Serializer):
         return False
 
     def get_links(self, organization) -> list[dict]:
-        return link(self.context["request"], f"orgs/{organization.public_id}")
+        return self_link(self.context["request"], f"orgs/{organization.public_id}")
 
 
 class OrganizationCreateSerializer(serializers.Serializer):
@@ -44,12 +39,6 @@ class OrganizationCreatedSerializer(serializers.Serializer):
 
 class OrganizationRenameSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64)
-
-
-def _validated(serializer_class, request):
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 class OrganizationListView(AtlasView):
@@ -71,7 +60,7 @@ class OrganizationListView(AtlasView):
         responses=responses({201: OrganizationCreatedSerializer}),
     )
     def post(self, request):
-        data = _validated(OrganizationCreateSerializer, request)
+        data = self.validated(OrganizationCreateSerializer)
         owner = request.user
         if data.get("orgOwnerId"):
             owner = (
@@ -114,7 +103,7 @@ class OrganizationDetailView(AtlasView):
     )
     def patch(self, request, org_id):
         organization = selectors.access_organization(actor=request.user, organization_id=org_id)
-        data = _validated(OrganizationRenameSerializer, request)
+        data = self.validated(OrganizationRenameSerializer)
         organization = services.organization_rename(
             organization=organization, name=data["name"], actor=request.user
         )
