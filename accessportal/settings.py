@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "anymail",
     "drf_spectacular",
+    "django_celery_beat",
     "accounts",
     "monitoring",
     "support",
@@ -141,18 +142,27 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+# A worker killed mid-task loses nothing: the message is acknowledged only once the task finished, and a
+# task whose worker process died is rejected back to the queue (late acks alone would acknowledge it).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_IGNORE_RESULT = True
+# One queue for everything; several portals sharing one Redis give each its own name.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="accessportal")
+# The schedule lives in the database (django-celery-beat), so staff see and change it in the admin.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Longer than any countdown or retry back-off we use, so Redis never hands a waiting task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
 
 # Email: the console on a newcomer's machine; in production an anymail backend, e.g.
 # EMAIL_BACKEND=anymail.backends.amazon_ses.EmailBackend or anymail.backends.postmark.EmailBackend.
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent-email"))  # the file backend only
+SLOW_EMAIL_MARKER = env("SLOW_EMAIL_MARKER", default="")  # the worker tests' stalling backend only
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="accessportal <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {
@@ -161,7 +171,7 @@ ANYMAIL = {
     "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
 }
 # The address people reach the portal at, for links in email.
-PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

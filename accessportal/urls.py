@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/atlas/", include("accessportal.api.urls")),
     path("api/docs/", include(api_urls.docs_urlpatterns)),
+    path("anymail/", include("anymail.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("accounts.urls")),

@@ -50,6 +50,7 @@ from .models import (
 )
 from .services import api_keys as api_key_services
 from .services import invitations as invitation_services
+from .services import join_requests as join_request_services
 
 
 def _adopt(obj, saved) -> None:
@@ -739,13 +740,13 @@ class JoinRequestAdmin(ActionOnlyAdmin):
     )
     def approve(self, request, queryset):
         for join_request in queryset:
-            invitation_services.join_request_approve(join_request=join_request, actor=request.user)
+            join_request_services.join_request_approve(join_request=join_request, actor=request.user)
         self.message_user(request, f"Approved {len(queryset)} request(s).", messages.SUCCESS)
 
     @admin.action(description="Deny selected requests", permissions=["act"])
     def deny(self, request, queryset):
         for join_request in queryset:
-            invitation_services.join_request_deny(join_request=join_request, actor=request.user)
+            join_request_services.join_request_deny(join_request=join_request, actor=request.user)
         self.message_user(request, f"Denied {len(queryset)} request(s).", messages.SUCCESS)
 
 

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Tenancy and people"
+
+    def ready(self):
+        from . import webhooks  # noqa: F401 (connects the ESP tracking receiver)

@@ -25,7 +25,7 @@ def audit_event_record(
     if target is not None:
         target_type = target_type or target._meta.model_name
         target_id = getattr(target, "public_id", "") or str(target.pk)
-        target_name = getattr(target, "email", None) or getattr(target, "name", None) or str(target)
+        target_name = (getattr(target, "email", None) or getattr(target, "name", None) or str(target))[:254]
     else:
         target_id = target_name = ""
     return AuditEvent.objects.create(

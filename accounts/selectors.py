@@ -41,7 +41,7 @@ def projects_for_user(user, permission=roles.VIEW_PROJECT, organization=None):
 
 
 def organizations_overview(user) -> list[Organization]:
-    """The user's organizations, each with ``visible_projects``: three queries whatever the sizes."""
+    """The user's organizations, each with ``visible_projects``: four queries whatever the sizes."""
     projects = projects_for_user(user).order_by("name")
     return list(
         organizations_for_user(user)
@@ -100,8 +100,16 @@ def access_team(*, actor, team_id, organization=None, need=roles.VIEW_ORGANIZATI
 
 
 def access_cluster(*, actor, project, name, need=roles.VIEW_PROJECT) -> Cluster:
+    """A cluster of a project the actor reached through ``access_project``; same answers as the others: 404
+    when it cannot see the project, 403 when it sees it but lacks ``need``."""
     if not actor_may(actor, need, project):
-        raise not_found("cluster", name)
+        if not actor_may(actor, roles.VIEW_PROJECT, project):
+            raise not_found("cluster", name)
+        raise ServiceError(
+            "USER_UNAUTHORIZED",
+            f"You do not have the permission to do this on cluster {name}.",
+            permission=need,
+        )
     try:
         return Cluster.objects.select_related("project__organization").get(project=project, name=name)
     except Cluster.DoesNotExist:

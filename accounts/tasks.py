@@ -1,52 +1,33 @@
-"""Celery tasks of the accounts app: each takes ids, loads, and does one thing; safe to run twice."""
+"""Celery tasks of the accounts app: each takes ids, loads, calls one service; safe to run twice."""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.urls import reverse
 
-from .models import Invitation
+from .services.emails import TemporaryEmailError, email_give_up, email_send
+from .services.invitations import invitations_expire_due
 
-
-def _send(*, to, subject, template, context):
-    """One message, text and HTML, rendered from templates/<template>.txt and .html."""
-    context = {**context, "portal_url": settings.PORTAL_BASE_URL}
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=to,
-    )
-    message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
-    message.send()
+EMAIL_MAX_RETRIES = 8  # back-off 2, 4, 8 ... 256 s (with jitter): about eight and a half minutes in all
 
 
-@shared_task(
-    autoretry_for=(ConnectionError, TimeoutError), retry_backoff=True, retry_jitter=True, max_retries=8
-)
-def send_invitation_email(invitation_id: int, token: str) -> bool:
-    """Email the accept link. Skipped when the invitation is no longer pending or its token was replaced
-    (a resend), so a late or repeated run sends nothing stale."""
-    from .services.invitations import token_hash
+@shared_task(bind=True, max_retries=EMAIL_MAX_RETRIES, acks_late=True)
+def send_email(self, email_id: int, secret_context: dict | None = None) -> str | None:
+    """Send one OutboundEmail. Temporary ESP errors retry with exponential back-off and jitter; after the last
+    retry, or on a permanent error, the message is recorded as failed and nothing else waits on it."""
+    try:
+        email = email_send(email_id=email_id, secret_context=secret_context)
+    except TemporaryEmailError as error:
+        if self.request.retries >= self.max_retries:
+            email_give_up(email_id=email_id, error=error)
+            return "FAILED"
+        from celery.utils.time import get_exponential_backoff_interval
 
-    invitation = Invitation.objects.select_related("organization", "project").filter(pk=invitation_id).first()
-    if (
-        invitation is None
-        or invitation.status != Invitation.Status.PENDING
-        or invitation.token_hash != token_hash(token)
-    ):
-        return False
-    target = invitation.project or invitation.organization
-    _send(
-        to=[invitation.email],
-        subject=f"{invitation.inviter_email or 'accessportal'} invited you to {target.name}",
-        template="accounts/email/invitation",
-        context={
-            "invitation": invitation,
-            "target": target,
-            "kind": "project" if invitation.project_id else "organization",
-            "accept_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("invitation_accept", args=[token]),
-        },
-    )
-    return True
+        countdown = get_exponential_backoff_interval(
+            factor=2, retries=self.request.retries, maximum=600, full_jitter=True
+        )
+        raise self.retry(exc=error, countdown=countdown) from error
+    return email.status if email else None
+
+
+@shared_task(acks_late=True)
+def expire_invitations() -> int:
+    """Beat, every minute: pending invitations past their expiry become EXPIRED; inviters are told."""
+    return len(invitations_expire_due())

@@ -13,6 +13,7 @@ from . import selectors
 from .errors import ServiceError
 from .models import Project
 from .services import invitations as invitation_services
+from .services import join_requests as join_request_services
 
 
 @login_required
@@ -88,7 +89,7 @@ def project_join_request(request, project_id):
         messages.error(request, f"No project with ID {project_id} exists.")
         return redirect("home")
     try:
-        invitation_services.join_request_create(
+        join_request_services.join_request_create(
             project=project, user=request.user, message=request.POST.get("message")
         )
     except ServiceError as error:

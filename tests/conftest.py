@@ -51,12 +51,17 @@ def pytest_collection_modifyitems(config, items):
     and are skipped, saying so, on SQLite."""
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); runs in CI's PostgreSQL pass")
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    with_worker = on_postgres and bool(settings.REDIS_URL)
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); runs in CI's PostgreSQL pass")
+    skip_worker = pytest.mark.skip(
+        reason="needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL) for a real worker; runs in CI's second pass"
+    )
     for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        elif "worker" in item.keywords and not with_worker:
+            item.add_marker(skip_worker)
 
 
 @pytest.fixture

@@ -44,7 +44,12 @@ class DigestAuthentication(BaseAuthentication):
 
         api_key = api_key_for_public_key(credentials.username)
         ha1 = api_key_ha1(api_key, credentials.ha1_algorithm) if api_key else None
-        if ha1 is None or not digest.verify_response(credentials, method=request.method, ha1=ha1):
+        # An unknown key is checked against a throwaway HA1, so that it costs what a wrong secret costs and the
+        # answer's timing does not tell which public keys exist.
+        checked = ha1 or digest.compute_ha1(
+            credentials.username, digest.get_realm(), "", credentials.ha1_algorithm
+        )
+        if not digest.verify_response(credentials, method=request.method, ha1=checked) or ha1 is None:
             self._refuse(request, credentials.username, "unknown key or wrong secret", address, api_key)
         if not digest.claim_nonce_count(credentials):
             self._refuse(request, credentials.username, "replayed nonce count", address, api_key)

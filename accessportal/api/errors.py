@@ -48,15 +48,15 @@ class AtlasPermissionDenied(exceptions.PermissionDenied):
 
 
 def _flatten(detail, prefix=""):
-    """DRF's nested validation messages -> [(field path, message)]."""
+    """DRF's nested validation messages -> [(dotted field path, message)], e.g. ("1.roleNames.0", "...")."""
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = key if key != "non_field_errors" else ""
-            yield from _flatten(value, f"{prefix}.{name}" if prefix and name else (name or prefix))
+            name = "" if key == "non_field_errors" else str(key)
+            yield from _flatten(value, ".".join(part for part in (prefix, name) if part))
     elif isinstance(detail, list):
         for index, value in enumerate(detail):
             if isinstance(value, dict | list):
-                yield from _flatten(value, f"{prefix}[{index}]")
+                yield from _flatten(value, ".".join(part for part in (prefix, str(index)) if part))
             else:
                 yield prefix, str(value)
     else:

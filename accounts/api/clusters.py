@@ -1,3 +1,109 @@
-"""API resource module (filled in by its own change)."""
+"""/groups/{groupId}/clusters: a project's clusters, described with the part of Atlas's ClusterDescription
+that exists here."""
 
-urlpatterns = []
+from django.urls import path, re_path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.views import AtlasView, self_link
+from accounts import selectors
+from accounts.models import Cluster
+
+# Atlas's grant types for support staff's temporary access to a cluster.
+EMPLOYEE_ACCESS_GRANT_TYPES = [
+    "CLUSTER_DATABASE_LOGS",
+    "CLUSTER_INFRASTRUCTURE",
+    "CLUSTER_INFRASTRUCTURE_AND_APP_SERVICES_SYNC_DATA",
+]
+
+
+class EmployeeAccessGrantSerializer(serializers.Serializer):
+    grantType = serializers.ChoiceField(choices=EMPLOYEE_ACCESS_GRANT_TYPES)  # noqa: N815
+    expirationTime = serializers.DateTimeField()  # noqa: N815
+
+
+class ClusterSerializer(serializers.Serializer):
+    """Atlas's ClusterDescription, the fields this portal has. Every cluster here is a replica set and, as far
+    as access is concerned, always IDLE. ``tier`` is ours: Atlas spreads the plan over replicationSpecs and
+    instance sizes; here it is SANDBOX (Atlas's "M0 Sandbox", free), SHARED (shared single-node) or DEDICATED,
+    the three words Atlas's own plans use, and what monitoring eligibility depends on."""
+
+    id = serializers.CharField(source="public_id", read_only=True)
+    name = serializers.CharField(read_only=True)
+    groupId = serializers.CharField(source="project.public_id", read_only=True)  # noqa: N815
+    clusterType = serializers.SerializerMethodField()  # noqa: N815
+    stateName = serializers.SerializerMethodField()  # noqa: N815
+    tier = serializers.ChoiceField(choices=Cluster.Tier.values, read_only=True)
+    createDate = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
+    # Present only while support staff hold an active grant on the cluster (see ``employee_access_grant``);
+    # declared not required so that the schema says it may be absent.
+    mongoDBEmployeeAccessGrant = EmployeeAccessGrantSerializer(required=False)  # noqa: N815
+    links = serializers.SerializerMethodField()
+
+    @staticmethod
+    def prefetch(clusters):
+        """What serializing a page of clusters needs, in the page's own queries (the support-access change adds
+        the clusters' active grants here)."""
+        return clusters.select_related("project")
+
+    def get_clusterType(self, cluster) -> str:  # noqa: N802
+        return "REPLICASET"
+
+    def get_stateName(self, cluster) -> str:  # noqa: N802
+        return "IDLE"
+
+    def get_links(self, cluster) -> list[dict]:
+        return self_link(
+            self.context["request"], f"groups/{cluster.project.public_id}/clusters/{cluster.name}"
+        )
+
+    def employee_access_grant(self, cluster) -> dict | None:
+        """Support staff's active grant on ``cluster`` as ``{grantType, expirationTime}``, None when there is
+        none. There is no grant model yet, so there is never one: the support-access change returns it here
+        (loaded for a whole page by ``prefetch``), and ``mongoDBEmployeeAccessGrant`` then appears."""
+        return None
+
+    def to_representation(self, cluster):
+        body = super().to_representation(
+            cluster
+        )  # the grant field is skipped: clusters have no such attribute
+        grant = self.employee_access_grant(cluster)
+        if grant is not None:
+            body["mongoDBEmployeeAccessGrant"] = EmployeeAccessGrantSerializer(grant).data
+        return body
+
+
+class ClusterListView(AtlasView):
+    @extend_schema(
+        operation_id="listClusters",
+        parameters=PAGE_PARAMETERS,
+        responses=responses({200: page_of(ClusterSerializer, "Clusters")}),
+    )
+    def get(self, request, group_id):
+        project = selectors.access_project(actor=request.user, project_id=group_id)
+        clusters = ClusterSerializer.prefetch(project.clusters.order_by("name", "pk"))
+        return self.page(
+            clusters, lambda page: ClusterSerializer(page, many=True, context={"request": request}).data
+        )
+
+
+class ClusterDetailView(AtlasView):
+    @extend_schema(operation_id="getCluster", responses=responses({200: ClusterSerializer}))
+    def get(self, request, group_id, cluster_name):
+        project = selectors.access_project(actor=request.user, project_id=group_id)
+        cluster = selectors.access_cluster(actor=request.user, project=project, name=cluster_name)
+        return Response(ClusterSerializer(cluster, context={"request": request}).data)
+
+
+urlpatterns = [
+    path("groups/<str:group_id>/clusters", ClusterListView.as_view(), name="clusters"),
+    # A cluster name never holds a colon, so Atlas's actions (``{clusterName}:grantMongoDBEmployeeAccess``) can
+    # have routes of their own wherever they are listed.
+    re_path(
+        r"^groups/(?P<group_id>[^/]+)/clusters/(?P<cluster_name>[^/:]+)$",
+        ClusterDetailView.as_view(),
+        name="cluster",
+    ),
+]

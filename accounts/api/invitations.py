@@ -1,3 +1,308 @@
-"""API resource module (filled in by its own change)."""
+"""/orgs/{orgId}/invites and /groups/{groupId}/invites: Atlas's older invitation endpoints, still used by clients.
+Only pending invitations are listed and addressable (one past ``expires_at`` is expired, whatever the tasks did)."""
 
-urlpatterns = []
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from accessportal.api.schema import responses
+from accessportal.api.views import AtlasView, self_link
+from accounts import selectors
+from accounts.errors import not_found
+from accounts.services import invitations as invitation_services
+
+from .users.people import entity_ids, org_role_names, project_role_names, teams_named, visible_project_ids
+
+USERNAME_FILTER = [OpenApiParameter("username", str, description="only the invitation to this email address")]
+
+
+class _InvitationSerializer(serializers.Serializer):
+    id = serializers.CharField(source="public_id")
+    username = serializers.CharField(source="email")
+    roles = serializers.ListField(child=serializers.CharField())
+    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
+    expiresAt = serializers.DateTimeField(source="expires_at")  # noqa: N815
+    inviterUsername = serializers.CharField(source="inviter_email")  # noqa: N815
+    links = serializers.SerializerMethodField()
+
+    def get_links(self, invitation) -> list[dict]:
+        scope = (
+            f"groups/{invitation.project.public_id}"
+            if invitation.project_id
+            else (f"orgs/{invitation.organization.public_id}")
+        )
+        return self_link(self.context["request"], f"{scope}/invites/{invitation.public_id}")
+
+
+class InvitationGroupRoleSerializer(serializers.Serializer):
+    groupId = serializers.CharField()  # noqa: N815
+    groupRole = serializers.CharField()  # noqa: N815
+
+
+class OrganizationInvitationSerializer(_InvitationSerializer):
+    """Atlas's OrganizationInvitation; ``groupRoleAssignments`` shows only projects the caller can see."""
+
+    orgId = serializers.CharField(source="organization.public_id")  # noqa: N815
+    orgName = serializers.CharField(source="organization.name")  # noqa: N815
+    teamIds = serializers.SerializerMethodField()  # noqa: N815
+    groupRoleAssignments = serializers.SerializerMethodField()  # noqa: N815
+
+    def get_teamIds(self, invitation) -> list[str]:  # noqa: N802
+        return sorted(team.public_id for team in invitation.teams.all())
+
+    @extend_schema_field(InvitationGroupRoleSerializer(many=True))
+    def get_groupRoleAssignments(self, invitation) -> list[dict]:  # noqa: N802
+        visible = self.context["visible_project_ids"]
+        return [
+            {"groupId": assignment["groupId"], "groupRole": role}
+            for assignment in invitation.group_role_assignments
+            if assignment["groupId"] in visible
+            for role in assignment["roles"]
+        ]
+
+
+class GroupInvitationSerializer(_InvitationSerializer):
+    """Atlas's GroupInvitation."""
+
+    groupId = serializers.CharField(source="project.public_id")  # noqa: N815
+    groupName = serializers.CharField(source="project.name")  # noqa: N815
+
+
+# ---- input -------------------------------------------------------------------------------------------------------
+
+
+class InvitationGroupRoleAssignmentSerializer(serializers.Serializer):
+    groupId = serializers.CharField(max_length=24)  # noqa: N815
+    roles = project_role_names()
+
+
+class OrganizationInvitationUpdateSerializer(serializers.Serializer):
+    roles = org_role_names(required=False)
+    teamIds = entity_ids(required=False)  # noqa: N815
+    groupRoleAssignments = InvitationGroupRoleAssignmentSerializer(many=True, required=False)  # noqa: N815
+
+
+class OrganizationInvitationCreateSerializer(OrganizationInvitationUpdateSerializer):
+    username = serializers.EmailField(max_length=254)
+
+
+class GroupInvitationUpdateSerializer(serializers.Serializer):
+    roles = project_role_names(required=False)
+
+
+class GroupInvitationCreateSerializer(GroupInvitationUpdateSerializer):
+    username = serializers.EmailField(max_length=254)
+
+
+def _pending(invitations, described_as, **lookup):
+    invitation = invitations.filter(**lookup).first()
+    if invitation is None:
+        raise not_found("invitation", described_as)
+    return invitation
+
+
+def _given(data, *names) -> dict:
+    """The optional fields the body named (an absent field leaves the invitation's value alone)."""
+    return {name: data[name] for name in names if name in data}
+
+
+# ---- organization --------------------------------------------------------------------------------------------
+
+
+class OrgInvitationsBase(AtlasView):
+    def organization(self, org_id):
+        return selectors.access_organization(actor=self.request.user, organization_id=org_id)
+
+    def pending(self, organization):
+        return selectors.pending_invitations(organization=organization)
+
+    def respond(self, organization, invitations, many=False) -> Response:
+        context = {
+            "request": self.request,
+            "visible_project_ids": visible_project_ids(self.request.user, organization),
+        }
+        return Response(OrganizationInvitationSerializer(invitations, many=many, context=context).data)
+
+    def update(self, organization, invitation, data) -> Response:
+        changes = _given(data, "roles", "groupRoleAssignments")
+        if "teamIds" in data:
+            changes["teams"] = teams_named(organization, data["teamIds"])
+        if "groupRoleAssignments" in changes:
+            changes["group_role_assignments"] = changes.pop("groupRoleAssignments")
+        invitation = invitation_services.invitation_update(
+            invitation=invitation, actor=self.request.user, **changes
+        )
+        return self.respond(organization, invitation)
+
+
+class OrgInvitationListView(OrgInvitationsBase):
+    @extend_schema(
+        operation_id="listOrganizationInvitations",
+        parameters=USERNAME_FILTER,
+        responses=responses({200: OrganizationInvitationSerializer(many=True)}),
+    )
+    def get(self, request, org_id):
+        """Atlas answers this one with a plain array, not a paginated list."""
+        organization = self.organization(org_id)
+        invitations = self.pending(organization)
+        if request.query_params.get("username"):
+            invitations = invitations.filter(email__iexact=request.query_params["username"])
+        return self.respond(organization, list(invitations), many=True)
+
+    @extend_schema(
+        operation_id="createOrganizationInvitation",
+        request=OrganizationInvitationCreateSerializer,
+        responses=responses({200: OrganizationInvitationSerializer}),
+    )
+    def post(self, request, org_id):
+        organization = self.organization(org_id)
+        data = self.validated(OrganizationInvitationCreateSerializer)
+        (invitation,) = invitation_services.organization_invitations_create(
+            organization=organization,
+            emails=[data["username"]],
+            teams=teams_named(organization, data.get("teamIds", [])),
+            group_role_assignments=data.get("groupRoleAssignments", []),
+            actor=request.user,
+            **_given(data, "roles"),
+        )
+        return self.respond(organization, invitation)
+
+    @extend_schema(
+        operation_id="updateOrganizationInvitation",
+        request=OrganizationInvitationCreateSerializer,
+        responses=responses({200: OrganizationInvitationSerializer}),
+    )
+    def patch(self, request, org_id):
+        """Change the pending invitation of ``username``."""
+        organization = self.organization(org_id)
+        data = self.validated(OrganizationInvitationCreateSerializer)
+        invitation = _pending(self.pending(organization), data["username"], email__iexact=data["username"])
+        return self.update(organization, invitation, data)
+
+
+class OrgInvitationDetailView(OrgInvitationsBase):
+    @extend_schema(
+        operation_id="getOrganizationInvitation", responses=responses({200: OrganizationInvitationSerializer})
+    )
+    def get(self, request, org_id, invitation_id):
+        organization = self.organization(org_id)
+        return self.respond(
+            organization, _pending(self.pending(organization), invitation_id, public_id=invitation_id)
+        )
+
+    @extend_schema(
+        operation_id="updateOrganizationInvitationById",
+        request=OrganizationInvitationUpdateSerializer,
+        responses=responses({200: OrganizationInvitationSerializer}),
+    )
+    def patch(self, request, org_id, invitation_id):
+        organization = self.organization(org_id)
+        invitation = _pending(self.pending(organization), invitation_id, public_id=invitation_id)
+        return self.update(organization, invitation, self.validated(OrganizationInvitationUpdateSerializer))
+
+    @extend_schema(operation_id="deleteOrganizationInvitation", responses=responses({204: None}))
+    def delete(self, request, org_id, invitation_id):
+        organization = self.organization(org_id)
+        invitation = _pending(self.pending(organization), invitation_id, public_id=invitation_id)
+        invitation_services.invitation_revoke(invitation=invitation, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ---- project -------------------------------------------------------------------------------------------------
+
+
+class GroupInvitationsBase(AtlasView):
+    def project(self, group_id):
+        return selectors.access_project(actor=self.request.user, project_id=group_id)
+
+    def pending(self, project):
+        return selectors.pending_invitations(project=project)
+
+    def respond(self, invitations, many=False) -> Response:
+        return Response(
+            GroupInvitationSerializer(invitations, many=many, context={"request": self.request}).data
+        )
+
+    def update(self, invitation, data) -> Response:
+        invitation = invitation_services.invitation_update(
+            invitation=invitation, actor=self.request.user, **_given(data, "roles")
+        )
+        return self.respond(invitation)
+
+
+class GroupInvitationListView(GroupInvitationsBase):
+    @extend_schema(
+        operation_id="listProjectInvitations",
+        parameters=USERNAME_FILTER,
+        responses=responses({200: GroupInvitationSerializer(many=True)}),
+    )
+    def get(self, request, group_id):
+        """Atlas answers this one with a plain array, not a paginated list."""
+        invitations = self.pending(self.project(group_id))
+        if request.query_params.get("username"):
+            invitations = invitations.filter(email__iexact=request.query_params["username"])
+        return self.respond(list(invitations), many=True)
+
+    @extend_schema(
+        operation_id="createProjectInvitation",
+        request=GroupInvitationCreateSerializer,
+        responses=responses({200: GroupInvitationSerializer}),
+    )
+    def post(self, request, group_id):
+        project = self.project(group_id)
+        data = self.validated(GroupInvitationCreateSerializer)
+        (invitation,) = invitation_services.project_invitations_create(
+            project=project, emails=[data["username"]], actor=request.user, **_given(data, "roles")
+        )
+        return self.respond(invitation)
+
+    @extend_schema(
+        operation_id="updateProjectInvitation",
+        request=GroupInvitationCreateSerializer,
+        responses=responses({200: GroupInvitationSerializer}),
+    )
+    def patch(self, request, group_id):
+        """Change the pending invitation of ``username``."""
+        project = self.project(group_id)
+        data = self.validated(GroupInvitationCreateSerializer)
+        invitation = _pending(self.pending(project), data["username"], email__iexact=data["username"])
+        return self.update(invitation, data)
+
+
+class GroupInvitationDetailView(GroupInvitationsBase):
+    @extend_schema(operation_id="getProjectInvitation", responses=responses({200: GroupInvitationSerializer}))
+    def get(self, request, group_id, invitation_id):
+        project = self.project(group_id)
+        return self.respond(_pending(self.pending(project), invitation_id, public_id=invitation_id))
+
+    @extend_schema(
+        operation_id="updateProjectInvitationById",
+        request=GroupInvitationUpdateSerializer,
+        responses=responses({200: GroupInvitationSerializer}),
+    )
+    def patch(self, request, group_id, invitation_id):
+        project = self.project(group_id)
+        invitation = _pending(self.pending(project), invitation_id, public_id=invitation_id)
+        return self.update(invitation, self.validated(GroupInvitationUpdateSerializer))
+
+    @extend_schema(operation_id="deleteProjectInvitation", responses=responses({204: None}))
+    def delete(self, request, group_id, invitation_id):
+        project = self.project(group_id)
+        invitation = _pending(self.pending(project), invitation_id, public_id=invitation_id)
+        invitation_services.invitation_revoke(invitation=invitation, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+urlpatterns = [
+    path("orgs/<str:org_id>/invites", OrgInvitationListView.as_view(), name="org-invites"),
+    path(
+        "orgs/<str:org_id>/invites/<str:invitation_id>", OrgInvitationDetailView.as_view(), name="org-invite"
+    ),
+    path("groups/<str:group_id>/invites", GroupInvitationListView.as_view(), name="group-invites"),
+    path(
+        "groups/<str:group_id>/invites/<str:invitation_id>",
+        GroupInvitationDetailView.as_view(),
+        name="group-invite",
+    ),
+]

@@ -2,7 +2,8 @@
 
 from .api_keys import ApiKey, ApiKeyAccessListEntry
 from .audit import AuditEvent
-from .invitations import Invitation, JoinRequest
+from .emails import OutboundEmail
+from .invitations import Invitation, JoinRequest, invitation_token_hash
 from .tenancy import (
     Cluster,
     Organization,
@@ -33,6 +34,7 @@ __all__ = [
     "AuditEvent",
     "Cluster",
     "Organization",
+    "OutboundEmail",
     "OrganizationGroupObjectPermission",
     "OrganizationMembership",
     "OrganizationRole",
@@ -48,6 +50,7 @@ __all__ = [
     "TeamProjectRole",
     "User",
     "UserManager",
+    "invitation_token_hash",
     "new_public_id",
     "public_id_field",
 ]

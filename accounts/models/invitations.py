@@ -1,5 +1,6 @@
 """Invitations to an organization or a project, and requests to join a project."""
 
+import hashlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,6 +9,11 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .tenancy import Organization, Project, Team, public_id_field
+
+
+def invitation_token_hash(token: str) -> str:
+    """What is kept of an invitation's token: its SHA-256 (the token itself is only in the email)."""
+    return hashlib.sha256((token or "").encode()).hexdigest()
 
 
 class Invitation(models.Model):
@@ -57,6 +63,10 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True, help_text="When the expiry task marked it.")
+    bounced_at = models.DateTimeField(
+        null=True, blank=True, help_text="The ESP reported that the latest invitation email bounced."
+    )
 
     class Meta:
         ordering = ["-created_at"]

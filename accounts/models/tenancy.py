@@ -231,6 +231,8 @@ class Team(models.Model):
     public_id = public_id_field()
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
     name = models.CharField(max_length=64)
+    # The name case-folded (Unicode-wide, which SQL's LOWER() is not on SQLite): unique per organization.
+    name_key = models.CharField(max_length=64, editable=False)
     group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="team")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -238,8 +240,7 @@ class Team(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                "organization",
-                Lower("name"),
+                fields=["organization", "name_key"],
                 name="accounts_team_name_unique_in_org_ci",
                 violation_error_message="A team with this name already exists in the organization.",
             )

@@ -100,6 +100,17 @@ def project_create(*, organization, name, actor, owner=None) -> Project:
             "Creator role.",
         )
     owner = owner or actor
+    if owner is not None and owner.is_service_account:
+        # An API key owns nothing itself: as in Atlas, the organization's longest-standing owner does.
+        owner = (
+            OrganizationMembership.objects.filter(
+                organization=organization, roles__name=roles.ORG_OWNER, user__is_service_account=False
+            )
+            .select_related("user")
+            .order_by("created_at", "pk")
+            .first()
+        )
+        owner = owner.user if owner else None
     if owner is None:
         raise ServiceError("VALIDATION_ERROR", "A project needs an owner.", field="owner")
     if not owner.is_active or owner.is_service_account:

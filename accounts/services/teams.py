@@ -22,8 +22,13 @@ from ._rules import clean_name, clean_project_roles, lock_organization, replace_
 Event = AuditEvent.Type
 
 
+def team_name_key(name: str) -> str:
+    """Team names are unique per organization whatever their case, in every alphabet ("Équipe" = "équipe")."""
+    return name.casefold()
+
+
 def _refuse_taken_name(organization, name, *, exclude=None):
-    taken = Team.objects.filter(organization=organization, name__iexact=name)
+    taken = Team.objects.filter(organization=organization, name_key=team_name_key(name))
     if exclude is not None:
         taken = taken.exclude(pk=exclude.pk)
     if taken.exists():
@@ -45,7 +50,7 @@ def team_create(*, organization, name, actor, members=()) -> Team:
             limit=Team.MAX_PER_ORGANIZATION,
         )
     _refuse_taken_name(organization, name)
-    team = Team(organization=organization, name=name)
+    team = Team(organization=organization, name=name, name_key=team_name_key(name))
     team.group = Group.objects.create(name=f"team:{team.public_id}")
     team.save()
     audit_event_record(event_type=Event.TEAM_CREATED, actor=actor, organization=organization, target=team)
@@ -63,7 +68,8 @@ def team_rename(*, team, name, actor) -> Team:
     _refuse_taken_name(team.organization, name, exclude=team)
     old = team.name
     team.name = name
-    team.save(update_fields=["name"])
+    team.name_key = team_name_key(name)
+    team.save(update_fields=["name", "name_key"])
     audit_event_record(
         event_type=Event.TEAM_NAME_CHANGED,
         actor=actor,
@@ -99,6 +105,9 @@ def add_to_team(team, users, actor) -> list[TeamMembership]:
     itself). The caller holds the organization lock."""
     organization = team.organization
     users = list({user.pk: user for user in users}.values())
+    inactive = sorted(user.email for user in users if not user.is_active)
+    if inactive:
+        raise ServiceError("USER_INACTIVE", f"Deactivated users cannot join a team: {', '.join(inactive)}.")
     keys = sorted(user.email for user in users if user.is_service_account)
     if keys:
         raise ServiceError(

@@ -29,6 +29,7 @@ from accounts.models import (
 )
 from accounts.services import api_keys as api_key_services
 from accounts.services import invitations as invitation_services
+from accounts.services import join_requests as join_request_services
 from tests.factories import ClusterFactory, UserFactory
 
 Event = AuditEvent.Type
@@ -78,7 +79,9 @@ def inline_formset(response, prefix):
 
 def row_of(response, prefix, email):
     """The prefix of the existing inline row of the user with this email."""
-    return next(f.prefix for f in inline_formset(response, prefix).initial_forms if f.instance.user.email == email)
+    return next(
+        f.prefix for f in inline_formset(response, prefix).initial_forms if f.instance.user.email == email
+    )
 
 
 def new_row(data, prefix):
@@ -147,14 +150,15 @@ def everything(organization, owner, project, member, team, api_key, invitation):
     services.team_project_assign(team=team, project=project, roles=[roles.GROUP_READ_ONLY], actor=owner)
     services.project_member_add(project=project, user=member, actor=owner)
     services.cluster_create(project=project, name="main", actor=owner)
-    api_key_services.api_key_project_assign(api_key=api_key, project=project, roles=[roles.GROUP_READ_ONLY],
-                                            actor=owner)
+    api_key_services.api_key_project_assign(
+        api_key=api_key, project=project, roles=[roles.GROUP_READ_ONLY], actor=owner
+    )
     api_key_services.api_key_access_list_add(api_key=api_key, entries=["203.0.113.0/24"], actor=owner)
     outsider = UserFactory(email="outsider@example.com")
     return {
         ApiKey: api_key,
         Invitation: invitation,
-        JoinRequest: invitation_services.join_request_create(project=project, user=outsider),
+        JoinRequest: join_request_services.join_request_create(project=project, user=outsider),
         User: owner,
         Organization: organization,
         Project: project,
@@ -355,11 +359,15 @@ def test_creating_an_organization_makes_the_owner_its_org_owner(admin_client, ad
     assert response.status_code == 302
     organization = Organization.objects.get(name="Initech")
     assert org_roles(organization, owner) == [roles.ORG_OWNER]
-    assert AuditEvent.objects.filter(organization=organization, event_type=Event.ORG_CREATED, actor=admin_user).exists()
+    assert AuditEvent.objects.filter(
+        organization=organization, event_type=Event.ORG_CREATED, actor=admin_user
+    ).exists()
 
 
 def test_an_unknown_owner_email_is_a_form_error(admin_client):
-    response = admin_client.post(admin_url(Organization, "add"), {"name": "Initech", "owner": "nobody@example.com"})
+    response = admin_client.post(
+        admin_url(Organization, "add"), {"name": "Initech", "owner": "nobody@example.com"}
+    )
 
     assert response.status_code == 200
     assert "No user has the email address" in str(response.context["adminform"].form.errors["owner"])
@@ -398,10 +406,13 @@ def test_creating_a_team_through_the_admin_is_audited(admin_client, organization
 def test_the_251st_team_is_refused(admin_client, organization):
     groups = Group.objects.bulk_create(Group(name=f"bulk-{i}") for i in range(Team.MAX_PER_ORGANIZATION))
     Team.objects.bulk_create(
-        Team(organization=organization, name=f"team-{i}", group=group) for i, group in enumerate(groups)
+        Team(organization=organization, name=f"team-{i}", name_key=f"team-{i}", group=group)
+        for i, group in enumerate(groups)
     )
 
-    response = admin_client.post(admin_url(Team, "add"), {"organization": organization.pk, "name": "One too many"})
+    response = admin_client.post(
+        admin_url(Team, "add"), {"organization": organization.pk, "name": "One too many"}
+    )
 
     assert response.status_code == 200
     assert any("already has 250 teams" in m for m in messages_of(response))
@@ -476,7 +487,8 @@ def test_deleting_a_team_uses_the_service(admin_client, team):
 
 def test_creating_a_project_makes_the_owner_its_group_owner(admin_client, organization, member):
     response = admin_client.post(
-        admin_url(Project, "add"), {"organization": organization.pk, "name": "Analytics", "owner": member.email}
+        admin_url(Project, "add"),
+        {"organization": organization.pk, "name": "Analytics", "owner": member.email},
     )
 
     assert response.status_code == 302
@@ -514,7 +526,9 @@ def test_demoting_the_last_group_owner_in_the_inline_is_refused(admin_client, pr
     assert ProjectMembership.objects.get(project=project, user=owner).role_names == [roles.GROUP_OWNER]
 
 
-def test_assigning_a_team_through_the_project_inline_gives_its_members_access(admin_client, project, member, team):
+def test_assigning_a_team_through_the_project_inline_gives_its_members_access(
+    admin_client, project, member, team
+):
     assert not member.has_perm("accounts.view_project", project)
     change = admin_url(Project, "change", project.pk)
     data = form_data(admin_client.get(change))
@@ -523,7 +537,9 @@ def test_assigning_a_team_through_the_project_inline_gives_its_members_access(ad
     data[f"{row}-roles"] = [roles.GROUP_CLUSTER_MANAGER]
 
     assert admin_client.post(change, data).status_code == 302
-    assert TeamProjectAssignment.objects.get(team=team, project=project).role_names == [roles.GROUP_CLUSTER_MANAGER]
+    assert TeamProjectAssignment.objects.get(team=team, project=project).role_names == [
+        roles.GROUP_CLUSTER_MANAGER
+    ]
     assert member.has_perm("accounts.manage_clusters", project)
     assert AuditEvent.objects.filter(event_type=Event.TEAM_ADDED_TO_GROUP).exists()
 
@@ -761,12 +777,14 @@ def test_invitations_are_never_edited_or_deleted_in_the_admin(admin_client, invi
     change = admin_url(Invitation, "change", invitation.pk)
 
     assert admin_client.post(change, {"email": "someone@example.com"}).status_code == 403
-    assert admin_client.post(admin_url(Invitation, "delete", invitation.pk), {"post": "yes"}).status_code == 403
+    assert (
+        admin_client.post(admin_url(Invitation, "delete", invitation.pk), {"post": "yes"}).status_code == 403
+    )
 
 
 def test_approving_a_request_to_join_adds_the_user_as_read_only(admin_client, project):
     asker = UserFactory(email="asker@example.com")
-    join_request = invitation_services.join_request_create(project=project, user=asker)
+    join_request = join_request_services.join_request_create(project=project, user=asker)
 
     response = admin_client.post(
         admin_url(JoinRequest), {"action": "approve", "_selected_action": [str(join_request.pk)]}
@@ -780,7 +798,7 @@ def test_approving_a_request_to_join_adds_the_user_as_read_only(admin_client, pr
 
 def test_denying_a_request_to_join_gives_nothing(admin_client, project):
     asker = UserFactory(email="asker@example.com")
-    join_request = invitation_services.join_request_create(project=project, user=asker)
+    join_request = join_request_services.join_request_create(project=project, user=asker)
 
     admin_client.post(admin_url(JoinRequest), {"action": "deny", "_selected_action": [str(join_request.pk)]})
 

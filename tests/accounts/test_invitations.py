@@ -21,13 +21,11 @@ from accounts.services.invitations import (
     invitation_revoke,
     invitation_signup_accept,
     invitation_update,
-    join_request_approve,
-    join_request_create,
-    join_request_deny,
     organization_invitations_create,
     project_invitations_create,
     token_hash,
 )
+from accounts.services.join_requests import join_request_approve, join_request_create, join_request_deny
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -348,7 +346,7 @@ def test_project_people_costs_constant_queries(project, owner):
     committed(project_invitations_create, project=project, emails=["i0@example.com"], actor=owner)
     join_request_create(project=project, user=UserFactory())
     few = count()
-    for i in range(10):
+    for _ in range(10):
         project_member_add(project=project, user=UserFactory(), actor=owner)
         join_request_create(project=project, user=UserFactory())
     committed(

@@ -4,13 +4,14 @@ import json
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts import roles
 from accounts.errors import ServiceError
 from accounts.models import Organization, OrganizationMembership
 from accounts.services import organization_create, organization_member_add, organization_member_roles_set
 from accounts.services.api_keys import api_key_create
+from accounts.services.invitations import clean_emails
 
 
 class Command(BaseCommand):
@@ -28,6 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args, org, owner_email, json=False, key_description="bootstrap", **options):
         try:
             with transaction.atomic():
+                _serialize_bootstraps_of(org)
                 organization, owner = self._organization_and_owner(org, owner_email)
                 api_key, private_key = api_key_create(
                     organization=organization,
@@ -53,7 +55,7 @@ class Command(BaseCommand):
 
     def _organization_and_owner(self, name, email):
         User = get_user_model()
-        email = email.strip().lower()
+        email = clean_emails([email])[0]
         owner = User.objects.filter(email__iexact=email).first()
         if owner is None:
             owner = User.objects.create_user(email, None)  # sets a password through "forgot password"
@@ -76,6 +78,14 @@ class Command(BaseCommand):
                 actor=None,
             )
         return organization, owner
+
+
+def _serialize_bootstraps_of(name: str) -> None:
+    """Two provisioning runs for one new name must not make two organizations: on PostgreSQL they queue on an
+    advisory lock held until commit (SQLite's IMMEDIATE transactions queue them already)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"accessportal.bootstrap:{name}"])
 
 
 def _json_line(result) -> str:

@@ -1,9 +1,16 @@
 """The user representation shared by every resource that lists people (Atlas's AppUser), and /users."""
 
-from django.db.models import Prefetch
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.urls import path
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.response import Response
 
-from accessportal.api.views import self_link
+from accessportal.api.schema import responses
+from accessportal.api.views import AtlasView, self_link
+from accounts import selectors
+from accounts.errors import not_found
 from accounts.models import OrganizationMembership, ProjectMembership, TeamMembership
 
 
@@ -55,7 +62,8 @@ class UserSerializer(serializers.Serializer):
     teamIds = serializers.SerializerMethodField()  # noqa: N815
     links = serializers.SerializerMethodField()
 
-    def get_roles(self, user) -> list[RoleAssignmentSerializer]:
+    @extend_schema_field(RoleAssignmentSerializer(many=True))
+    def get_roles(self, user):
         org_roles = [
             {"orgId": m.organization.public_id, "roleName": role.name}
             for m in user.visible_organization_memberships
@@ -76,4 +84,37 @@ class UserSerializer(serializers.Serializer):
         return self_link(self.context["request"], f"users/{user.public_id}")
 
 
-urlpatterns = []
+def _visible_user(request, described_as, **lookup):
+    """The person ``lookup`` names if they share an organization with the caller (or are the caller); anyone else,
+    and any API key's account, is "not found": the caller learns nothing about people outside its organizations."""
+    organizations = selectors.organizations_for_user(request.user)
+    shares = Exists(
+        OrganizationMembership.objects.filter(user=OuterRef("pk"), organization__in=organizations)
+    )
+    users = (
+        get_user_model()
+        .objects.filter(is_service_account=False, **lookup)
+        .filter(shares | Q(pk=request.user.pk))
+    )
+    user = with_visible_access(users, organizations).first()
+    if user is None:
+        raise not_found("user", described_as)
+    return Response(UserSerializer(user, context={"request": request}).data)
+
+
+class UserDetailView(AtlasView):
+    @extend_schema(operation_id="getUser", responses=responses({200: UserSerializer}))
+    def get(self, request, user_id):
+        return _visible_user(request, user_id, public_id=user_id)
+
+
+class UserByNameView(AtlasView):
+    @extend_schema(operation_id="getUserByUsername", responses=responses({200: UserSerializer}))
+    def get(self, request, username):
+        return _visible_user(request, username, email__iexact=username)
+
+
+urlpatterns = [
+    path("users/byName/<str:username>", UserByNameView.as_view(), name="user-by-name"),
+    path("users/<str:user_id>", UserDetailView.as_view(), name="user"),
+]

@@ -1,3 +1,0 @@
-"""API resource module (filled in by its own change)."""
-
-urlpatterns = []

@@ -1,0 +1,193 @@
+"""/orgs/{orgId}/apiKeys: list, create (the private key is answered once), get, change, delete; and each key's
+/accessList of addresses and CIDR blocks."""
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from accessportal.api.pagination import paginated
+from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.views import AtlasView
+from accounts import selectors
+from accounts.errors import ServiceError
+from accounts.models import ApiKey
+from accounts.services import api_keys as services
+from accounts.services.api_keys import clean_access_list_entry
+
+from .serializers import (
+    AccessListEntrySerializer,
+    AccessListRequestSerializer,
+    ApiKeyCreateSerializer,
+    ApiKeySerializer,
+    ApiKeyUpdateSerializer,
+    with_visible_roles,
+)
+
+
+def organization_api_key(organization, api_user_id) -> ApiKey:
+    """One of ``organization``'s keys; a key of another organization answers exactly like a missing one."""
+    api_key = (
+        organization.api_keys.select_related("user", "organization").filter(public_id=api_user_id).first()
+    )
+    if api_key is None:
+        raise ServiceError(
+            "API_KEY_NOT_FOUND",
+            f"No API key with ID {api_user_id} exists in organization {organization.public_id}.",
+            id=api_user_id,
+        )
+    return api_key
+
+
+def key_details(request, api_key, *, private_key=None) -> dict:
+    """One key as ApiKeyUserDetails (its roles as the caller may see them)."""
+    fresh = visible_keys(request, api_key.organization, ApiKey.objects.filter(pk=api_key.pk)).get()
+    return ApiKeySerializer(fresh, context={"request": request, "private_key": private_key}).data
+
+
+def visible_keys(request, organization, api_keys):
+    """``api_keys`` ready for ``ApiKeySerializer``: project roles only in projects the caller may see."""
+    projects = selectors.projects_for_user(request.user, organization=organization)
+    return with_visible_roles(api_keys.order_by("public_key"), organization, projects)
+
+
+def serialize_keys(request):
+    return lambda page: ApiKeySerializer(page, many=True, context={"request": request}).data
+
+
+class OrganizationApiKeysView(AtlasView):
+    @extend_schema(
+        operation_id="listApiKeys",
+        parameters=PAGE_PARAMETERS,
+        responses=responses({200: page_of(ApiKeySerializer, "ApiKeys")}),
+    )
+    def get(self, request, org_id):
+        organization = selectors.access_organization(actor=request.user, organization_id=org_id)
+        return self.page(
+            visible_keys(request, organization, organization.api_keys.all()), serialize_keys(request)
+        )
+
+    @extend_schema(
+        operation_id="createApiKey",
+        request=ApiKeyCreateSerializer,
+        responses=responses({201: ApiKeySerializer}),
+    )
+    def post(self, request, org_id):
+        organization = selectors.access_organization(actor=request.user, organization_id=org_id)
+        data = self.validated(ApiKeyCreateSerializer, context={"target_id": organization.public_id})
+        api_key, private_key = services.api_key_create(
+            organization=organization, description=data["desc"], roles=data["roles"], actor=request.user
+        )
+        body = key_details(request, api_key, private_key=private_key)
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class OrganizationApiKeyView(AtlasView):
+    @extend_schema(operation_id="getApiKey", responses=responses({200: ApiKeySerializer}))
+    def get(self, request, org_id, api_user_id):
+        organization = selectors.access_organization(actor=request.user, organization_id=org_id)
+        return Response(key_details(request, organization_api_key(organization, api_user_id)))
+
+    @extend_schema(
+        operation_id="updateApiKey",
+        request=ApiKeyUpdateSerializer,
+        responses=responses({200: ApiKeySerializer}),
+    )
+    def patch(self, request, org_id, api_user_id):
+        organization = selectors.access_organization(actor=request.user, organization_id=org_id)
+        api_key = organization_api_key(organization, api_user_id)
+        data = self.validated(ApiKeyUpdateSerializer, context={"target_id": organization.public_id})
+        api_key = services.api_key_update(
+            api_key=api_key, actor=request.user, description=data.get("desc"), roles=data.get("roles")
+        )
+        return Response(key_details(request, api_key))
+
+    @extend_schema(operation_id="deleteApiKey", responses=responses({204: None}))
+    def delete(self, request, org_id, api_user_id):
+        organization = selectors.access_organization(actor=request.user, organization_id=org_id)
+        services.api_key_delete(api_key=organization_api_key(organization, api_user_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiKeyAccessListView(AtlasView):
+    def _key(self, request, org_id, api_user_id):
+        organization = selectors.access_organization(actor=request.user, organization_id=org_id)
+        return organization_api_key(organization, api_user_id)
+
+    def _page(self, api_key):
+        context = {"request": self.request, "api_key": api_key}
+        return paginated(
+            self.request,
+            api_key.access_list.order_by("cidr_block"),
+            lambda page: AccessListEntrySerializer(page, many=True, context=context).data,
+        )
+
+    @extend_schema(
+        operation_id="listApiKeyAccessListsEntries",
+        parameters=PAGE_PARAMETERS,
+        responses=responses({200: page_of(AccessListEntrySerializer, "ApiKeyAccessList")}),
+    )
+    def get(self, request, org_id, api_user_id):
+        return Response(self._page(self._key(request, org_id, api_user_id)))
+
+    @extend_schema(
+        operation_id="createApiKeyAccessList",
+        parameters=PAGE_PARAMETERS,
+        request=AccessListRequestSerializer(many=True),
+        responses=responses({201: page_of(AccessListEntrySerializer, "ApiKeyAccessListCreated")}),
+    )
+    def post(self, request, org_id, api_user_id):
+        api_key = self._key(request, org_id, api_user_id)
+        body = request.data if isinstance(request.data, list) else [request.data]  # one object is one entry
+        entries = self.validated(AccessListRequestSerializer, data=body, many=True, allow_empty=False)
+        services.api_key_access_list_add(
+            api_key=api_key,
+            entries=[entry.get("ipAddress") or entry["cidrBlock"] for entry in entries],
+            actor=request.user,
+        )
+        return Response(self._page(api_key), status=status.HTTP_201_CREATED)
+
+
+class ApiKeyAccessListEntryView(AtlasView):
+    """``ip_address`` is an address or a CIDR block with its slash URL-encoded (``10.0.0.0%2F24``)."""
+
+    @extend_schema(operation_id="getApiKeyAccessList", responses=responses({200: AccessListEntrySerializer}))
+    def get(self, request, org_id, api_user_id, ip_address):
+        organization = selectors.access_organization(actor=request.user, organization_id=org_id)
+        api_key = organization_api_key(organization, api_user_id)
+        block = clean_access_list_entry(ip_address)
+        entry = api_key.access_list.filter(cidr_block=block).first()
+        if entry is None:
+            raise ServiceError(
+                "RESOURCE_NOT_FOUND",
+                f"{block} is not on the access list of API key {api_key.public_key}.",
+                entry=block,
+            )
+        context = {"request": request, "api_key": api_key}
+        return Response(AccessListEntrySerializer(entry, context=context).data)
+
+    @extend_schema(operation_id="deleteApiKeyAccessListEntry", responses=responses({204: None}))
+    def delete(self, request, org_id, api_user_id, ip_address):
+        organization = selectors.access_organization(actor=request.user, organization_id=org_id)
+        services.api_key_access_list_remove(
+            api_key=organization_api_key(organization, api_user_id),
+            entry=ip_address,
+            actor=request.user,
+            request_address=request.META.get("REMOTE_ADDR"),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+KEY = "orgs/<str:org_id>/apiKeys/<str:api_user_id>"
+
+urlpatterns = [
+    path("orgs/<str:org_id>/apiKeys", OrganizationApiKeysView.as_view(), name="org-api-keys"),
+    path(KEY, OrganizationApiKeyView.as_view(), name="org-api-key"),
+    path(f"{KEY}/accessList", ApiKeyAccessListView.as_view(), name="org-api-key-access-list"),
+    # <path:...>: a CIDR block's %2F arrives decoded as "/".
+    path(
+        f"{KEY}/accessList/<path:ip_address>",
+        ApiKeyAccessListEntryView.as_view(),
+        name="org-api-key-access-list-entry",
+    ),
+]

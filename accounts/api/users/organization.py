@@ -1,0 +1,257 @@
+"""/orgs/{orgId}/users: an organization's members and invited people (Atlas's OrgUserResponse); invite, change
+roles, remove. A ``userId`` names a member, or an invitation while the person is only invited."""
+
+from django.db import transaction
+from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.views import AtlasView
+from accounts import selectors, services
+from accounts.errors import not_found
+from accounts.models import Invitation, Project, ProjectMembership, TeamMembership
+from accounts.services import invitations as invitation_services
+
+from .people import (
+    AddOrRemoveOrgRoleSerializer,
+    Concatenation,
+    OrgUserRolesInputSerializer,
+    OrgUserRolesUpdateSerializer,
+    OrgUserSerializer,
+    entity_ids,
+    organization_person,
+    organization_users,
+    person_or_404,
+    teams_named,
+    visible_project_ids,
+    with_filters,
+)
+
+FILTERS = [
+    OpenApiParameter("username", str, description="only the user with this email address"),
+    OpenApiParameter(
+        "orgMembershipStatus", str, enum=["ACTIVE", "PENDING", "INVITATION_EXPIRED"], description="only these"
+    ),
+]
+
+
+class OrgUserCreateSerializer(serializers.Serializer):
+    username = serializers.EmailField(max_length=254)
+    roles = OrgUserRolesInputSerializer()
+    teamIds = entity_ids(required=False, default=list)  # noqa: N815
+
+
+class OrgUserUpdateSerializer(serializers.Serializer):
+    roles = OrgUserRolesUpdateSerializer(required=False)
+    teamIds = entity_ids(required=False)  # noqa: N815
+
+
+def _assignments(roles) -> list[dict]:
+    """Atlas's ``[{groupId, groupRoles}]`` -> the services' ``[{groupId, roles}]``."""
+    return [
+        {"groupId": a["groupId"], "roles": a["groupRoles"]} for a in roles.get("groupRoleAssignments", [])
+    ]
+
+
+@transaction.atomic
+def member_update(*, organization, user, actor, org_roles=None, assignments=(), teams=None) -> None:
+    """PATCH of a member in one transaction: organization roles, then each named project's roles (an empty list
+    removes the user from that project; projects not named are left alone), then teams (exactly these).
+
+    Several services in one ``transaction.atomic`` (each refuses on its own; any refusal rolls all back). A
+    single service ``organization_member_update`` should replace this helper (reported)."""
+    if org_roles is not None:
+        services.organization_member_roles_set(
+            organization=organization, user=user, roles=org_roles, actor=actor
+        )
+    for assignment in assignments:
+        project = Project.objects.filter(organization=organization, public_id=assignment["groupId"]).first()
+        if project is None:
+            raise not_found("project", assignment["groupId"])
+        is_member = ProjectMembership.objects.filter(project=project, user=user).exists()
+        if not assignment["roles"]:
+            if is_member:
+                services.project_member_remove(project=project, user=user, actor=actor)
+        elif is_member:
+            services.project_member_roles_set(
+                project=project, user=user, roles=assignment["roles"], actor=actor
+            )
+        else:
+            services.project_member_add(project=project, user=user, roles=assignment["roles"], actor=actor)
+    if teams is not None:
+        current = {
+            tm.team_id: tm.team
+            for tm in TeamMembership.objects.filter(
+                team__organization=organization, user=user
+            ).select_related("team__organization")
+        }
+        for team in teams:
+            if team.pk not in current:
+                services.team_member_add(team=team, user=user, actor=actor)
+        for team_pk in current.keys() - {team.pk for team in teams}:
+            services.team_member_remove(team=current[team_pk], user=user, actor=actor)
+
+
+class OrgUsersBase(AtlasView):
+    def organization(self, org_id):
+        return selectors.access_organization(actor=self.request.user, organization_id=org_id)
+
+    def person(self, organization, user_id):
+        return person_or_404(*organization_users(organization), user_id)
+
+    def respond(self, organization, obj, code=status.HTTP_200_OK) -> Response:
+        """The OrgUserResponse of ``obj`` as stored now (read again after a change)."""
+        obj = self.person(organization, obj.public_id if isinstance(obj, Invitation) else obj.user.public_id)
+        person = organization_person(obj, organization, visible_project_ids(self.request.user, organization))
+        return Response(OrgUserSerializer(person, context={"request": self.request}).data, status=code)
+
+
+class OrgUserListView(OrgUsersBase):
+    @extend_schema(
+        operation_id="listOrganizationUsers",
+        parameters=[*PAGE_PARAMETERS, *FILTERS],
+        responses=responses({200: page_of(OrgUserSerializer, "OrgUsers")}),
+    )
+    def get(self, request, org_id):
+        organization = self.organization(org_id)
+        members, invitations = with_filters(request, *organization_users(organization))
+        visible = visible_project_ids(request.user, organization)
+        return self.page(
+            Concatenation(members, invitations),
+            lambda page: (
+                OrgUserSerializer(
+                    [organization_person(obj, organization, visible) for obj in page],
+                    many=True,
+                    context={"request": request},
+                ).data
+            ),
+        )
+
+    @extend_schema(
+        operation_id="createOrganizationUser",
+        request=OrgUserCreateSerializer,
+        responses=responses({201: OrgUserSerializer}),
+    )
+    def post(self, request, org_id):
+        """Invite a person: they are PENDING until they accept the emailed invitation."""
+        organization = self.organization(org_id)
+        data = self.validated(OrgUserCreateSerializer)
+        (invitation,) = invitation_services.organization_invitations_create(
+            organization=organization,
+            emails=[data["username"]],
+            roles=data["roles"]["orgRoles"],
+            teams=teams_named(organization, data["teamIds"]),
+            group_role_assignments=_assignments(data["roles"]),
+            actor=request.user,
+        )
+        return self.respond(organization, invitation, status.HTTP_201_CREATED)
+
+
+class OrgUserDetailView(OrgUsersBase):
+    @extend_schema(operation_id="getOrganizationUser", responses=responses({200: OrgUserSerializer}))
+    def get(self, request, org_id, user_id):
+        organization = self.organization(org_id)
+        return self.respond(organization, self.person(organization, user_id))
+
+    @extend_schema(
+        operation_id="updateOrganizationUser",
+        request=OrgUserUpdateSerializer,
+        responses=responses({200: OrgUserSerializer}),
+    )
+    def patch(self, request, org_id, user_id):
+        organization = self.organization(org_id)
+        obj = self.person(organization, user_id)
+        data = self.validated(OrgUserUpdateSerializer)
+        roles = data.get("roles", {})
+        teams = teams_named(organization, data["teamIds"]) if "teamIds" in data else None
+        if isinstance(obj, Invitation):
+            assignments = None
+            if "groupRoleAssignments" in roles:  # named projects change; the others keep their roles
+                named = {a["groupId"]: a for a in _assignments(roles)}
+                kept = [a for a in obj.group_role_assignments if a["groupId"] not in named]
+                assignments = kept + [a for a in named.values() if a["roles"]]
+            obj = invitation_services.invitation_update(
+                invitation=obj,
+                actor=request.user,
+                roles=roles.get("orgRoles"),
+                teams=teams,
+                group_role_assignments=assignments,
+            )
+        else:
+            member_update(
+                organization=organization,
+                user=obj.user,
+                actor=request.user,
+                org_roles=roles.get("orgRoles"),
+                assignments=_assignments(roles),
+                teams=teams,
+            )
+        return self.respond(organization, obj)
+
+    @extend_schema(operation_id="removeOrganizationUser", responses=responses({204: None}))
+    def delete(self, request, org_id, user_id):
+        """Remove a member (with their teams and project roles here), or withdraw an invitation."""
+        organization = self.organization(org_id)
+        obj = self.person(organization, user_id)
+        if isinstance(obj, Invitation):
+            invitation_services.invitation_revoke(invitation=obj, actor=request.user)
+        else:
+            services.organization_member_remove(organization=organization, user=obj.user, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class OrgUserRoleView(OrgUsersBase):
+    """``:addRole`` and ``:removeRole``: one organization role more or less. The new set goes to the service
+    that sets roles, which keeps at least one (removing the last is a 400) and the last owner."""
+
+    def change(self, request, org_id, user_id, *, adding):
+        organization = self.organization(org_id)
+        obj = self.person(organization, user_id)
+        role = self.validated(AddOrRemoveOrgRoleSerializer)["orgRole"]
+        current = list(obj.roles) if isinstance(obj, Invitation) else obj.role_names
+        new = sorted({*current, role}) if adding else [name for name in current if name != role]
+        if isinstance(obj, Invitation):
+            obj = invitation_services.invitation_update(invitation=obj, actor=request.user, roles=new)
+        else:
+            services.organization_member_roles_set(
+                organization=organization, user=obj.user, roles=new, actor=request.user
+            )
+        return self.respond(organization, obj)
+
+
+class OrgUserAddRoleView(OrgUserRoleView):
+    @extend_schema(
+        operation_id="addOrganizationRole",
+        request=AddOrRemoveOrgRoleSerializer,
+        responses=responses({200: OrgUserSerializer}),
+    )
+    def post(self, request, org_id, user_id):
+        return self.change(request, org_id, user_id, adding=True)
+
+
+class OrgUserRemoveRoleView(OrgUserRoleView):
+    @extend_schema(
+        operation_id="removeOrganizationRole",
+        request=AddOrRemoveOrgRoleSerializer,
+        responses=responses({200: OrgUserSerializer}),
+    )
+    def post(self, request, org_id, user_id):
+        return self.change(request, org_id, user_id, adding=False)
+
+
+urlpatterns = [
+    path("orgs/<str:org_id>/users", OrgUserListView.as_view(), name="org-users"),
+    path(
+        "orgs/<str:org_id>/users/<str:user_id>:addRole",
+        OrgUserAddRoleView.as_view(),
+        name="org-user-add-role",
+    ),
+    path(
+        "orgs/<str:org_id>/users/<str:user_id>:removeRole",
+        OrgUserRemoveRoleView.as_view(),
+        name="org-user-remove-role",
+    ),
+    path("orgs/<str:org_id>/users/<str:user_id>", OrgUserDetailView.as_view(), name="org-user"),
+]

@@ -1,0 +1,163 @@
+"""/groups/{groupId}/users: a project's members and invited people (Atlas's GroupUserResponse); add, change
+roles, remove. A ``userId`` names a member, or an invitation while the person is only invited."""
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+
+from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.views import AtlasView
+from accounts import selectors, services
+from accounts.models import Invitation, OrganizationMembership
+from accounts.services import invitations as invitation_services
+
+from .organization import FILTERS
+from .people import (
+    AddOrRemoveGroupRoleSerializer,
+    Concatenation,
+    GroupUserSerializer,
+    person_or_404,
+    project_person,
+    project_role_names,
+    project_users,
+    with_filters,
+)
+
+
+class GroupUserCreateSerializer(serializers.Serializer):
+    username = serializers.EmailField(max_length=254)
+    roles = project_role_names()
+
+
+class GroupUsersBase(AtlasView):
+    def project(self, group_id):
+        return selectors.access_project(actor=self.request.user, project_id=group_id)
+
+    def person(self, project, user_id):
+        return person_or_404(*project_users(project), user_id)
+
+    def respond(self, project, obj, code=status.HTTP_200_OK) -> Response:
+        """The GroupUserResponse of ``obj`` as stored now (read again after a change)."""
+        obj = self.person(project, obj.public_id if isinstance(obj, Invitation) else obj.user.public_id)
+        person = project_person(obj, project)
+        return Response(GroupUserSerializer(person, context={"request": self.request}).data, status=code)
+
+
+class GroupUserListView(GroupUsersBase):
+    @extend_schema(
+        operation_id="listProjectUsers",
+        parameters=[*PAGE_PARAMETERS, *FILTERS],
+        responses=responses({200: page_of(GroupUserSerializer, "GroupUsers")}),
+    )
+    def get(self, request, group_id):
+        project = self.project(group_id)
+        members, invitations = with_filters(request, *project_users(project))
+        return self.page(
+            Concatenation(members, invitations),
+            lambda page: (
+                GroupUserSerializer(
+                    [project_person(obj, project) for obj in page], many=True, context={"request": request}
+                ).data
+            ),
+        )
+
+    @extend_schema(
+        operation_id="addProjectUser",
+        request=GroupUserCreateSerializer,
+        responses=responses({201: GroupUserSerializer}),
+    )
+    def post(self, request, group_id):
+        """A member of the project's organization is added at once (ACTIVE); anyone else is invited (PENDING)."""
+        project = self.project(group_id)
+        data = self.validated(GroupUserCreateSerializer)
+        colleague = (
+            OrganizationMembership.objects.filter(
+                organization=project.organization,
+                user__email__iexact=data["username"],
+                user__is_service_account=False,
+            )
+            .select_related("user")
+            .first()
+        )
+        if colleague is not None:
+            membership = services.project_member_add(
+                project=project, user=colleague.user, roles=data["roles"], actor=request.user
+            )
+            return self.respond(project, membership, status.HTTP_201_CREATED)
+        (invitation,) = invitation_services.project_invitations_create(
+            project=project, emails=[data["username"]], roles=data["roles"], actor=request.user
+        )
+        return self.respond(project, invitation, status.HTTP_201_CREATED)
+
+
+class GroupUserDetailView(GroupUsersBase):
+    @extend_schema(operation_id="getProjectUser", responses=responses({200: GroupUserSerializer}))
+    def get(self, request, group_id, user_id):
+        project = self.project(group_id)
+        return self.respond(project, self.person(project, user_id))
+
+    @extend_schema(operation_id="removeProjectUser", responses=responses({204: None}))
+    def delete(self, request, group_id, user_id):
+        """Remove a member's own assignment to the project (access through teams stays), or withdraw an
+        invitation to it."""
+        project = self.project(group_id)
+        obj = self.person(project, user_id)
+        if isinstance(obj, Invitation):
+            invitation_services.invitation_revoke(invitation=obj, actor=request.user)
+        else:
+            services.project_member_remove(project=project, user=obj.user, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GroupUserRoleView(GroupUsersBase):
+    """``:addRole`` and ``:removeRole``: one project role more or less, through the service that sets roles
+    (it keeps at least one, and the project's last owner)."""
+
+    def change(self, request, group_id, user_id, *, adding):
+        project = self.project(group_id)
+        obj = self.person(project, user_id)
+        role = self.validated(AddOrRemoveGroupRoleSerializer)["groupRole"]
+        current = list(obj.roles) if isinstance(obj, Invitation) else obj.role_names
+        new = sorted({*current, role}) if adding else [name for name in current if name != role]
+        if isinstance(obj, Invitation):
+            obj = invitation_services.invitation_update(invitation=obj, actor=request.user, roles=new)
+        else:
+            services.project_member_roles_set(project=project, user=obj.user, roles=new, actor=request.user)
+        return self.respond(project, obj)
+
+
+class GroupUserAddRoleView(GroupUserRoleView):
+    @extend_schema(
+        operation_id="addProjectRole",
+        request=AddOrRemoveGroupRoleSerializer,
+        responses=responses({200: GroupUserSerializer}),
+    )
+    def post(self, request, group_id, user_id):
+        return self.change(request, group_id, user_id, adding=True)
+
+
+class GroupUserRemoveRoleView(GroupUserRoleView):
+    @extend_schema(
+        operation_id="removeProjectRole",
+        request=AddOrRemoveGroupRoleSerializer,
+        responses=responses({200: GroupUserSerializer}),
+    )
+    def post(self, request, group_id, user_id):
+        return self.change(request, group_id, user_id, adding=False)
+
+
+urlpatterns = [
+    path("groups/<str:group_id>/users", GroupUserListView.as_view(), name="group-users"),
+    path(
+        "groups/<str:group_id>/users/<str:user_id>:addRole",
+        GroupUserAddRoleView.as_view(),
+        name="group-user-add-role",
+    ),
+    path(
+        "groups/<str:group_id>/users/<str:user_id>:removeRole",
+        GroupUserRemoveRoleView.as_view(),
+        name="group-user-remove-role",
+    ),
+    path("groups/<str:group_id>/users/<str:user_id>", GroupUserDetailView.as_view(), name="group-user"),
+]

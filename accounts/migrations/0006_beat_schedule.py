@@ -1,0 +1,27 @@
+"""The scheduled jobs of the accounts app, in django-celery-beat's tables (staff change them in the admin)."""
+
+from django.db import migrations
+
+TASKS = [("Expire invitations", "accounts.tasks.expire_invitations")]
+
+
+def schedule(apps, schema_editor):
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    every_minute, _ = IntervalSchedule.objects.get_or_create(every=1, period="minutes")
+    for name, task in TASKS:
+        PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": every_minute})
+
+
+def unschedule(apps, schema_editor):
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    PeriodicTask.objects.filter(name__in=[name for name, _ in TASKS]).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0005_outbound_email_and_invitation_expiry"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(schedule, unschedule)]

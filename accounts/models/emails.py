@@ -1,0 +1,42 @@
+"""Every email the portal sends: one row a message, so that a delivery, a retry, a permanent failure or a bounce
+is recorded and one bad address blocks nobody."""
+
+from django.db import models
+from django.utils import timezone
+
+from .invitations import Invitation
+
+
+class OutboundEmail(models.Model):
+    """One message to one recipient, rendered when it is sent from ``template`` (.txt and .html) and
+    ``context`` (plain values; secrets such as an accept link's token travel only in the task's arguments)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED"
+        SENT = "SENT"
+        FAILED = "FAILED", "Failed (given up)"
+        BOUNCED = "BOUNCED"
+        SKIPPED = "SKIPPED", "Skipped (no longer relevant)"
+
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=255)
+    template = models.CharField(max_length=200, help_text="Template path without .txt/.html")
+    context = models.JSONField(default=dict, blank=True)
+    invitation = models.ForeignKey(
+        Invitation, null=True, blank=True, on_delete=models.SET_NULL, related_name="emails"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    esp_message_id = models.CharField(max_length=255, blank=True, db_index=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    last_event = models.CharField(max_length=32, blank=True, help_text="Latest delivery event from the ESP")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="accounts_email_status")]
+
+    def __str__(self):
+        return f"{self.subject} to {self.to} ({self.status})"

@@ -1,0 +1,288 @@
+"""Invite to an organization or a project, edit, resend, revoke, and expire invitations."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles as catalogue
+from accounts.audit import audit_event_record, audit_events_record_bulk
+from accounts.errors import ServiceError
+from accounts.models import (
+    AuditEvent,
+    Invitation,
+    OrganizationMembership,
+    ProjectMembership,
+)
+from accounts.permissions import require, require_may_grant
+
+from .._rules import clean_organization_roles, clean_project_roles, lock_organization
+from ..emails import emails_queue_bulk
+from ._common import (
+    clean_emails,
+    clean_group_role_assignments,
+    clean_teams,
+    inviter_notice,
+    new_token,
+    queue_invitation_email,
+    token_hash,
+)
+
+Event = AuditEvent.Type
+Status = Invitation.Status
+
+
+def _invite(*, organization, project, email, role_names, teams, group_role_assignments, actor) -> Invitation:
+    """Create the pending invitation, or renew the one that exists (one pending per address and org/project)."""
+    now = timezone.now()
+    token = new_token()
+    pending = Invitation.objects.select_for_update().filter(
+        organization=organization, project=project, email__iexact=email, status=Status.PENDING
+    )
+    invitation = pending.first() or Invitation(organization=organization, project=project, email=email)
+    renewed = invitation.pk is not None
+    invitation.roles = role_names
+    invitation.group_role_assignments = group_role_assignments
+    invitation.token_hash = token_hash(token)
+    invitation.inviter = actor
+    invitation.inviter_email = getattr(actor, "email", "") or ""
+    invitation.sent_at = now
+    invitation.expires_at = now + Invitation.VALIDITY
+    invitation.bounced_at = None
+    if not renewed:
+        invitation.created_at = now
+    invitation.save()
+    if project is None:
+        invitation.teams.set(teams)
+    audit_event_record(
+        event_type=Event.INVITED_TO_GROUP if project else Event.INVITED_TO_ORG,
+        actor=actor,
+        organization=organization,
+        project=project,
+        target=invitation,
+        target_type="invitation",
+        details={
+            "email": email,
+            "roles": role_names,
+            "teamIds": [t.public_id for t in teams],
+            "renewed": renewed,
+        },
+    )
+    queue_invitation_email(invitation, token)
+    return invitation
+
+
+@transaction.atomic
+def organization_invitations_create(
+    *, organization, emails, roles=(catalogue.ORG_MEMBER,), teams=(), group_role_assignments=(), actor
+) -> list[Invitation]:
+    """Invite addresses to an organization (ORG_OWNER). Inviting an address again updates its pending invitation
+    (new roles, a new token, 30 more days) and sends it again."""
+    organization = lock_organization(organization)
+    require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
+    emails = clean_emails(emails)
+    role_names = clean_organization_roles(roles)
+    require_may_grant(actor, role_names, organization)
+    teams = clean_teams(organization, teams)
+    assignments = clean_group_role_assignments(organization, group_role_assignments, actor)
+    members = sorted(
+        OrganizationMembership.objects.filter(organization=organization, user__email__in=emails).values_list(
+            "user__email", flat=True
+        )
+    )
+    if members:
+        raise ServiceError(
+            "USER_ALREADY_IN_ORG",
+            f"{', '.join(members)} {'is' if len(members) == 1 else 'are'} already in {organization.name}.",
+            usernames=members,
+        )
+    return [
+        _invite(
+            organization=organization,
+            project=None,
+            email=email,
+            role_names=role_names,
+            teams=teams,
+            group_role_assignments=assignments,
+            actor=actor,
+        )
+        for email in emails
+    ]
+
+
+@transaction.atomic
+def project_invitations_create(
+    *, project, emails, roles=(catalogue.GROUP_READ_ONLY,), actor
+) -> list[Invitation]:
+    """Invite addresses to a project (GROUP_OWNER or GROUP_USER_ADMIN); an invitee outside the organization
+    joins it as ORG_MEMBER on accepting."""
+    organization = lock_organization(project.organization)
+    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    emails = clean_emails(emails)
+    role_names = clean_project_roles(roles)
+    require_may_grant(actor, role_names, project)
+    members = sorted(
+        ProjectMembership.objects.filter(project=project, user__email__in=emails).values_list(
+            "user__email", flat=True
+        )
+    )
+    if members:
+        raise ServiceError(
+            "USER_ALREADY_IN_GROUP",
+            f"{', '.join(members)} {'is' if len(members) == 1 else 'are'} already in project {project.name}.",
+            usernames=members,
+        )
+    return [
+        _invite(
+            organization=organization,
+            project=project,
+            email=email,
+            role_names=role_names,
+            teams=[],
+            group_role_assignments=[],
+            actor=actor,
+        )
+        for email in emails
+    ]
+
+
+def _require_manage(invitation, actor):
+    if invitation.project_id:
+        require(actor, catalogue.MANAGE_PROJECT_MEMBERS, invitation.project)
+    else:
+        require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, invitation.organization)
+
+
+def _locked_pending(invitation, actor) -> Invitation:
+    lock_organization(invitation.organization)
+    _require_manage(invitation, actor)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organization", "project")
+        .get(pk=invitation.pk)
+    )
+    if invitation.status != Status.PENDING:
+        raise ServiceError(
+            "INVITATION_NOT_PENDING",
+            f"The invitation to {invitation.email} is {invitation.status.lower()}, no longer pending.",
+        )
+    return invitation
+
+
+@transaction.atomic
+def invitation_update(
+    *, invitation, actor, roles=None, teams=None, group_role_assignments=None
+) -> Invitation:
+    """Change a pending invitation's roles (and, for an organization, teams and project roles)."""
+    invitation = _locked_pending(invitation, actor)
+    target = invitation.project or invitation.organization
+    changes = {}
+    if roles is not None:
+        clean = clean_project_roles if invitation.project_id else clean_organization_roles
+        role_names = clean(roles)
+        require_may_grant(actor, role_names, target)
+        changes["roles"] = {"from": invitation.roles, "to": role_names}
+        invitation.roles = role_names
+    if invitation.project_id is None:
+        if group_role_assignments is not None:
+            invitation.group_role_assignments = clean_group_role_assignments(
+                invitation.organization, group_role_assignments, actor
+            )
+            changes["groupRoleAssignments"] = invitation.group_role_assignments
+        if teams is not None:
+            teams = clean_teams(invitation.organization, teams)
+            invitation.teams.set(teams)
+            changes["teamIds"] = [t.public_id for t in teams]
+    invitation.save()
+    audit_event_record(
+        event_type=Event.GROUP_INVITATION_UPDATED if invitation.project_id else Event.ORG_INVITATION_UPDATED,
+        actor=actor,
+        organization=invitation.organization,
+        project=invitation.project,
+        target=invitation,
+        target_type="invitation",
+        details={"email": invitation.email, **changes},
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation, actor) -> Invitation:
+    """Send a pending invitation again with a new token (the old link stops working) and a fresh 30 days."""
+    invitation = _locked_pending(invitation, actor)
+    token = new_token()
+    now = timezone.now()
+    invitation.token_hash = token_hash(token)
+    invitation.sent_at = now
+    invitation.expires_at = now + Invitation.VALIDITY
+    invitation.bounced_at = None
+    invitation.save(update_fields=["token_hash", "sent_at", "expires_at", "bounced_at"])
+    audit_event_record(
+        event_type=Event.GROUP_INVITATION_RESENT if invitation.project_id else Event.ORG_INVITATION_RESENT,
+        actor=actor,
+        organization=invitation.organization,
+        project=invitation.project,
+        target=invitation,
+        target_type="invitation",
+        details={"email": invitation.email, "expiresAt": invitation.expires_at.isoformat()},
+    )
+    queue_invitation_email(invitation, token)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation, actor) -> Invitation:
+    invitation = _locked_pending(invitation, actor)
+    invitation.status = Status.REVOKED
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["status", "revoked_at"])
+    audit_event_record(
+        event_type=Event.GROUP_INVITATION_DELETED if invitation.project_id else Event.ORG_INVITATION_DELETED,
+        actor=actor,
+        organization=invitation.organization,
+        project=invitation.project,
+        target=invitation,
+        target_type="invitation",
+        details={"email": invitation.email},
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitations_expire_due(*, now=None) -> list[int]:
+    """Mark every pending invitation past ``expires_at`` EXPIRED in one UPDATE, record the events in one
+    INSERT, and queue one notice to each inviter. Idempotent, and safe with two workers at once: rows are
+    claimed with FOR UPDATE SKIP LOCKED and only rows still PENDING are updated. Returns the ids expired.
+
+    (Expiry is already in force at read time; this makes the rows say so, and tells the inviters.)"""
+    now = now or timezone.now()
+    due = Invitation.objects.filter(status=Status.PENDING, expires_at__lte=now)
+    ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:5000])
+    if not ids:
+        return []
+    Invitation.objects.filter(pk__in=ids, status=Status.PENDING).update(status=Status.EXPIRED, expired_at=now)
+    expired = list(Invitation.objects.filter(pk__in=ids).select_related("organization", "project"))
+    audit_events_record_bulk(
+        [
+            AuditEvent(
+                event_type=Event.GROUP_INVITATION_EXPIRED if i.project_id else Event.ORG_INVITATION_EXPIRED,
+                organization=i.organization,
+                project=i.project,
+                target_type="invitation",
+                target_id=i.public_id,
+                target_name=str(i),
+                details={"email": i.email, "expiresAt": i.expires_at.isoformat()},
+            )
+            for i in expired
+        ]
+    )
+    notices = []
+    for invitation in expired:
+        target = invitation.project or invitation.organization
+        notice = inviter_notice(
+            invitation,
+            template="accounts/email/invitation_expired",
+            subject=f"Your invitation of {invitation.email} to {target.name} expired",
+        )
+        if notice is not None:
+            notices.append((notice, None))
+    emails_queue_bulk(notices)
+    return ids

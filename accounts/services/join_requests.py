@@ -1,0 +1,77 @@
+"""Requests to join a project: a signed-in user asks, its GROUP_OWNER or GROUP_USER_ADMIN decides."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles as catalogue
+from accounts.audit import audit_event_record
+from accounts.errors import ServiceError
+from accounts.models import AuditEvent, JoinRequest, ProjectMembership
+from accounts.permissions import require
+
+from ._rules import lock_organization
+from .members import add_to_project
+
+Event = AuditEvent.Type
+
+
+@transaction.atomic
+def join_request_create(*, project, user, message="") -> JoinRequest:
+    """A signed-in user asks to join a project they know the id of."""
+    lock_organization(project.organization)
+    if ProjectMembership.objects.filter(project=project, user=user).exists():
+        raise ServiceError("USER_ALREADY_IN_GROUP", f"You are already a member of project {project.name}.")
+    if JoinRequest.objects.filter(project=project, user=user, status=JoinRequest.Status.PENDING).exists():
+        raise ServiceError("JOIN_REQUEST_PENDING", f"You have already asked to join project {project.name}.")
+    join_request = JoinRequest.objects.create(project=project, user=user, message=(message or "")[:500])
+    audit_event_record(event_type=Event.REQUESTED_TO_JOIN_GROUP, actor=user, project=project, target=user)
+    return join_request
+
+
+def _locked_pending_request(join_request, actor) -> JoinRequest:
+    lock_organization(join_request.project.organization)
+    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, join_request.project)
+    join_request = (
+        JoinRequest.objects.select_for_update(of=("self",))
+        .select_related("project", "user")
+        .get(pk=join_request.pk)
+    )
+    if join_request.status != JoinRequest.Status.PENDING:
+        raise ServiceError(
+            "JOIN_REQUEST_DECIDED",
+            f"This request was already {join_request.status.lower()}.",
+            status=join_request.status,
+        )
+    return join_request
+
+
+@transaction.atomic
+def join_request_approve(*, join_request, actor) -> JoinRequest:
+    """Approve (GROUP_OWNER or GROUP_USER_ADMIN): the user joins with GROUP_READ_ONLY, and the organization as
+    ORG_MEMBER if needed."""
+    join_request = _locked_pending_request(join_request, actor)
+    add_to_project(
+        project=join_request.project,
+        user=join_request.user,
+        role_names=[catalogue.DEFAULT_PROJECT_ROLE],
+        actor=actor,
+        details={"joinRequestId": join_request.public_id},
+    )
+    return _decide(join_request, JoinRequest.Status.APPROVED, Event.JOIN_GROUP_REQUEST_APPROVED, actor)
+
+
+@transaction.atomic
+def join_request_deny(*, join_request, actor) -> JoinRequest:
+    join_request = _locked_pending_request(join_request, actor)
+    return _decide(join_request, JoinRequest.Status.DENIED, Event.JOIN_GROUP_REQUEST_DENIED, actor)
+
+
+def _decide(join_request, status, event_type, actor):
+    join_request.status = status
+    join_request.decided_at = timezone.now()
+    join_request.decided_by = actor
+    join_request.save(update_fields=["status", "decided_at", "decided_by"])
+    audit_event_record(
+        event_type=event_type, actor=actor, project=join_request.project, target=join_request.user
+    )
+    return join_request

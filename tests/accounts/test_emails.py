@@ -1,0 +1,256 @@
+"""Email: one task a message, after commit; retries on temporary ESP errors, gives up on permanent ones;
+bounces reported by the ESP's webhook show on the invitation. Expiry: bulk, idempotent, audited, inviter told."""
+
+import base64
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django.core import mail
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import AuditEvent, Invitation, OutboundEmail
+from accounts.services.emails import TemporaryEmailError, email_send
+from accounts.services.invitations import (
+    invitation_accept,
+    invitation_resend,
+    invitations_expire_due,
+    organization_invitations_create,
+)
+from accounts.tasks import expire_invitations, send_email
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _anymail_test_backend(settings):
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    settings.PORTAL_BASE_URL = "https://portal.example.com"
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "esp:webhook-secret"}
+
+
+def invite(organization, owner, email="new@example.com"):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return organization_invitations_create(organization=organization, emails=[email], actor=owner)[0]
+
+
+def test_invitation_email_has_the_recipient_subject_and_link(organization, owner):
+    invitation = invite(organization, owner)
+
+    message = mail.outbox[-1]
+    assert message.to == ["new@example.com"]
+    assert message.subject == f"{owner.email} invited you to {organization.name}"
+    link = re.search(r"https://portal\.example\.com/invitations/([^/\s]+)/", message.body)
+    assert link is not None
+    assert link.group(0) in message.alternatives[0][0]  # the HTML part carries the same link
+    email = OutboundEmail.objects.get(invitation=invitation)
+    assert email.status == OutboundEmail.Status.SENT
+    assert email.esp_message_id != ""
+    assert link.group(1) not in json.dumps(email.context)  # the token never reaches the database
+
+
+def test_nothing_is_sent_when_the_change_rolls_back(organization, owner):
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        organization_invitations_create(organization=organization, emails=["x@example.com"], actor=owner)
+    # Callbacks are registered for after commit, and were not run inside the transaction.
+    assert len(callbacks) == 1
+    assert mail.outbox == []
+
+
+def test_inviter_is_told_when_the_invitation_is_accepted(organization, owner):
+    invite(organization, owner)
+    token = re.search(r"/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        invitation_accept(token=token, user=UserFactory(email="new@example.com"))
+    notice = mail.outbox[-1]
+    assert notice.to == [owner.email]
+    assert notice.subject == f"new@example.com accepted your invitation to {organization.name}"
+
+
+def test_a_resend_makes_the_earlier_queued_email_stale(organization, owner):
+    invitation = invite(organization, owner)
+    first_token = re.search(r"/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        invitation_resend(invitation=invitation, actor=owner)
+    stale = OutboundEmail.objects.create(
+        to="new@example.com", subject="s", template="accounts/email/invitation", invitation=invitation
+    )
+    sent_before = len(mail.outbox)
+    email_send(email_id=stale.pk, secret_context={"token": first_token, "accept_path": "/x/"})
+    stale.refresh_from_db()
+    assert stale.status == OutboundEmail.Status.SKIPPED
+    assert len(mail.outbox) == sent_before
+
+
+def test_sending_twice_sends_once(organization, owner):
+    invite(organization, owner)
+    email = OutboundEmail.objects.get()
+    sent = len(mail.outbox)
+    send_email.apply(args=[email.pk, {}])
+    assert len(mail.outbox) == sent
+
+
+def _queued(to="a@example.com"):
+    return OutboundEmail.objects.create(to=to, subject="Hello", template="accounts/email/invitation_expired")
+
+
+def _failing_send(monkeypatch, error):
+    from django.core.mail import EmailMultiAlternatives
+
+    def send(self, fail_silently=False):
+        raise error
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send)
+
+
+def test_temporary_esp_errors_are_retried(monkeypatch):
+    email = _queued()
+    _failing_send(monkeypatch, AnymailAPIError("ESP unavailable", status_code=503))
+    with pytest.raises(TemporaryEmailError):
+        email_send(email_id=email.pk)
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.QUEUED
+    assert email.attempts == 1
+
+
+def test_the_task_retries_temporary_errors_then_gives_up(monkeypatch):
+    email = _queued()
+    _failing_send(monkeypatch, AnymailAPIError("ESP unavailable", status_code=503))
+    monkeypatch.setattr(send_email, "max_retries", 2)
+    from accessportal.celery import app
+
+    monkeypatch.setitem(app.conf, "task_eager_propagates", False)  # let eager retries run, as a worker would
+
+    send_email.apply(args=[email.pk, {}])  # eager: each retry runs at once
+
+    email.refresh_from_db()
+    assert email.attempts == 3  # the first try and two retries
+    assert email.status == OutboundEmail.Status.FAILED
+    assert "ESP unavailable" in email.error
+
+
+def test_permanent_esp_errors_are_recorded_and_not_retried(monkeypatch):
+    email = _queued("bad@example.com")
+    _failing_send(monkeypatch, AnymailRecipientsRefused("Recipient refused"))
+    result = send_email.apply(args=[email.pk, {}])
+    assert result.state == "SUCCESS"
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.FAILED
+    assert "refused" in email.error
+
+
+def test_after_the_last_retry_the_message_is_given_up(monkeypatch):
+    email = _queued()
+    _failing_send(monkeypatch, AnymailAPIError("rate limited", status_code=429))
+    task = send_email
+    monkeypatch.setattr(task, "max_retries", 0)
+    result = task.apply(args=[email.pk, {}])
+    assert result.result == "FAILED"
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.FAILED
+
+
+def test_one_bad_address_blocks_nobody(organization, owner, monkeypatch):
+    from django.core.mail import EmailMultiAlternatives
+
+    real_send = EmailMultiAlternatives.send
+
+    def send(self, fail_silently=False):
+        if self.to == ["bad@example.com"]:
+            raise AnymailRecipientsRefused("refused")
+        return real_send(self, fail_silently)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        organization_invitations_create(
+            organization=organization, emails=["bad@example.com", "good@example.com"], actor=owner
+        )
+    statuses = dict(OutboundEmail.objects.values_list("to", "status"))
+    assert statuses == {"bad@example.com": "FAILED", "good@example.com": "SENT"}
+
+
+def test_a_bounce_reported_by_the_esp_marks_the_invitation(client, organization, owner):
+    invitation = invite(organization, owner)
+    email = OutboundEmail.objects.get(invitation=invitation)
+    payload = {
+        "RecordType": "Bounce",
+        "Type": "HardBounce",
+        "MessageID": email.esp_message_id,
+        "Email": "new@example.com",
+        "Description": "The server was unable to deliver your message",
+        "Metadata": {"outbound_email_id": str(email.pk)},
+        "BouncedAt": "2026-11-25T10:00:00Z",
+    }
+    auth = base64.b64encode(b"esp:webhook-secret").decode()
+    response = client.post(
+        "/anymail/postmark/tracking/",
+        json.dumps(payload),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Basic {auth}",
+    )
+    assert response.status_code == 200
+    invitation.refresh_from_db()
+    email.refresh_from_db()
+    assert invitation.bounced_at is not None
+    assert email.status == OutboundEmail.Status.BOUNCED
+    assert AuditEvent.objects.filter(
+        event_type="INVITATION_EMAIL_BOUNCED", organization=organization
+    ).exists()
+
+
+def test_webhook_without_the_secret_is_refused(client):
+    response = client.post("/anymail/postmark/tracking/", "{}", content_type="application/json")
+    assert response.status_code in (400, 401, 403)
+
+
+def _expire_all(organization, owner, n):
+    invitations = []
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        invitations = organization_invitations_create(
+            organization=organization, emails=[f"p{i}@example.com" for i in range(n)], actor=owner
+        )
+    Invitation.objects.filter(pk__in=[i.pk for i in invitations]).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    return invitations
+
+
+def test_expiry_marks_audits_and_tells_each_inviter_once(organization, owner):
+    _expire_all(organization, owner, 3)
+    Invitation.objects.create(
+        organization=organization,
+        email="later@example.com",
+        token_hash="f" * 64,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    sent = len(mail.outbox)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert expire_invitations.apply().result == 3
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert expire_invitations.apply().result == 0  # a second run changes nothing
+
+    assert Invitation.objects.filter(status="EXPIRED").count() == 3
+    assert Invitation.objects.get(email="later@example.com").status == "PENDING"
+    assert AuditEvent.objects.filter(event_type="ORG_INVITATION_EXPIRED").count() == 3
+    notices = mail.outbox[sent:]
+    assert len(notices) == 3
+    assert {m.to[0] for m in notices} == {owner.email}
+    assert all("expired" in m.subject for m in notices)
+
+
+def test_expiry_uses_bulk_sql_whatever_the_number(organization, owner):
+    def queries(n):
+        Invitation.objects.all().delete()
+        _expire_all(organization, owner, n)
+        with CaptureQueriesContext(connection) as captured:
+            invitations_expire_due()
+        return len(captured)
+
+    assert queries(5) == queries(50)

@@ -1,0 +1,510 @@
+"""Derived object permissions (accounts/permissions.py) and what the role catalogue (accounts/roles.py) gives."""
+
+import io
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from accounts import roles
+from accounts.errors import ServiceError
+from accounts.models import (
+    OrganizationGroupObjectPermission,
+    OrganizationUserObjectPermission,
+    Project,
+    ProjectGroupObjectPermission,
+    ProjectUserObjectPermission,
+    Team,
+    User,
+)
+from accounts.permissions import actor_may, permissions_on
+from accounts.selectors import (
+    access_organization,
+    access_project,
+    organizations_overview,
+    project_members,
+    projects_for_user,
+)
+from accounts.services import (
+    organization_create,
+    organization_delete,
+    organization_member_add,
+    organization_member_remove,
+    organization_member_roles_set,
+    project_create,
+    project_delete,
+    project_member_add,
+    project_member_remove,
+    project_member_roles_set,
+    team_create,
+    team_delete,
+    team_member_remove,
+    team_members_add,
+    team_project_assign,
+    team_project_roles_set,
+)
+from accounts.services.api_keys import api_key_create, api_key_delete, api_key_project_assign
+from tests.factories import UserFactory
+
+ALL_PROJECT_PERMISSIONS = set(roles.PROJECT_PERMISSIONS)
+UserGroup = User.groups.through
+
+
+def fresh(user):
+    """Django caches permissions on the user object: ask about a freshly loaded one."""
+    return User.objects.get(pk=user.pk)
+
+
+def member_of(organization, owner, email, org_roles=(roles.ORG_MEMBER,)):
+    user = UserFactory(email=email)
+    organization_member_add(organization=organization, user=user, roles=list(org_roles), actor=owner)
+    return user
+
+
+def visible_project_names(user, organization=None):
+    return sorted(projects_for_user(fresh(user), organization=organization).values_list("name", flat=True))
+
+
+@pytest.fixture
+def other_owner(db):
+    return UserFactory(email="other-owner@example.com")
+
+
+@pytest.fixture
+def other_organization(other_owner):
+    return organization_create(name="Globex", actor=other_owner)
+
+
+# ---- what organization roles give on projects ---------------------------------------------------------------------
+
+
+def test_org_owner_has_owner_power_on_every_project_including_later_ones_without_being_a_member(
+    organization, owner, project
+):
+    creator = member_of(organization, owner, "creator@example.com", [roles.ORG_GROUP_CREATOR])
+    later = project_create(organization=organization, name="Later", actor=fresh(creator))
+
+    for each in (project, later):
+        assert permissions_on(fresh(owner), each) == ALL_PROJECT_PERMISSIONS
+        assert actor_may(fresh(owner), roles.DELETE_PROJECT, each)
+    # Inherited, so not listed among the later project's members.
+    assert [m.user for m in project_members(later)] == [creator]
+    assert visible_project_names(owner) == ["Later", "Production"]
+
+
+def test_org_read_only_views_every_project_but_cannot_manage_clusters(organization, owner, project):
+    reader = member_of(organization, owner, "reader@example.com", [roles.ORG_READ_ONLY])
+    later = project_create(organization=organization, name="Later", actor=owner)
+
+    for each in (project, later):
+        assert permissions_on(fresh(reader), each) == {roles.VIEW_PROJECT}
+        assert actor_may(fresh(reader), roles.VIEW_PROJECT, each)
+        assert not actor_may(fresh(reader), roles.MANAGE_CLUSTERS, each)
+    assert visible_project_names(reader) == ["Later", "Production"]
+
+
+def test_org_member_sees_only_the_projects_they_were_added_to(organization, owner, project):
+    member = member_of(organization, owner, "member@example.com")
+    staging = project_create(organization=organization, name="Staging", actor=owner)
+    project_member_add(project=staging, user=member, roles=[roles.GROUP_CLUSTER_MANAGER], actor=owner)
+
+    assert visible_project_names(member) == ["Staging"]
+    assert permissions_on(fresh(member), project) == set()
+    assert permissions_on(fresh(member), staging) == {roles.VIEW_PROJECT, roles.MANAGE_CLUSTERS}
+    assert actor_may(fresh(member), roles.VIEW_ORGANIZATION, organization)
+    with pytest.raises(ServiceError) as refused:
+        access_project(actor=fresh(member), project_id=project.public_id)
+    assert refused.value.code == "RESOURCE_NOT_FOUND"
+
+
+def test_org_group_creator_may_create_projects_and_owns_them(organization, owner):
+    creator = member_of(organization, owner, "creator@example.com", [roles.ORG_GROUP_CREATOR])
+
+    created = project_create(organization=organization, name="Analytics", actor=fresh(creator))
+
+    assert created.organization == organization
+    assert [(m.user, m.role_names) for m in project_members(created)] == [(creator, [roles.GROUP_OWNER])]
+    assert permissions_on(fresh(creator), created) == ALL_PROJECT_PERMISSIONS
+
+
+def test_plain_org_member_cannot_create_projects(organization, owner):
+    member = member_of(organization, owner, "member@example.com")
+
+    with pytest.raises(ServiceError) as refused:
+        project_create(organization=organization, name="Analytics", actor=fresh(member))
+
+    assert refused.value.code == "NOT_ORG_GROUP_CREATOR"
+    assert refused.value.status == 403
+    assert not Project.objects.filter(name="Analytics").exists()
+
+
+def test_user_of_another_organization_creating_a_project_gets_not_found(organization, other_owner):
+    with pytest.raises(ServiceError) as refused:
+        project_create(organization=organization, name="Analytics", actor=fresh(other_owner))
+
+    assert refused.value.code == "RESOURCE_NOT_FOUND"
+    assert not Project.objects.filter(name="Analytics").exists()
+
+
+# ---- derived in the same transaction ----------------------------------------------------------------------------
+
+
+def _derived_row_counts():
+    return {
+        "organization users": OrganizationUserObjectPermission.objects.count(),
+        "project users": ProjectUserObjectPermission.objects.count(),
+        "project groups": ProjectGroupObjectPermission.objects.count(),
+        "organization groups": OrganizationGroupObjectPermission.objects.count(),
+        "team group members": UserGroup.objects.filter(group__team__isnull=False).count(),
+    }
+
+
+class Boom(Exception):
+    pass
+
+
+def test_derived_permissions_are_written_in_the_transaction_of_the_role_change(organization, owner, project):
+    member = member_of(organization, owner, "member@example.com")
+    team = team_create(organization=organization, name="Platform", actor=owner)
+    newcomer = UserFactory(email="newcomer@example.com")
+    before = _derived_row_counts()
+
+    with pytest.raises(Boom), transaction.atomic():
+        organization_member_add(
+            organization=organization, user=newcomer, roles=[roles.ORG_OWNER], actor=owner
+        )
+        project_member_add(project=project, user=member, roles=[roles.GROUP_CLUSTER_MANAGER], actor=owner)
+        team_members_add(team=team, users=[member], actor=owner)
+        team_project_assign(team=team, project=project, roles=[roles.GROUP_BACKUP_ADMIN], actor=owner)
+        # Written already, inside the transaction (not later, on commit) ...
+        assert actor_may(fresh(newcomer), roles.MANAGE_TEAMS, organization)
+        assert permissions_on(fresh(member), project) == {
+            roles.VIEW_PROJECT,
+            roles.MANAGE_CLUSTERS,
+            roles.MANAGE_BACKUPS,
+        }
+        assert all(
+            _derived_row_counts()[kind] > count
+            for kind, count in before.items()
+            if kind != "organization groups"
+        )
+        raise Boom
+
+    # ... so that they go with it when it rolls back.
+    assert _derived_row_counts() == before
+    assert not OrganizationUserObjectPermission.objects.filter(user=newcomer).exists()
+    assert not ProjectUserObjectPermission.objects.filter(user=newcomer).exists()
+    assert not ProjectUserObjectPermission.objects.filter(user=member).exists()
+    assert not ProjectGroupObjectPermission.objects.filter(group=team.group).exists()
+    assert not member.groups.exists()
+    assert not actor_may(fresh(newcomer), roles.VIEW_ORGANIZATION, organization)
+
+
+# ---- rebuild = incremental --------------------------------------------------------------------------------------
+
+
+def _snapshot():
+    """Every derived row as natural tuples (no database ids), so that two builds can be compared."""
+    return {
+        "organization users": set(
+            OrganizationUserObjectPermission.objects.values_list(
+                "user__email", "permission__codename", "content_object__public_id"
+            )
+        ),
+        "project users": set(
+            ProjectUserObjectPermission.objects.values_list(
+                "user__email", "permission__codename", "content_object__public_id"
+            )
+        ),
+        "project groups": set(
+            ProjectGroupObjectPermission.objects.values_list(
+                "group__name", "permission__codename", "content_object__public_id"
+            )
+        ),
+        "organization groups": set(
+            OrganizationGroupObjectPermission.objects.values_list(
+                "group__name", "permission__codename", "content_object__public_id"
+            )
+        ),
+        "team group members": set(
+            UserGroup.objects.filter(group__team__isnull=False).values_list("user__email", "group__name")
+        ),
+    }
+
+
+def _realistic_history(organization, owner, project):
+    """Two organizations lived in through the services: members with various roles, role changes, teams assigned
+    to projects, a member removed, a team and a project deleted."""
+    staging = project_create(organization=organization, name="Staging", actor=owner)
+    reader = member_of(organization, owner, "reader@example.com", [roles.ORG_READ_ONLY])
+    billing = member_of(organization, owner, "billing@example.com", [roles.ORG_BILLING_ADMIN])
+    creator = member_of(organization, owner, "creator@example.com", [roles.ORG_GROUP_CREATOR])
+    dev = member_of(organization, owner, "dev@example.com")
+    leaver = member_of(
+        organization, owner, "leaver@example.com", [roles.ORG_MEMBER, roles.ORG_BILLING_READ_ONLY]
+    )
+    admin = UserFactory(email="admin@example.com")  # joins the organization by being added to a project
+    co_owner = member_of(organization, owner, "co-owner@example.com")
+
+    analytics = project_create(organization=organization, name="Analytics", actor=creator)
+    doomed_project = project_create(organization=organization, name="Doomed", actor=owner)
+    project_member_add(project=project, user=dev, roles=[roles.GROUP_CLUSTER_MANAGER], actor=owner)
+    project_member_add(project=staging, user=admin, roles=[roles.GROUP_USER_ADMIN], actor=owner)
+    project_member_add(project=staging, user=leaver, roles=[roles.GROUP_DATA_ACCESS_READ_WRITE], actor=owner)
+    project_member_add(project=doomed_project, user=dev, roles=[roles.GROUP_OWNER], actor=owner)
+    project_member_add(project=analytics, user=reader, roles=[roles.GROUP_DATA_ACCESS_ADMIN], actor=creator)
+    project_member_roles_set(
+        project=project,
+        user=dev,
+        roles=[roles.GROUP_DATA_ACCESS_ADMIN, roles.GROUP_MONITORING_ADMIN],
+        actor=owner,
+    )
+    organization_member_roles_set(
+        organization=organization, user=co_owner, roles=[roles.ORG_OWNER, roles.ORG_MEMBER], actor=owner
+    )
+    organization_member_roles_set(
+        organization=organization, user=billing, roles=[roles.ORG_BILLING_READ_ONLY], actor=owner
+    )
+
+    platform = team_create(
+        organization=organization, name="Platform", actor=owner, members=[dev, leaver, reader]
+    )
+    data = team_create(organization=organization, name="Data", actor=co_owner, members=[billing, dev])
+    doomed_team = team_create(organization=organization, name="Doomed", actor=owner, members=[billing])
+    team_project_assign(team=platform, project=project, roles=[roles.GROUP_CLUSTER_MANAGER], actor=owner)
+    team_project_assign(team=platform, project=staging, actor=fresh(admin))
+    team_project_assign(team=data, project=analytics, roles=[roles.GROUP_DATA_ACCESS_READ_ONLY], actor=owner)
+    team_project_assign(team=data, project=doomed_project, roles=[roles.GROUP_BACKUP_ADMIN], actor=owner)
+    team_project_assign(team=doomed_team, project=project, roles=[roles.GROUP_OWNER], actor=owner)
+    team_project_roles_set(
+        team=data,
+        project=analytics,
+        roles=[roles.GROUP_DATA_ACCESS_READ_WRITE, roles.GROUP_BACKUP_ADMIN],
+        actor=owner,
+    )
+    team_member_remove(team=platform, user=reader, actor=owner)
+
+    organization_member_remove(organization=organization, user=leaver, actor=owner)
+    team_delete(team=doomed_team, actor=owner)
+    project_delete(project=doomed_project, actor=owner)
+    project_member_remove(project=analytics, user=reader, actor=creator)
+
+    # API keys hold roles too (through their service accounts): one kept and assigned, one deleted.
+    kept_key, _ = api_key_create(
+        organization=organization, description="CI", roles=[roles.ORG_READ_ONLY], actor=owner
+    )
+    api_key_project_assign(
+        api_key=kept_key, project=staging, roles=[roles.GROUP_CLUSTER_MANAGER], actor=owner
+    )
+    dropped_key, _ = api_key_create(
+        organization=organization, description="Old", roles=[roles.ORG_MEMBER], actor=owner
+    )
+    api_key_project_assign(api_key=dropped_key, project=project, roles=[roles.GROUP_READ_ONLY], actor=owner)
+    api_key_delete(api_key=dropped_key, actor=owner)
+
+    # A second organization, sharing a user with the first.
+    other_owner = UserFactory(email="other-owner@example.com")
+    globex = organization_create(name="Globex", actor=other_owner)
+    research = project_create(organization=globex, name="Research", actor=other_owner)
+    organization_member_add(organization=globex, user=dev, roles=[roles.ORG_READ_ONLY], actor=other_owner)
+    ops = team_create(organization=globex, name="Ops", actor=other_owner, members=[dev])
+    team_project_assign(team=ops, project=research, roles=[roles.GROUP_MONITORING_ADMIN], actor=other_owner)
+
+
+def _delete_derived_rows():
+    OrganizationUserObjectPermission.objects.all().delete()
+    ProjectUserObjectPermission.objects.all().delete()
+    ProjectGroupObjectPermission.objects.all().delete()
+    OrganizationGroupObjectPermission.objects.all().delete()
+    UserGroup.objects.filter(group__team__isnull=False).delete()
+
+
+def test_rebuilding_permissions_from_roles_equals_the_incremental_result(organization, owner, project):
+    _realistic_history(organization, owner, project)
+    incremental = _snapshot()
+    # The history really produced every kind of derived row (an empty comparison would prove nothing).
+    assert all(incremental[kind] for kind in ("organization users", "project users", "project groups"))
+    assert incremental["team group members"]
+    assert not any(email == "leaver@example.com" for email, *_ in incremental["organization users"])
+
+    _delete_derived_rows()
+    assert not any(_snapshot().values())
+    call_command("sync_permissions", stdout=io.StringIO())
+
+    assert _snapshot() == incremental
+
+
+def test_sync_permissions_repairs_corrupted_permissions(organization, owner, project):
+    _realistic_history(organization, owner, project)
+    incremental = _snapshot()
+    reader = User.objects.get(email="reader@example.com")
+    outsider = UserFactory(email="outsider@example.com")
+    platform = Team.objects.get(name="Platform")
+    project_perm = Permission.objects.get(content_type__model="project", codename=roles.DELETE_PROJECT)
+    org_perm = Permission.objects.get(content_type__model="organization", codename=roles.MANAGE_TEAMS)
+    # Bogus rows ...
+    ProjectUserObjectPermission.objects.create(user=reader, permission=project_perm, content_object=project)
+    OrganizationUserObjectPermission.objects.create(
+        user=reader, permission=org_perm, content_object=organization
+    )
+    ProjectGroupObjectPermission.objects.create(
+        group=platform.group, permission=project_perm, content_object=project
+    )
+    OrganizationGroupObjectPermission.objects.create(
+        group=platform.group, permission=org_perm, content_object=organization
+    )
+    outsider.groups.add(platform.group)
+    # ... and real ones lost.
+    ProjectUserObjectPermission.objects.filter(user=owner, content_object=project).first().delete()
+    OrganizationUserObjectPermission.objects.filter(user__email="dev@example.com").first().delete()
+    ProjectGroupObjectPermission.objects.filter(group=platform.group).first().delete()
+    UserGroup.objects.filter(group=platform.group, user__email="dev@example.com").delete()
+    assert _snapshot() != incremental
+
+    call_command("sync_permissions", stdout=io.StringIO())
+
+    assert _snapshot() == incremental
+
+
+# ---- no cache across calls ----------------------------------------------------------------------------------------
+
+
+def test_a_removed_project_role_is_refused_on_the_very_next_check(organization, owner, project):
+    member = member_of(organization, owner, "member@example.com")
+    project_member_add(project=project, user=member, roles=[roles.GROUP_CLUSTER_MANAGER], actor=owner)
+    assert actor_may(fresh(member), roles.MANAGE_CLUSTERS, project)
+
+    project_member_roles_set(project=project, user=member, roles=[roles.GROUP_READ_ONLY], actor=owner)
+
+    assert not actor_may(fresh(member), roles.MANAGE_CLUSTERS, project)
+    assert actor_may(fresh(member), roles.VIEW_PROJECT, project)
+
+
+def test_a_removed_org_owner_role_is_refused_on_the_very_next_check(organization, owner, project):
+    second = member_of(organization, owner, "second@example.com", [roles.ORG_OWNER])
+    assert actor_may(fresh(second), roles.MANAGE_TEAMS, organization)
+    assert actor_may(fresh(second), roles.DELETE_PROJECT, project)
+
+    organization_member_roles_set(
+        organization=organization, user=second, roles=[roles.ORG_MEMBER], actor=owner
+    )
+
+    assert not actor_may(fresh(second), roles.MANAGE_TEAMS, organization)
+    assert not actor_may(fresh(second), roles.DELETE_PROJECT, project)
+    assert not actor_may(fresh(second), roles.VIEW_PROJECT, project)
+
+
+def test_a_user_removed_from_the_organization_is_refused_on_the_very_next_check(organization, owner, project):
+    member = member_of(organization, owner, "member@example.com")
+    project_member_add(project=project, user=member, roles=[roles.GROUP_READ_ONLY], actor=owner)
+    assert actor_may(fresh(member), roles.VIEW_PROJECT, project)
+
+    organization_member_remove(organization=organization, user=member, actor=owner)
+
+    assert not actor_may(fresh(member), roles.VIEW_PROJECT, project)
+    assert not actor_may(fresh(member), roles.VIEW_ORGANIZATION, organization)
+
+
+# ---- selectors: fetching is a permission check ------------------------------------------------------------------
+
+
+def _refusal(call):
+    with pytest.raises(ServiceError) as refused:
+        call()
+    return refused.value
+
+
+def test_access_project_answers_a_foreign_project_exactly_like_a_missing_one(
+    organization, owner, project, other_owner, other_organization
+):
+    foreign = _refusal(lambda: access_project(actor=fresh(other_owner), project_id=project.public_id))
+    project_id = project.public_id
+    project_delete(project=project, actor=owner)
+    missing = _refusal(lambda: access_project(actor=fresh(other_owner), project_id=project_id))
+
+    assert foreign.code == missing.code == "RESOURCE_NOT_FOUND"
+    assert foreign.status == missing.status == 404
+    assert foreign.message == missing.message
+    assert foreign.parameters == missing.parameters
+    assert project.name not in foreign.message
+
+
+def test_access_organization_answers_a_foreign_organization_exactly_like_a_missing_one(
+    organization, owner, other_owner, other_organization
+):
+    organization_id = other_organization.public_id
+    foreign = _refusal(lambda: access_organization(actor=fresh(owner), organization_id=organization_id))
+    organization_delete(organization=other_organization, actor=other_owner)
+    missing = _refusal(lambda: access_organization(actor=fresh(owner), organization_id=organization_id))
+
+    assert foreign.code == missing.code == "RESOURCE_NOT_FOUND"
+    assert foreign.status == missing.status == 404
+    assert foreign.message == missing.message
+    assert foreign.parameters == missing.parameters
+    assert "Globex" not in foreign.message
+
+
+def test_access_project_by_a_member_lacking_the_permission_is_unauthorized(organization, owner, project):
+    member = member_of(organization, owner, "member@example.com")
+    project_member_add(project=project, user=member, roles=[roles.GROUP_READ_ONLY], actor=owner)
+
+    assert access_project(actor=fresh(member), project_id=project.public_id) == project
+    refused = _refusal(
+        lambda: access_project(actor=fresh(member), project_id=project.public_id, need=roles.MANAGE_CLUSTERS)
+    )
+    assert refused.code == "USER_UNAUTHORIZED"
+    assert refused.status == 403
+
+
+def test_access_organization_by_a_member_lacking_the_permission_is_unauthorized(organization, owner):
+    member = member_of(organization, owner, "member@example.com")
+
+    assert access_organization(actor=fresh(member), organization_id=organization.public_id) == organization
+    refused = _refusal(
+        lambda: access_organization(
+            actor=fresh(member), organization_id=organization.public_id, need=roles.MANAGE_TEAMS
+        )
+    )
+    assert refused.code == "USER_UNAUTHORIZED"
+    assert refused.status == 403
+
+
+def _overview_queries(user):
+    with CaptureQueriesContext(connection) as queries:
+        overview = organizations_overview(user)
+        shown = {org.name: [p.name for p in org.visible_projects] for org in overview}
+    return len(queries), shown
+
+
+def test_organizations_overview_costs_the_same_queries_for_2_and_for_20_projects(
+    organization, owner, project, other_owner, other_organization, django_assert_num_queries
+):
+    project_create(organization=organization, name="Staging", actor=owner)
+    # The other organization's projects reach the owner by an individual role and by a team; one stays hidden.
+    research = project_create(organization=other_organization, name="Research", actor=other_owner)
+    project_member_add(project=research, user=owner, roles=[roles.GROUP_READ_ONLY], actor=other_owner)
+    ops = project_create(organization=other_organization, name="Ops", actor=other_owner)
+    team = team_create(organization=other_organization, name="Ops", actor=other_owner, members=[owner])
+    team_project_assign(team=team, project=ops, actor=other_owner)
+    project_create(organization=other_organization, name="Hidden", actor=other_owner)
+    organizations_overview(
+        fresh(owner)
+    )  # warm the process-wide content-type caches (Django's and guardian's)
+
+    with_2, shown = _overview_queries(fresh(owner))
+    assert shown == {"Acme": ["Production", "Staging"], "Globex": ["Ops", "Research"]}
+
+    for number in range(18):
+        project_create(organization=organization, name=f"Project {number:02}", actor=owner)
+    with_20, shown = _overview_queries(fresh(owner))
+    assert len(shown["Acme"]) == 20
+    assert shown["Globex"] == ["Ops", "Research"]
+
+    assert with_20 == with_2
+    user = fresh(owner)
+    # Global permissions (user's and groups'), organizations, projects.
+    with django_assert_num_queries(4):
+        overview = organizations_overview(user)
+        assert sum(len(org.visible_projects) for org in overview) == 22
