@@ -18,9 +18,13 @@ migrate: $(STAMP)
 	$(BIN)/python manage.py createcachetable
 
 ## Serve the portal on 127.0.0.1:$(PORT); demo data is loaded the first time (an empty database).
+## A Celery worker with its beat runs beside it (log: celery.log), so scheduled jobs (expiry) run too; without
+## REDIS_URL tasks are eager, so the beat runs each job in its own process, on the same SQLite file.
 run: migrate
 	$(BIN)/python manage.py load_demo --if-empty
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(BIN)/celery -A accessportal worker --beat --concurrency 1 --loglevel INFO > celery.log 2>&1 & \
+	  celery_pid=$$!; trap 'kill $$celery_pid 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## The whole test suite (SQLite and eager Celery unless DATABASE_URL / REDIS_URL say otherwise).
 test: $(STAMP)
