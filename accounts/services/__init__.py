@@ -4,9 +4,14 @@ from .clusters import cluster_create, cluster_delete, cluster_update
 from .members import (
     organization_member_add,
     organization_member_remove,
+    organization_member_role_add,
+    organization_member_role_remove,
     organization_member_roles_set,
+    organization_member_update,
     project_member_add,
     project_member_remove,
+    project_member_role_add,
+    project_member_role_remove,
     project_member_roles_set,
 )
 from .organizations import (
@@ -26,6 +31,7 @@ from .teams import (
     team_project_assign,
     team_project_roles_set,
     team_project_unassign,
+    team_projects_assign,
     team_rename,
 )
 
@@ -37,12 +43,17 @@ __all__ = [
     "organization_delete",
     "organization_member_add",
     "organization_member_remove",
+    "organization_member_role_add",
+    "organization_member_role_remove",
     "organization_member_roles_set",
+    "organization_member_update",
     "organization_rename",
     "project_create",
     "project_delete",
     "project_member_add",
     "project_member_remove",
+    "project_member_role_add",
+    "project_member_role_remove",
     "project_member_roles_set",
     "project_rename",
     "team_create",
@@ -52,6 +63,7 @@ __all__ = [
     "team_members_add",
     "team_project_assign",
     "team_project_roles_set",
+    "team_projects_assign",
     "team_project_unassign",
     "team_rename",
 ]

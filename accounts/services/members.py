@@ -5,7 +5,7 @@ from django.db import transaction
 
 from accounts import roles as catalogue
 from accounts.audit import audit_event_record
-from accounts.errors import ServiceError
+from accounts.errors import ServiceError, not_found
 from accounts.models import (
     AuditEvent,
     OrganizationMembership,
@@ -286,3 +286,80 @@ def project_member_roles_set(*, project, user, roles, actor) -> ProjectMembershi
             details={"from": old, "to": role_names},
         )
     return membership
+
+
+@transaction.atomic
+def organization_member_role_add(*, organization, user, role, actor) -> OrganizationMembership:
+    """One organization role more (Atlas's ``:addRole``), read and written under the organization lock so
+    that two at once cannot overwrite each other."""
+    organization = lock_organization(organization)
+    current = _organization_membership(organization, user).role_names
+    return organization_member_roles_set(
+        organization=organization, user=user, roles=sorted({*current, role}), actor=actor
+    )
+
+
+@transaction.atomic
+def organization_member_role_remove(*, organization, user, role, actor) -> OrganizationMembership:
+    """One organization role less (``:removeRole``); a member keeps at least one role, and the last owner."""
+    organization = lock_organization(organization)
+    current = _organization_membership(organization, user).role_names
+    return organization_member_roles_set(
+        organization=organization, user=user, roles=[name for name in current if name != role], actor=actor
+    )
+
+
+@transaction.atomic
+def project_member_role_add(*, project, user, role, actor) -> ProjectMembership:
+    lock_organization(project.organization)
+    current = _project_membership(project, user).role_names
+    return project_member_roles_set(project=project, user=user, roles=sorted({*current, role}), actor=actor)
+
+
+@transaction.atomic
+def project_member_role_remove(*, project, user, role, actor) -> ProjectMembership:
+    lock_organization(project.organization)
+    current = _project_membership(project, user).role_names
+    return project_member_roles_set(
+        project=project, user=user, roles=[name for name in current if name != role], actor=actor
+    )
+
+
+@transaction.atomic
+def organization_member_update(
+    *, organization, user, actor, roles=None, group_role_assignments=(), teams=None
+) -> OrganizationMembership:
+    """Atlas's PATCH of an organization user, all or nothing: organization roles; then each named project's
+    roles (an empty list removes the user from that project; projects not named are left alone); then the
+    user's teams, exactly ``teams`` when given. Each step is the service of its own, with its own checks and
+    audit event; a refusal anywhere rolls every step back."""
+    from .teams import team_member_add, team_member_remove
+
+    organization = lock_organization(organization)
+    if roles is not None:
+        organization_member_roles_set(organization=organization, user=user, roles=roles, actor=actor)
+    for assignment in group_role_assignments:
+        project = Project.objects.filter(organization=organization, public_id=assignment["groupId"]).first()
+        if project is None:
+            raise not_found("project", assignment["groupId"])
+        is_member = ProjectMembership.objects.filter(project=project, user=user).exists()
+        if not assignment["roles"]:
+            if is_member:
+                project_member_remove(project=project, user=user, actor=actor)
+        elif is_member:
+            project_member_roles_set(project=project, user=user, roles=assignment["roles"], actor=actor)
+        else:
+            project_member_add(project=project, user=user, roles=assignment["roles"], actor=actor)
+    if teams is not None:
+        current = {
+            tm.team_id: tm.team
+            for tm in TeamMembership.objects.filter(
+                team__organization=organization, user=user
+            ).select_related("team__organization")
+        }
+        for team in teams:
+            if team.pk not in current:
+                team_member_add(team=team, user=user, actor=actor)
+        for team_pk in current.keys() - {team.pk for team in teams}:
+            team_member_remove(team=current[team_pk], user=user, actor=actor)
+    return _organization_membership(organization, user)

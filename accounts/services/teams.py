@@ -275,3 +275,14 @@ def team_project_roles_set(*, team, project, roles, actor) -> TeamProjectAssignm
             details={"from": old, "to": role_names},
         )
     return assignment
+
+
+@transaction.atomic
+def team_projects_assign(*, project, assignments, actor) -> list[TeamProjectAssignment]:
+    """Assign several teams to a project (``[(team, role names or None for the default)]``): every one, or none
+    when any is refused (Atlas's POST /groups/{groupId}/teams takes a list)."""
+    lock_organization(project.organization)
+    return [
+        team_project_assign(team=team, project=project, actor=actor, **({"roles": names} if names else {}))
+        for team, names in assignments
+    ]

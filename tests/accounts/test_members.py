@@ -231,3 +231,57 @@ def test_member_of_another_organization_learns_nothing(organization, owner):
     with pytest.raises(ServiceError) as error:
         organization_member_remove(organization=organization, user=owner, actor=stranger)
     assert error.value.code == "RESOURCE_NOT_FOUND"
+
+
+def test_add_and_remove_one_role_keep_the_others(organization, owner):
+    from accounts.services import organization_member_role_add, organization_member_role_remove
+
+    member = UserFactory()
+    organization_member_add(organization=organization, user=member, actor=owner)
+    organization_member_role_add(
+        organization=organization, user=member, role=roles.ORG_READ_ONLY, actor=owner
+    )
+    assert OrganizationMembership.objects.get(user=member).role_names == [
+        roles.ORG_MEMBER,
+        roles.ORG_READ_ONLY,
+    ]
+    organization_member_role_remove(
+        organization=organization, user=member, role=roles.ORG_MEMBER, actor=owner
+    )
+    assert OrganizationMembership.objects.get(user=member).role_names == [roles.ORG_READ_ONLY]
+    with pytest.raises(ServiceError) as error:
+        organization_member_role_remove(
+            organization=organization, user=member, role=roles.ORG_READ_ONLY, actor=owner
+        )
+    assert error.value.code == "INVALID_ROLE"  # a member keeps at least one role
+
+
+def test_member_update_is_all_or_nothing(organization, project, owner):
+    from accounts.services import organization_member_update
+
+    member = UserFactory()
+    organization_member_add(organization=organization, user=member, actor=owner)
+    team = team_create(organization=organization, name="Ops", actor=owner)
+    with pytest.raises(ServiceError) as error:
+        organization_member_update(
+            organization=organization,
+            user=member,
+            actor=owner,
+            roles=[roles.ORG_READ_ONLY],
+            group_role_assignments=[{"groupId": project.public_id, "roles": ["GROUP_WIZARD"]}],
+            teams=[team],
+        )
+    assert error.value.code == "INVALID_ROLE"
+    assert OrganizationMembership.objects.get(user=member).role_names == [roles.ORG_MEMBER]
+    assert not ProjectMembership.objects.filter(user=member).exists()
+
+    organization_member_update(
+        organization=organization,
+        user=member,
+        actor=owner,
+        roles=[roles.ORG_READ_ONLY],
+        group_role_assignments=[{"groupId": project.public_id, "roles": [roles.GROUP_CLUSTER_MANAGER]}],
+        teams=[team],
+    )
+    assert ProjectMembership.objects.get(user=member).role_names == [roles.GROUP_CLUSTER_MANAGER]
+    assert TeamMembership.objects.filter(user=member, team=team).exists()

@@ -119,3 +119,24 @@ def test_two_simultaneous_accepts_of_one_invitation_cannot_both_succeed():
 
     assert sorted(outcomes) == ["INVITATION_ALREADY_USED", "ok"]
     assert OrganizationMembership.objects.filter(organization=organization, user=bob).count() == 1
+
+
+def test_two_role_additions_at_once_both_stick():
+    from accounts.services import organization_member_role_add
+
+    alice, bob = UserFactory(), UserFactory()
+    organization = organization_create(name="Roles", actor=alice)
+    organization_member_add(organization=organization, user=bob, actor=alice)
+
+    outcomes = race(
+        lambda: organization_member_role_add(
+            organization=organization, user=bob, role=roles.ORG_READ_ONLY, actor=alice
+        ),
+        lambda: organization_member_role_add(
+            organization=organization, user=bob, role=roles.ORG_GROUP_CREATOR, actor=alice
+        ),
+    )
+
+    assert outcomes == ["ok", "ok"]
+    names = set(OrganizationRole.objects.filter(membership__user=bob).values_list("name", flat=True))
+    assert names == {roles.ORG_MEMBER, roles.ORG_READ_ONLY, roles.ORG_GROUP_CREATOR}

@@ -1,6 +1,5 @@
 """/groups/{groupId}/teams: the teams assigned to a project and their project roles."""
 
-from django.db import transaction
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -72,19 +71,6 @@ class TeamRoleUpdateSerializer(serializers.Serializer):
 PaginatedTeamRoles = page_of(TeamRoleSerializer, "TeamRoles")
 
 
-def team_projects_assign(*, project, assignments, actor) -> list:
-    """Assign several teams (``[(team, role names or None for the default)]``) to a project: every one, or
-    none if any is refused. Belongs in accounts.services.teams (a view opens no transaction): see the API
-    report; until it moves there, this loop over ``team_project_assign`` is the only caller."""
-    with transaction.atomic():
-        return [
-            services.team_project_assign(
-                team=team, project=project, actor=actor, **({"roles": names} if names else {})
-            )
-            for team, names in assignments
-        ]
-
-
 # What the project team endpoints share: the project, then a team of its organization (another organization's
 # team is a 404 like a missing one). Not a docstring, which the schema would show on every operation.
 class ProjectTeamView(AtlasView):
@@ -127,7 +113,7 @@ class ProjectTeamListView(ProjectTeamView):
         project = self.project(group_id, roles.MANAGE_PROJECT_MEMBERS)
         items = self.validated(TeamRoleInputSerializer, many=True, allow_empty=False)
         assignments = [(self.team(project, item["teamId"]), item.get("roleNames")) for item in items]
-        team_projects_assign(project=project, assignments=assignments, actor=request.user)
+        services.team_projects_assign(project=project, assignments=assignments, actor=request.user)
         return self.roles_page(project.team_assignments.all(), status.HTTP_201_CREATED)
 
 

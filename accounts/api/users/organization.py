@@ -1,7 +1,6 @@
 """/orgs/{orgId}/users: an organization's members and invited people (Atlas's OrgUserResponse); invite, change
 roles, remove. A ``userId`` names a member, or an invitation while the person is only invited."""
 
-from django.db import transaction
 from django.urls import path
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -10,8 +9,7 @@ from rest_framework.response import Response
 from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
 from accessportal.api.views import AtlasView
 from accounts import selectors, services
-from accounts.errors import not_found
-from accounts.models import Invitation, Project, ProjectMembership, TeamMembership
+from accounts.models import Invitation
 from accounts.services import invitations as invitation_services
 
 from .people import (
@@ -53,45 +51,6 @@ def _assignments(roles) -> list[dict]:
     return [
         {"groupId": a["groupId"], "roles": a["groupRoles"]} for a in roles.get("groupRoleAssignments", [])
     ]
-
-
-@transaction.atomic
-def member_update(*, organization, user, actor, org_roles=None, assignments=(), teams=None) -> None:
-    """PATCH of a member in one transaction: organization roles, then each named project's roles (an empty list
-    removes the user from that project; projects not named are left alone), then teams (exactly these).
-
-    Several services in one ``transaction.atomic`` (each refuses on its own; any refusal rolls all back). A
-    single service ``organization_member_update`` should replace this helper (reported)."""
-    if org_roles is not None:
-        services.organization_member_roles_set(
-            organization=organization, user=user, roles=org_roles, actor=actor
-        )
-    for assignment in assignments:
-        project = Project.objects.filter(organization=organization, public_id=assignment["groupId"]).first()
-        if project is None:
-            raise not_found("project", assignment["groupId"])
-        is_member = ProjectMembership.objects.filter(project=project, user=user).exists()
-        if not assignment["roles"]:
-            if is_member:
-                services.project_member_remove(project=project, user=user, actor=actor)
-        elif is_member:
-            services.project_member_roles_set(
-                project=project, user=user, roles=assignment["roles"], actor=actor
-            )
-        else:
-            services.project_member_add(project=project, user=user, roles=assignment["roles"], actor=actor)
-    if teams is not None:
-        current = {
-            tm.team_id: tm.team
-            for tm in TeamMembership.objects.filter(
-                team__organization=organization, user=user
-            ).select_related("team__organization")
-        }
-        for team in teams:
-            if team.pk not in current:
-                services.team_member_add(team=team, user=user, actor=actor)
-        for team_pk in current.keys() - {team.pk for team in teams}:
-            services.team_member_remove(team=current[team_pk], user=user, actor=actor)
 
 
 class OrgUsersBase(AtlasView):
@@ -180,12 +139,12 @@ class OrgUserDetailView(OrgUsersBase):
                 group_role_assignments=assignments,
             )
         else:
-            member_update(
+            services.organization_member_update(
                 organization=organization,
                 user=obj.user,
                 actor=request.user,
-                org_roles=roles.get("orgRoles"),
-                assignments=_assignments(roles),
+                roles=roles.get("orgRoles"),
+                group_role_assignments=_assignments(roles),
                 teams=teams,
             )
         return self.respond(organization, obj)
@@ -210,14 +169,15 @@ class OrgUserRoleView(OrgUsersBase):
         organization = self.organization(org_id)
         obj = self.person(organization, user_id)
         role = self.validated(AddOrRemoveOrgRoleSerializer)["orgRole"]
-        current = list(obj.roles) if isinstance(obj, Invitation) else obj.role_names
-        new = sorted({*current, role}) if adding else [name for name in current if name != role]
         if isinstance(obj, Invitation):
+            current = list(obj.roles)
+            new = sorted({*current, role}) if adding else [name for name in current if name != role]
             obj = invitation_services.invitation_update(invitation=obj, actor=request.user, roles=new)
         else:
-            services.organization_member_roles_set(
-                organization=organization, user=obj.user, roles=new, actor=request.user
+            change = (
+                services.organization_member_role_add if adding else services.organization_member_role_remove
             )
+            change(organization=organization, user=obj.user, role=role, actor=request.user)
         return self.respond(organization, obj)
 
 

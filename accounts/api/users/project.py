@@ -118,12 +118,13 @@ class GroupUserRoleView(GroupUsersBase):
         project = self.project(group_id)
         obj = self.person(project, user_id)
         role = self.validated(AddOrRemoveGroupRoleSerializer)["groupRole"]
-        current = list(obj.roles) if isinstance(obj, Invitation) else obj.role_names
-        new = sorted({*current, role}) if adding else [name for name in current if name != role]
         if isinstance(obj, Invitation):
+            current = list(obj.roles)
+            new = sorted({*current, role}) if adding else [name for name in current if name != role]
             obj = invitation_services.invitation_update(invitation=obj, actor=request.user, roles=new)
         else:
-            services.project_member_roles_set(project=project, user=obj.user, roles=new, actor=request.user)
+            change = services.project_member_role_add if adding else services.project_member_role_remove
+            change(project=project, user=obj.user, role=role, actor=request.user)
         return self.respond(project, obj)
 
 
