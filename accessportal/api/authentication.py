@@ -65,6 +65,13 @@ class DigestAuthentication(BaseAuthentication):
                 api_key=api_key,
                 event_type=AuditEvent.Type.API_KEY_ACCESS_LIST_REFUSED,
             )
+            if api_key.organization.api_access_list_required and not api_key.access_list.all():
+                raise AtlasPermissionDenied(
+                    f"Organization {api_key.organization.name} requires an API access list, and API key "
+                    f"{api_key.public_key} has none: add the addresses it is used from.",
+                    code="ORG_REQUIRES_ACCESS_LIST",
+                    parameters=[api_key.public_key],
+                )
             raise AtlasPermissionDenied(
                 f"IP address {address} is not allowed to use API key {api_key.public_key}: it is not on that "
                 "key's API access list.",

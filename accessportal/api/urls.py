@@ -5,15 +5,20 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import urls as accounts_api
+from monitoring.api import urls as monitoring_api
+from support.api import urls as support_api
 
 from . import views
+
+# Every app's resources; the project knows the apps, the apps know only accounts.
+resources = [*accounts_api.urlpatterns, *monitoring_api.urlpatterns, *support_api.urlpatterns]
 
 urlpatterns = [
     path("v2/openapi.json", SpectacularAPIView.as_view(), name="openapi_schema"),
     path("v2", views.api_root, name="api_root"),
     path("v1.0", views.api_root, name="api_root_v1"),
-    path("v2/", include((accounts_api.urlpatterns, "accounts"), namespace="v2")),
-    path("v1.0/", include((accounts_api.urlpatterns, "accounts"), namespace="v1")),
+    path("v2/", include((resources, "api"), namespace="v2")),
+    path("v1.0/", include((resources, "api"), namespace="v1")),
 ]
 docs_urlpatterns = [path("", SpectacularSwaggerView.as_view(url_name="openapi_schema"), name="api_docs")]
 

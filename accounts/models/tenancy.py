@@ -76,6 +76,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Organization(models.Model):
     public_id = public_id_field()
     name = models.CharField(max_length=64)
+    api_access_list_required = models.BooleanField(
+        default=False,
+        help_text="API keys of this organization are refused unless they have an IP access list.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -332,10 +332,10 @@ def api_key_access_list_remove(*, api_key, entry, actor, request_address=None) -
 
 def access_list_entry_for(api_key, address: str):
     """The access-list entry that lets ``address`` use the key, None if the list refuses it. A key without an
-    access list is usable from anywhere (``True``)."""
+    access list is usable from anywhere (``True``), unless its organization requires one."""
     entries = list(api_key.access_list.all())
     if not entries:
-        return True
+        return None if api_key.organization.api_access_list_required else True
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

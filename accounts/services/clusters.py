@@ -13,6 +13,24 @@ from ._rules import clean_cluster_name, lock_organization
 Event = AuditEvent.Type
 
 
+# Apps built on accounts (monitoring) follow cluster changes without accounts knowing them: each registers a
+# function here from its AppConfig.ready(), and it is called inside the change's own transaction, after the
+# change: ``hook(cluster=..., change="created" | "updated" | "deleting", changes={...}, actor=...)``. A hook
+# that raises rolls the whole change back. (Explicit calls, in order, rather than Django signals.)
+CLUSTER_CHANGE_HOOKS = []
+
+
+def register_cluster_change_hook(hook):
+    if hook not in CLUSTER_CHANGE_HOOKS:
+        CLUSTER_CHANGE_HOOKS.append(hook)
+    return hook
+
+
+def _notify(cluster, change, changes, actor):
+    for hook in CLUSTER_CHANGE_HOOKS:
+        hook(cluster=cluster, change=change, changes=changes, actor=actor)
+
+
 def _clean_tier(tier) -> str:
     if tier not in Cluster.Tier.values:
         raise ServiceError(
@@ -43,6 +61,7 @@ def cluster_create(*, project, name, tier=Cluster.Tier.DEDICATED, sync_enabled=F
         target=cluster,
         details={"tier": tier, "syncEnabled": cluster.sync_enabled},
     )
+    _notify(cluster, "created", {}, actor)
     return cluster
 
 
@@ -68,6 +87,7 @@ def cluster_update(*, cluster, actor, tier=None, sync_enabled=None) -> Cluster:
             target=cluster,
             details=changes,
         )
+        _notify(cluster, "updated", changes, actor)
     return cluster
 
 
@@ -76,4 +96,5 @@ def cluster_delete(*, cluster, actor) -> None:
     lock_organization(cluster.project.organization)
     require(actor, catalogue.MANAGE_CLUSTERS, cluster.project)
     audit_event_record(event_type=Event.CLUSTER_DELETED, actor=actor, project=cluster.project, target=cluster)
+    _notify(cluster, "deleting", {}, actor)
     cluster.delete()

@@ -68,6 +68,28 @@ def organization_rename(*, organization, name, actor) -> Organization:
 
 
 @transaction.atomic
+def organization_settings_update(*, organization, actor, api_access_list_required=None) -> Organization:
+    """The organization's own settings (ORG_OWNER): for now whether its API keys need an IP access list."""
+    organization = lock_organization(organization)
+    require(actor, roles.CHANGE_ORGANIZATION, organization)
+    if (
+        api_access_list_required is not None
+        and bool(api_access_list_required) != organization.api_access_list_required
+    ):
+        old = organization.api_access_list_required
+        organization.api_access_list_required = bool(api_access_list_required)
+        organization.save(update_fields=["api_access_list_required"])
+        audit_event_record(
+            event_type=Event.ORG_SETTINGS_CHANGED,
+            actor=actor,
+            organization=organization,
+            target=organization,
+            details={"apiAccessListRequired": {"from": old, "to": organization.api_access_list_required}},
+        )
+    return organization
+
+
+@transaction.atomic
 def organization_delete(*, organization, actor) -> None:
     """Delete an organization that has no projects left (as Atlas refuses while it has any)."""
     organization = lock_organization(organization)

@@ -708,3 +708,20 @@ def test_an_owner_key_does_not_count_as_a_project_owner(organization, owner):
         user=project_owner,
         actor=project_owner,
     )
+
+
+def test_an_organization_can_require_an_access_list_for_its_keys(organization, owner):
+    from accounts.models import AuditEvent
+    from accounts.services import organization_settings_update
+    from accounts.services.api_keys import access_list_entry_for, api_key_access_list_add, api_key_create
+
+    key, _ = api_key_create(organization=organization, description="ci", roles=["ORG_MEMBER"], actor=owner)
+    assert access_list_entry_for(key, "198.51.100.1") is True
+
+    organization_settings_update(organization=organization, actor=owner, api_access_list_required=True)
+    key.organization.refresh_from_db()
+    assert access_list_entry_for(key, "198.51.100.1") is None
+    assert AuditEvent.objects.filter(event_type="ORG_SETTINGS_CHANGED", organization=organization).exists()
+
+    api_key_access_list_add(api_key=key, entries=["198.51.100.0/24"], actor=owner)
+    assert access_list_entry_for(key, "198.51.100.1").cidr_block == "198.51.100.0/24"

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The API contract run: schemathesis against the OpenAPI schema, on a seeded server backed by PostgreSQL and
+# Redis. Every response must be no 5xx and must match the schema (status code, content type, body).
+#
+#   scripts/contract-test.sh            # DATABASE_URL / REDIS_URL from the environment (defaults: CI's)
+#
+# It makes its own database (CONTRACT_DB, default accessportal_contract) and drops it at the end; it runs the
+# server and a Celery worker on their own queue, and stops both whatever happens. Knobs: CONTRACT_MAX_EXAMPLES
+# (default 25 a phase and operation), CONTRACT_SEED (default 20251125), CONTRACT_WORKERS (default 2),
+# CONTRACT_KEEP=1 keeps the database and the logs for a look afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/accessportal}
+REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
+CONTRACT_DB=${CONTRACT_DB:-accessportal_contract}
+MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-25}
+SEED=${CONTRACT_SEED:-20251125}
+WORKERS=${CONTRACT_WORKERS:-2}
+CHECKS=not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance
+
+# schemathesis and the rest of the dev extras, in .venv (made on first use, like `make test`).
+make --no-print-directory .venv/.installed
+PY=.venv/bin/python
+
+url_with_db() {  # URL DBNAME: the same server, another database
+  "$PY" -c 'import sys; from urllib.parse import urlsplit, urlunsplit
+u = urlsplit(sys.argv[1]); print(urlunsplit(u._replace(path="/" + sys.argv[2])))' "$1" "$2"
+}
+case "$DATABASE_URL" in
+  postgres://* | postgresql://*) ;;
+  *) echo "contract run: DATABASE_URL must be a PostgreSQL URL, got $DATABASE_URL" >&2; exit 2 ;;
+esac
+ADMIN_URL=$(url_with_db "$DATABASE_URL" postgres)
+export DATABASE_URL REDIS_URL
+DATABASE_URL=$(url_with_db "$DATABASE_URL" "$CONTRACT_DB")
+# A queue of its own, so that no other worker on this Redis takes the run's tasks (and none is left behind).
+export CELERY_QUEUE=accessportal-contract
+export DEBUG=true  # load_demo insists on a development database
+export PGOPTIONS="-c client_min_messages=warning"
+
+WORK=$(mktemp -d)
+server_pid=""
+worker_pid=""
+cleanup() {
+  local rc=$?
+  for pid in "$server_pid" "$worker_pid"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  done
+  if [ "$rc" -ne 0 ] && [ -f "$WORK/server.log" ]; then
+    echo "--- last lines of the server log ($WORK/server.log)" >&2
+    grep -v '" [1-4][0-9][0-9] ' "$WORK/server.log" | tail -n 60 >&2 || true
+  fi
+  if [ "${CONTRACT_KEEP:-0}" = 1 ]; then
+    echo "contract run: kept database $CONTRACT_DB and logs in $WORK"
+  else
+    psql "$ADMIN_URL" -qAtc "DROP DATABASE IF EXISTS \"$CONTRACT_DB\" WITH (FORCE)" >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "=== contract: database $CONTRACT_DB (fresh), migrate, demo data, bootstrap"
+psql "$ADMIN_URL" -qAtc "DROP DATABASE IF EXISTS \"$CONTRACT_DB\" WITH (FORCE)"
+psql "$ADMIN_URL" -qAtc "CREATE DATABASE \"$CONTRACT_DB\""
+"$PY" manage.py migrate --noinput >"$WORK/migrate.log"
+"$PY" manage.py createcachetable
+"$PY" manage.py load_demo >"$WORK/load_demo.log"
+"$PY" manage.py bootstrap --org Contract --owner-email contract@example.com --json >"$WORK/bootstrap.json"
+read -r ORG_ID CONTRACT_PUBLIC_KEY CONTRACT_PRIVATE_KEY < <("$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1])); print(d["orgId"], d["publicKey"], d["privateKey"])' "$WORK/bootstrap.json")
+export CONTRACT_PUBLIC_KEY CONTRACT_PRIVATE_KEY
+"$PY" scripts/contract/seed.py "$ORG_ID" "$WORK/schemathesis.toml" >"$WORK/pools.json"
+
+PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+BASE="http://127.0.0.1:$PORT"
+echo "=== contract: server on $BASE, Celery worker on queue $CELERY_QUEUE"
+.venv/bin/celery -A accessportal worker --pool solo --loglevel WARNING >"$WORK/worker.log" 2>&1 &
+worker_pid=$!
+"$PY" manage.py runserver "127.0.0.1:$PORT" --noreload >"$WORK/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 60); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "the server exited at start-up" >&2; exit 1; }
+  sleep 0.5
+done
+
+echo "=== contract: schemathesis ($CHECKS; $MAX_EXAMPLES examples, seed $SEED, $WORKERS workers)"
+started=$SECONDS
+set +e
+SCHEMATHESIS_HOOKS=scripts/contract/hooks.py .venv/bin/schemathesis --config-file "$WORK/schemathesis.toml" run \
+  "$BASE/api/atlas/v2/openapi.json" \
+  --url "$BASE" \
+  --wait-for-schema 30 \
+  --checks "$CHECKS" \
+  --max-examples "$MAX_EXAMPLES" \
+  --seed "$SEED" \
+  --workers "$WORKERS" \
+  --generation-database none \
+  --request-timeout 30 \
+  --no-color \
+  --report junit --report-junit-path "$WORK/junit.xml"
+rc=$?
+set -e
+echo "=== contract: schemathesis exited $rc after $((SECONDS - started)) s"
+if ! kill -0 "$server_pid" 2>/dev/null; then
+  echo "the server died during the run" >&2
+  exit 1
+fi
+exit "$rc"

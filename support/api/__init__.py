@@ -1,0 +1,1 @@
+"""The support app's part of the Atlas-shaped API."""
