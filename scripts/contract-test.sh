@@ -36,7 +36,13 @@ export DATABASE_URL REDIS_URL
 DATABASE_URL=$(url_with_db "$DATABASE_URL" "$CONTRACT_DB")
 # A queue of its own, so that no other worker on this Redis takes the run's tasks (and none is left behind).
 export CELERY_QUEUE=accessportal-contract
-export DEBUG=true  # load_demo insists on a development database
+# The server runs as in production (DEBUG off: JSON errors, no debug pages); the set-up commands run with DEBUG on,
+# which load_demo insists on. Both share these secrets, made for this run only.
+export SECRET_KEY ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false SECURE_HSTS_SECONDS=0
+SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')
+export API_KEY_ENCRYPTION_KEYS
+API_KEY_ENCRYPTION_KEYS=$("$PY" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')
+export EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
 export PGOPTIONS="-c client_min_messages=warning"
 
 WORK=$(mktemp -d)
@@ -69,6 +75,7 @@ trap 'exit 130' INT TERM
 echo "=== contract: database $CONTRACT_DB (fresh), migrate, demo data, bootstrap"
 psql "$ADMIN_URL" -qAtc "DROP DATABASE IF EXISTS \"$CONTRACT_DB\" WITH (FORCE)"
 psql "$ADMIN_URL" -qAtc "CREATE DATABASE \"$CONTRACT_DB\""
+export DEBUG=true
 "$PY" manage.py migrate --noinput >"$WORK/migrate.log"
 "$PY" manage.py createcachetable
 "$PY" manage.py load_demo >"$WORK/load_demo.log"
@@ -77,6 +84,7 @@ read -r ORG_ID CONTRACT_PUBLIC_KEY CONTRACT_PRIVATE_KEY < <("$PY" -c 'import jso
 d = json.load(open(sys.argv[1])); print(d["orgId"], d["publicKey"], d["privateKey"])' "$WORK/bootstrap.json")
 export CONTRACT_PUBLIC_KEY CONTRACT_PRIVATE_KEY
 "$PY" scripts/contract/seed.py "$ORG_ID" "$WORK/schemathesis.toml" >"$WORK/pools.json"
+export DEBUG=false
 
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
@@ -95,7 +103,7 @@ echo "=== contract: schemathesis ($CHECKS; $MAX_EXAMPLES examples, seed $SEED, $
 started=$SECONDS
 set +e
 SCHEMATHESIS_HOOKS=scripts/contract/hooks.py .venv/bin/schemathesis --config-file "$WORK/schemathesis.toml" run \
-  "$BASE/api/atlas/v2/openapi.json" \
+  "$BASE/api/atlas/v2/openapi.json?format=json" \
   --url "$BASE" \
   --wait-for-schema 30 \
   --checks "$CHECKS" \

@@ -1,6 +1,9 @@
 """/groups/{groupId}/clusters: a project's clusters, described with the part of Atlas's ClusterDescription
 that exists here."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.urls import path, re_path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -10,6 +13,27 @@ from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
 from accessportal.api.views import AtlasView, self_link
 from accounts import selectors
 from accounts.models import Cluster
+
+
+@dataclass(frozen=True)
+class ClusterExtras:
+    """What an app built on accounts adds to a cluster's JSON without accounts knowing it (support adds the
+    active ``mongoDBEmployeeAccessGrant``): ``prefetch(queryset) -> queryset`` loads it for a page of clusters
+    in a constant number of queries, ``employee_access_grant(cluster) -> dict | None`` reads it for one."""
+
+    prefetch: Callable
+    employee_access_grant: Callable
+
+
+# Registered from the apps' AppConfig.ready() (explicit calls, in order, rather than Django signals).
+CLUSTER_EXTRAS: list[ClusterExtras] = []
+
+
+def register_cluster_extras(extras: ClusterExtras) -> ClusterExtras:
+    if extras not in CLUSTER_EXTRAS:
+        CLUSTER_EXTRAS.append(extras)
+    return extras
+
 
 # Atlas's grant types for support staff's temporary access to a cluster.
 EMPLOYEE_ACCESS_GRANT_TYPES = [
@@ -44,9 +68,11 @@ class ClusterSerializer(serializers.Serializer):
 
     @staticmethod
     def prefetch(clusters):
-        """What serializing a page of clusters needs, in the page's own queries (the support-access change adds
-        the clusters' active grants here)."""
-        return clusters.select_related("project")
+        """What serializing a page of clusters needs, in the page's own queries (and the registered extras')."""
+        clusters = clusters.select_related("project")
+        for extras in CLUSTER_EXTRAS:
+            clusters = extras.prefetch(clusters)
+        return clusters
 
     def get_clusterType(self, cluster) -> str:  # noqa: N802
         return "REPLICASET"
@@ -61,8 +87,11 @@ class ClusterSerializer(serializers.Serializer):
 
     def employee_access_grant(self, cluster) -> dict | None:
         """Support staff's active grant on ``cluster`` as ``{grantType, expirationTime}``, None when there is
-        none. There is no grant model yet, so there is never one: the support-access change returns it here
-        (loaded for a whole page by ``prefetch``), and ``mongoDBEmployeeAccessGrant`` then appears."""
+        none: the first registered extras' answer (support's, loaded for a whole page by ``prefetch``)."""
+        for extras in CLUSTER_EXTRAS:
+            grant = extras.employee_access_grant(cluster)
+            if grant is not None:
+                return grant
         return None
 
     def to_representation(self, cluster):
