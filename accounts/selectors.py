@@ -3,7 +3,7 @@ return the object or raise the same RESOURCE_NOT_FOUND whether it is missing or 
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
@@ -205,4 +205,31 @@ def api_key_for_public_key(public_key: str):
         .prefetch_related("access_list")
         .filter(public_key=public_key)
         .first()
+    )
+
+
+def invitations_listed(*, organization):
+    """An organization's invitations still awaiting an answer, newest first: pending ones, including those past
+    their expiry that no task has marked yet (shown as expired: ``effective_status``), and those the task
+    marked expired, until the address is invited again or joins. Two queries whatever the size."""
+    return (
+        Invitation.objects.filter(
+            organization=organization,
+            project__isnull=True,
+            status__in=[Invitation.Status.PENDING, Invitation.Status.EXPIRED],
+        )
+        .prefetch_related("teams")
+        .order_by("-created_at")
+    )
+
+
+def organization_teams(organization):
+    """The organization's teams with their member and project counts: one query."""
+    return (
+        Team.objects.filter(organization=organization)
+        .annotate(
+            member_count=Count("memberships", distinct=True),
+            project_count=Count("project_assignments", distinct=True),
+        )
+        .order_by("name")
     )

@@ -5,5 +5,15 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("orgs/<str:org_id>/", views.organization_access, name="organization_access"),
+    path("projects/<str:project_id>/", views.project_access, name="project_access"),
     path("projects/<str:project_id>/join/", views.project_join_request, name="project_join_request"),
+    path(
+        "pending-invitations/<str:invitation_id>/<str:action>/",
+        views.invitation_action,
+        name="invitation_action",
+    ),
+    path(
+        "join-requests/<str:request_id>/<str:action>/", views.join_request_action, name="join_request_action"
+    ),
 ]

@@ -24,6 +24,8 @@ class _InvitationSerializer(serializers.Serializer):
     createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
     expiresAt = serializers.DateTimeField(source="expires_at")  # noqa: N815
     inviterUsername = serializers.CharField(source="inviter_email")  # noqa: N815
+    # Ours (Atlas has none): when the ESP reported that the invitation email bounced, else null.
+    emailBouncedAt = serializers.DateTimeField(source="bounced_at", allow_null=True, required=False)  # noqa: N815
     links = serializers.SerializerMethodField()
 
     def get_links(self, invitation) -> list[dict]:

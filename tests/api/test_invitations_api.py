@@ -108,6 +108,7 @@ def test_org_invites_lists_pending_invitations_as_atlas_does(api, organization, 
         "createdAt": listed["createdAt"],
         "expiresAt": listed["expiresAt"],
         "inviterUsername": "owner@example.com",
+        "emailBouncedAt": None,
         "links": [
             {
                 "href": f"http://testserver/api/atlas/v2/orgs/{organization.public_id}/invites/{pending.public_id}",
@@ -395,3 +396,22 @@ def test_digest_lists_creates_and_revokes_invites(digest_client):
     assert [i["id"] for i in client.get(f"groups/{project.public_id}/invites").json()] == [
         to_project.json()["id"]
     ]
+
+
+def test_a_bounced_invitation_shows_as_bounced(api, organization, owner):
+    from django.utils import timezone
+
+    from accounts.models import Invitation
+    from accounts.services.invitations import organization_invitations_create
+
+    invitation = organization_invitations_create(
+        organization=organization, emails=["gone@example.com"], actor=owner
+    )[0]
+    Invitation.objects.filter(pk=invitation.pk).update(bounced_at=timezone.now())
+
+    invites = api.get(f"/api/atlas/v2/orgs/{organization.public_id}/invites").json()
+    assert [i["emailBouncedAt"] is not None for i in invites if i["username"] == "gone@example.com"] == [True]
+    users = api.get(f"/api/atlas/v2/orgs/{organization.public_id}/users").json()["results"]
+    pending = [u for u in users if u["username"] == "gone@example.com"][0]
+    assert pending["orgMembershipStatus"] == "PENDING"
+    assert "invitationEmailBouncedAt" in pending

@@ -35,6 +35,7 @@ class Person:
     invitation_created_at: datetime | None = None
     invitation_expires_at: datetime | None = None
     inviter_username: str | None = None
+    invitation_email_bounced_at: datetime | None = None
     org_roles: list[str] = field(default_factory=list)
     group_role_assignments: list[dict] = field(default_factory=list)
     project_roles: list[str] = field(default_factory=list)
@@ -63,6 +64,7 @@ def _invited(invitation, path, **roles_and_teams) -> Person:
         invitation_created_at=invitation.created_at,
         invitation_expires_at=invitation.expires_at,
         inviter_username=invitation.inviter_email or None,
+        invitation_email_bounced_at=invitation.bounced_at,
         **roles_and_teams,
     )
 
@@ -259,6 +261,10 @@ class _PersonFields(_WithoutAbsent):
     invitationCreatedAt = serializers.DateTimeField(source="invitation_created_at", required=False)  # noqa: N815
     invitationExpiresAt = serializers.DateTimeField(source="invitation_expires_at", required=False)  # noqa: N815
     inviterUsername = serializers.CharField(source="inviter_username", required=False)  # noqa: N815
+    # Ours (Atlas has none): the ESP reported that the invitation email bounced.
+    invitationEmailBouncedAt = serializers.DateTimeField(  # noqa: N815
+        source="invitation_email_bounced_at", required=False
+    )
 
 
 class OrgUserSerializer(_PersonFields):

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from . import selectors
-from .errors import ServiceError
-from .models import Project
-from .services import invitations as invitation_services
-from .services import join_requests as join_request_services
+from .. import selectors
+from ..errors import ServiceError
+from ..models import Project
+from ..services import invitations as invitation_services
+from ..services import join_requests as join_request_services
 
 
 @login_required

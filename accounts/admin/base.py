@@ -1,0 +1,354 @@
+"""Shared by every admin page of accounts: changes go through the services, refusals roll back and show."""
+
+from contextlib import contextmanager
+
+from django.contrib import admin, messages
+from django.db import router, transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import formats, timezone
+
+from .. import roles as catalogue
+from .. import services
+from ..errors import ServiceError
+from ..models import (
+    OrganizationMembership,
+    ProjectMembership,
+    TeamMembership,
+    TeamProjectAssignment,
+)
+from .forms import (
+    OrganizationMemberForm,
+    ProjectMemberForm,
+    ServiceModelForm,
+    TeamAssignmentForm,
+    TeamAssignmentFormSet,
+    TeamMemberForm,
+    pin_refusal,
+    showing_refusal,
+)
+
+
+def _adopt(obj, saved) -> None:
+    """The admin goes on with the instance its form built (to log and redirect): make it the row the service
+    created."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+def stored(obj):
+    """``obj`` as stored: the form has already written the new values onto the admin's instance, and a service
+    must see the old ones (to compare, and to record "from")."""
+    return type(obj)._default_manager.get(pk=obj.pk)
+
+
+def people_only(memberships):
+    """Memberships of people. An API key's (its service account's) are shown and changed on the API key, through
+    the API key services."""
+    return memberships.filter(user__is_service_account=False)
+
+
+def role_list(membership) -> str:
+    return ", ".join(role.name for role in membership.roles.all())  # prefetched by the admin's queryset
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose saves and deletions are service calls (``create``, ``update``, ``remove``), and whose
+    inlines save row by row through their own services.
+
+    A ServiceError raised anywhere in a save leaves Django's ``transaction.atomic`` (so nothing of the request
+    stays) and is shown as a message; a form is re-rendered with the person's input and the reason on the form
+    or inline row it came from. The same holds for the delete page and the changelist's actions."""
+
+    form = ServiceModelForm
+    add_form = None
+    add_fields = None
+
+    def create(self, request, form):
+        raise NotImplementedError
+
+    def update(self, request, obj, form):
+        raise NotImplementedError
+
+    def remove(self, request, obj):
+        raise NotImplementedError
+
+    # ---- add and change pages differ: different fields, no inlines until the object exists
+
+    def get_fields(self, request, obj=None):
+        if obj is None and self.add_fields is not None:
+            return list(self.add_fields)
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return super().get_readonly_fields(request, obj) if obj is not None else ()
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None and self.add_form is not None:
+            kwargs.setdefault("form", self.add_form)
+        return super().get_form(request, obj, **kwargs)
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else ()
+
+    # ---- writes are services
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            self.update(request, obj, form)
+        else:
+            _adopt(obj, self.create(request, form))
+
+    def save_formset(self, request, form, formset, change):
+        formset.admin_inline.save_rows(request, formset)
+
+    def delete_model(self, request, obj):
+        self.remove(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.remove(request, obj)
+
+    # ---- refusals
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceError as error:
+            refusal = error
+        messages.error(request, f"Nothing was saved. {refusal.message}")
+        with showing_refusal(refusal):
+            try:
+                return super().changeform_view(request, object_id, form_url, extra_context)
+            except ServiceError:  # no form took the refusal (it cannot happen, but never answer 500)
+                return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ServiceError as error:
+            messages.error(request, f"Nothing was deleted. {error.message}")
+        opts = self.opts
+        return HttpResponseRedirect(
+            reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change",
+                args=[object_id],
+                current_app=self.admin_site.name,
+            )
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        # Django runs actions outside any transaction: one refused object must undo the ones before it.
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().changelist_view(request, extra_context)
+        except ServiceError as error:
+            messages.error(request, f"Nothing was changed. {error.message}")
+            return HttpResponseRedirect(request.get_full_path())
+
+
+# ---- inlines ----------------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def _row(form):
+    """Pin a refusal to the inline row it came from (None: the page's main form)."""
+    try:
+        yield
+    except ServiceError as error:
+        pin_refusal(error, form.prefix if form is not None else None)
+        raise
+
+
+def _rows(formset):
+    """(new, kept, removed) forms of a valid inline formset."""
+    deleted = set(formset.deleted_forms)
+    new = [form for form in formset.extra_forms if form.has_changed() and form not in deleted]
+    kept = [form for form in formset.initial_forms if form not in deleted]
+    removed = [form for form in formset.initial_forms if form in deleted]
+    return new, kept, removed
+
+
+def _with_changed_roles(forms, owner_role):
+    """The rows whose roles changed, those that grant the owner role first: so that handing ownership over
+    (promote one, demote the other) works in one save."""
+    changed = [form for form in forms if "roles" in form.changed_data]
+    return sorted(changed, key=lambda form: owner_role not in form.cleaned_data["roles"])
+
+
+def _record(formset, new=(), changed=(), removed=()):
+    """What the admin's change message reads (``formset.save()`` would have set it)."""
+    formset.new_objects = list(new)
+    formset.changed_objects = [(form.instance, ["roles"]) for form in changed]
+    formset.deleted_objects = [form.instance for form in removed]
+
+
+class ServiceInline(admin.TabularInline):
+    extra = 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.admin_inline = self
+        return formset
+
+    def save_rows(self, request, formset):
+        raise NotImplementedError
+
+    @admin.display(description="since")
+    def since(self, row):
+        return formats.localize(timezone.template_localtime(row.created_at)) if row.pk else "—"
+
+
+class OrganizationMemberInline(ServiceInline):
+    model = OrganizationMembership
+    form = OrganizationMemberForm
+    fields = ("email", "roles", "since")
+    readonly_fields = ("since",)
+    verbose_name = "member"
+    verbose_name_plural = "members"
+
+    def get_queryset(self, request):
+        return (
+            people_only(super().get_queryset(request))
+            .select_related("user", "organization")
+            .prefetch_related("roles")
+        )
+
+    def save_rows(self, request, formset):
+        organization, actor = formset.instance, request.user
+        new, kept, removed = _rows(formset)
+        added = []
+        for form in new:
+            with _row(form):
+                added.append(
+                    services.organization_member_add(
+                        organization=organization,
+                        user=form.cleaned_data["email"],
+                        roles=form.cleaned_data["roles"],
+                        actor=actor,
+                    )
+                )
+        changed = _with_changed_roles(kept, catalogue.ORGANIZATION_OWNER_ROLE)
+        for form in changed:
+            with _row(form):
+                services.organization_member_roles_set(
+                    organization=organization,
+                    user=form.instance.user,
+                    roles=form.cleaned_data["roles"],
+                    actor=actor,
+                )
+        for form in removed:
+            with _row(None):
+                services.organization_member_remove(
+                    organization=organization, user=form.instance.user, actor=actor
+                )
+        _record(formset, added, changed, removed)
+
+
+class ProjectMemberInline(ServiceInline):
+    model = ProjectMembership
+    form = ProjectMemberForm
+    fields = ("email", "roles", "since")
+    readonly_fields = ("since",)
+    verbose_name = "member"
+    verbose_name_plural = "members (individual; organization owners and teams reach the project too)"
+
+    def get_queryset(self, request):
+        return (
+            people_only(super().get_queryset(request))
+            .select_related("user", "project")
+            .prefetch_related("roles")
+        )
+
+    def save_rows(self, request, formset):
+        project, actor = formset.instance, request.user
+        new, kept, removed = _rows(formset)
+        added = []
+        for form in new:
+            with _row(form):
+                added.append(
+                    services.project_member_add(
+                        project=project,
+                        user=form.cleaned_data["email"],
+                        roles=form.cleaned_data["roles"],
+                        actor=actor,
+                    )
+                )
+        changed = _with_changed_roles(kept, catalogue.PROJECT_OWNER_ROLE)
+        for form in changed:
+            with _row(form):
+                services.project_member_roles_set(
+                    project=project, user=form.instance.user, roles=form.cleaned_data["roles"], actor=actor
+                )
+        for form in removed:
+            with _row(None):
+                services.project_member_remove(project=project, user=form.instance.user, actor=actor)
+        _record(formset, added, changed, removed)
+
+
+class TeamAssignmentInline(ServiceInline):
+    model = TeamProjectAssignment
+    form = TeamAssignmentForm
+    formset = TeamAssignmentFormSet
+    fields = ("team", "roles", "since")
+    readonly_fields = ("since",)
+    verbose_name = "team"
+    verbose_name_plural = "teams (every member of a team holds its roles here)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("team", "project").prefetch_related("roles")
+
+    def save_rows(self, request, formset):
+        project, actor = formset.instance, request.user
+        new, kept, removed = _rows(formset)
+        added = []
+        for form in new:
+            with _row(form):
+                added.append(
+                    services.team_project_assign(
+                        team=form.cleaned_data["team"],
+                        project=project,
+                        roles=form.cleaned_data["roles"],
+                        actor=actor,
+                    )
+                )
+        changed = _with_changed_roles(kept, catalogue.PROJECT_OWNER_ROLE)
+        for form in changed:
+            with _row(form):
+                services.team_project_roles_set(
+                    team=form.instance.team, project=project, roles=form.cleaned_data["roles"], actor=actor
+                )
+        for form in removed:
+            with _row(None):
+                services.team_project_unassign(team=form.instance.team, project=project, actor=actor)
+        _record(formset, added, changed, removed)
+
+
+class TeamMemberInline(ServiceInline):
+    model = TeamMembership
+    form = TeamMemberForm
+    fields = ("email", "since")
+    readonly_fields = ("since",)
+    verbose_name = "member"
+    verbose_name_plural = "members (organization members only)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "team")
+
+    def save_rows(self, request, formset):
+        team, actor = formset.instance, request.user
+        new, _, removed = _rows(formset)
+        added = []
+        for form in new:
+            with _row(form):
+                added.append(
+                    services.team_member_add(team=team, user=form.cleaned_data["email"], actor=actor)
+                )
+        for form in removed:
+            with _row(None):
+                services.team_member_remove(team=team, user=form.instance.user, actor=actor)
+        _record(formset, added, (), removed)

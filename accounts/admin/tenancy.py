@@ -1,0 +1,288 @@
+"""Organizations, projects, clusters, teams and the lists of members."""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+
+from .. import services
+from ..models import (
+    Cluster,
+    Organization,
+    OrganizationMembership,
+    Project,
+    ProjectMembership,
+    Team,
+)
+from .base import (
+    OrganizationMemberInline,
+    ProjectMemberInline,
+    ServiceAdmin,
+    TeamAssignmentInline,
+    TeamMemberInline,
+    people_only,
+    role_list,
+    stored,
+)
+from .forms import (
+    OrganizationAddForm,
+    OrganizationMemberForm,
+    ProjectAddForm,
+    ProjectMemberForm,
+)
+
+# ---- organizations, projects, clusters, teams ------------------------------------------------------------------
+
+
+@admin.register(Organization)
+class OrganizationAdmin(ServiceAdmin):
+    list_display = ("name", "public_id", "member_count", "created_at")
+    search_fields = ("name", "=public_id")
+    ordering = ("name",)
+    fields = ("name", "public_id", "created_at")
+    readonly_fields = ("public_id", "created_at")
+    add_form = OrganizationAddForm
+    add_fields = ("name", "owner")
+    inlines = (OrganizationMemberInline,)
+
+    def get_queryset(self, request):
+        people = Q(memberships__user__is_service_account=False)
+        return super().get_queryset(request).annotate(member_count=Count("memberships", filter=people))
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, organization):
+        return organization.member_count
+
+    def create(self, request, form):
+        return services.organization_create(
+            name=form.cleaned_data["name"], owner=form.cleaned_data["owner"], actor=request.user
+        )
+
+    def update(self, request, organization, form):
+        if "name" in form.changed_data:
+            services.organization_rename(
+                organization=stored(organization), name=form.cleaned_data["name"], actor=request.user
+            )
+
+    def remove(self, request, organization):
+        services.organization_delete(organization=organization, actor=request.user)
+
+
+@admin.register(Project)
+class ProjectAdmin(ServiceAdmin):
+    list_display = ("name", "organization", "public_id", "created_at")
+    list_filter = ("organization",)
+    search_fields = ("name", "=public_id", "organization__name")
+    ordering = ("organization__name", "name")
+    fields = ("organization", "name", "public_id", "created_at")
+    readonly_fields = ("organization", "public_id", "created_at")
+    autocomplete_fields = ("organization",)
+    add_form = ProjectAddForm
+    add_fields = ("organization", "name", "owner")
+    inlines = (ProjectMemberInline, TeamAssignmentInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organization")
+
+    def create(self, request, form):
+        return services.project_create(
+            organization=form.cleaned_data["organization"],
+            name=form.cleaned_data["name"],
+            owner=form.cleaned_data["owner"],
+            actor=request.user,
+        )
+
+    def update(self, request, project, form):
+        if "name" in form.changed_data:
+            services.project_rename(
+                project=stored(project), name=form.cleaned_data["name"], actor=request.user
+            )
+
+    def remove(self, request, project):
+        services.project_delete(project=project, actor=request.user)
+
+
+@admin.register(Cluster)
+class ClusterAdmin(ServiceAdmin):
+    list_display = ("name", "project", "organization", "tier", "sync_enabled", "created_at")
+    list_filter = ("tier", "sync_enabled", "project__organization")
+    search_fields = ("name", "=public_id", "project__name", "project__organization__name")
+    ordering = ("project__organization__name", "project__name", "name")
+    fields = ("project", "name", "tier", "sync_enabled", "public_id", "created_at")
+    readonly_fields = ("project", "name", "public_id", "created_at")
+    autocomplete_fields = ("project",)
+    add_fields = ("project", "name", "tier", "sync_enabled")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project__organization")
+
+    @admin.display(ordering="project__organization__name")
+    def organization(self, cluster):
+        return cluster.project.organization
+
+    def create(self, request, form):
+        data = form.cleaned_data
+        return services.cluster_create(
+            project=data["project"],
+            name=data["name"],
+            tier=data["tier"],
+            sync_enabled=data["sync_enabled"],
+            actor=request.user,
+        )
+
+    def update(self, request, cluster, form):
+        services.cluster_update(
+            cluster=stored(cluster),
+            tier=form.cleaned_data["tier"],
+            sync_enabled=form.cleaned_data["sync_enabled"],
+            actor=request.user,
+        )
+
+    def remove(self, request, cluster):
+        services.cluster_delete(cluster=cluster, actor=request.user)
+
+
+@admin.register(Team)
+class TeamAdmin(ServiceAdmin):
+    list_display = ("name", "organization", "member_count", "created_at")
+    list_filter = ("organization",)
+    search_fields = ("name", "=public_id", "organization__name")
+    ordering = ("organization__name", "name")
+    fields = ("organization", "name", "public_id", "project_access", "created_at")
+    readonly_fields = ("organization", "public_id", "project_access", "created_at")
+    autocomplete_fields = ("organization",)
+    add_fields = ("organization", "name")
+    inlines = (TeamMemberInline,)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("organization")
+            .annotate(member_count=Count("memberships"))
+        )
+
+    @admin.display(description="members", ordering="member_count")
+    def member_count(self, team):
+        return team.member_count
+
+    @admin.display(description="projects")
+    def project_access(self, team):
+        assignments = team.project_assignments.select_related("project").prefetch_related("roles")
+        rows = ((a.project.name, ", ".join(a.role_names)) for a in assignments.order_by("project__name"))
+        return format_html_join(mark_safe("<br>"), "{} ({})", rows) or "—"
+
+    def create(self, request, form):
+        return services.team_create(
+            organization=form.cleaned_data["organization"], name=form.cleaned_data["name"], actor=request.user
+        )
+
+    def update(self, request, team, form):
+        if "name" in form.changed_data:
+            services.team_rename(team=stored(team), name=form.cleaned_data["name"], actor=request.user)
+
+    def remove(self, request, team):
+        services.team_delete(team=team, actor=request.user)
+
+
+# ---- the lists of members -------------------------------------------------------------------------------------
+
+
+@admin.register(OrganizationMembership)
+class OrganizationMembershipAdmin(ServiceAdmin):
+    list_display = ("user_email", "organization", "roles_held", "created_at")
+    list_filter = ("organization",)
+    search_fields = ("user__email", "user__first_name", "user__last_name")
+    form = OrganizationMemberForm
+    fields = ("organization", "user", "roles", "created_at")
+    readonly_fields = ("organization", "user", "created_at")
+    autocomplete_fields = ("organization",)
+    add_fields = ("organization", "email", "roles")
+
+    def get_queryset(self, request):
+        return (
+            people_only(super().get_queryset(request))
+            .select_related("user", "organization")
+            .prefetch_related("roles")
+        )
+
+    @admin.display(description="user", ordering="user__email")
+    def user_email(self, membership):
+        return membership.user.email
+
+    @admin.display(description="roles")
+    def roles_held(self, membership):
+        return role_list(membership)
+
+    def create(self, request, form):
+        return services.organization_member_add(
+            organization=form.cleaned_data["organization"],
+            user=form.cleaned_data["email"],
+            roles=form.cleaned_data["roles"],
+            actor=request.user,
+        )
+
+    def update(self, request, membership, form):
+        if "roles" in form.changed_data:
+            services.organization_member_roles_set(
+                organization=membership.organization,
+                user=membership.user,
+                roles=form.cleaned_data["roles"],
+                actor=request.user,
+            )
+
+    def remove(self, request, membership):
+        services.organization_member_remove(
+            organization=membership.organization, user=membership.user, actor=request.user
+        )
+
+
+@admin.register(ProjectMembership)
+class ProjectMembershipAdmin(ServiceAdmin):
+    list_display = ("user_email", "project", "organization", "roles_held", "created_at")
+    list_filter = ("project__organization",)
+    search_fields = ("user__email", "user__first_name", "user__last_name", "project__name")
+    form = ProjectMemberForm
+    fields = ("project", "user", "roles", "created_at")
+    readonly_fields = ("project", "user", "created_at")
+    autocomplete_fields = ("project",)
+    add_fields = ("project", "email", "roles")
+
+    def get_queryset(self, request):
+        return (
+            people_only(super().get_queryset(request))
+            .select_related("user", "project__organization")
+            .prefetch_related("roles")
+        )
+
+    @admin.display(description="user", ordering="user__email")
+    def user_email(self, membership):
+        return membership.user.email
+
+    @admin.display(ordering="project__organization__name")
+    def organization(self, membership):
+        return membership.project.organization
+
+    @admin.display(description="roles")
+    def roles_held(self, membership):
+        return role_list(membership)
+
+    def create(self, request, form):
+        return services.project_member_add(
+            project=form.cleaned_data["project"],
+            user=form.cleaned_data["email"],
+            roles=form.cleaned_data["roles"],
+            actor=request.user,
+        )
+
+    def update(self, request, membership, form):
+        if "roles" in form.changed_data:
+            services.project_member_roles_set(
+                project=membership.project,
+                user=membership.user,
+                roles=form.cleaned_data["roles"],
+                actor=request.user,
+            )
+
+    def remove(self, request, membership):
+        services.project_member_remove(project=membership.project, user=membership.user, actor=request.user)

@@ -1,0 +1,14 @@
+"""Customers' pages of the accounts app."""
+
+from .access import invitation_action, join_request_action, organization_access, project_access
+from .invitations import home, invitation_accept, project_join_request
+
+__all__ = [
+    "home",
+    "invitation_accept",
+    "invitation_action",
+    "join_request_action",
+    "organization_access",
+    "project_access",
+    "project_join_request",
+]
