@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("accounts.urls")),
+    path("", include("monitoring.urls")),
+    path("", include("support.urls")),
 ]
 
 handler404 = "accessportal.api.not_found.not_found"

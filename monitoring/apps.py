@@ -3,3 +3,15 @@ from django.apps import AppConfig
 
 class MonitoringConfig(AppConfig):
     name = "monitoring"
+    verbose_name = "Monitoring (MMS)"
+
+    def ready(self):
+        from accounts.errors import STATUS_BY_CODE
+        from accounts.services.clusters import register_cluster_change_hook
+
+        from .errors import STATUS_BY_CODE as MONITORING_CODES
+        from .services.groups import cluster_changed
+
+        STATUS_BY_CODE.update(MONITORING_CODES)
+        # Groups follow clusters: created with an eligible cluster, gone with it or with its eligibility.
+        register_cluster_change_hook(cluster_changed)

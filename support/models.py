@@ -1,6 +1,7 @@
 """The organization's block on support staff, temporary per-cluster grants, and the log of support staff's
 attempts to reach a cluster (issue 7; Atlas's "MongoDB Support Access to Atlas Backend Infrastructure")."""
 
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -118,6 +119,19 @@ class SupportAccessGrant(models.Model):
     def is_live(self, now=None) -> bool:
         return self.status == self.Status.ACTIVE and (now or timezone.now()) < self.expires_at
 
+    def time_left(self, now=None) -> str:
+        """What is left until ``expires_at``, as Atlas's timer shows it: "23 h 12 min" (rounded up to the
+        minute), "less than a minute", or "none" once it has expired."""
+        seconds = (self.expires_at - (now or timezone.now())).total_seconds()
+        if seconds <= 0 or self.status != self.Status.ACTIVE:
+            return "none"
+        if seconds < 60:
+            return "less than a minute"
+        hours, minutes = divmod(math.ceil(seconds / 60), 60)
+        if not hours:
+            return f"{minutes} min"
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
     def effective_status(self, now=None) -> str:
         """The status as it is in force: ACTIVE past ``expires_at`` is EXPIRED, whatever the tasks did."""
         if self.status == self.Status.ACTIVE and not self.is_live(now):
@@ -146,7 +160,10 @@ class SupportAccessDecision(models.Model):
         BLOCKED = "BLOCKED", "Refused: the organization blocks support access and no grant is active"
         GRANT_EXPIRED = "GRANT_EXPIRED", "Refused: the cluster's grant has expired"
         GRANT_DOES_NOT_COVER = "GRANT_DOES_NOT_COVER", "Refused: the active grant does not cover this"
-        SYNC_NEEDS_GRANT = "SYNC_NEEDS_GRANT", "Refused: sync data needs an infrastructure-and-sync-data grant"
+        SYNC_NEEDS_GRANT = (
+            "SYNC_NEEDS_GRANT",
+            "Refused: sync data needs an infrastructure-and-sync-data grant",
+        )
         SYNC_NOT_ENABLED = "SYNC_NOT_ENABLED", "Refused: App Services sync is not enabled on the cluster"
 
     public_id = public_id_field()
@@ -188,3 +205,13 @@ class SupportAccessDecision(models.Model):
     def __str__(self):
         verdict = "allowed" if self.allowed else "refused"
         return f"{self.engineer_email} {verdict} {self.scope} on {self.cluster_name}"
+
+
+class SupportReach(Cluster):
+    """The admin's "which clusters may I reach now, and until when" page for a support engineer. No table of
+    its own: a proxy of Cluster, so that the page has its place in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "cluster I may reach"
+        verbose_name_plural = "clusters I may reach"

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from accounts import roles
 from accounts.audit import audit_event_record
-from accounts.models import ApiKey, AuditEvent
+from accounts.models import ApiKey, AuditEvent, Cluster
 from accounts.services import (
     cluster_create,
     organization_create,
@@ -241,9 +241,9 @@ def test_org_events_cost_the_same_queries_for_5_and_100(api, organization, owner
 
 
 def test_group_events_are_the_projects_own(api, organization, owner, project):
-    cluster_create(project=project, name="Cluster0", actor=None)
+    cluster_create(project=project, name="Cluster0", tier=Cluster.Tier.SANDBOX, actor=None)
     other = project_create(organization=organization, name="Other", actor=owner)
-    cluster_create(project=other, name="Elsewhere", actor=None)
+    cluster_create(project=other, name="Elsewhere", tier=Cluster.Tier.SANDBOX, actor=None)
 
     body = api.get(group_events_url(project)).json()
 

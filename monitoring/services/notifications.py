@@ -1,0 +1,122 @@
+"""Emails to group admins about new members: an outbox. A membership is made with ``admins_notified_at`` empty;
+a task (queued after the change commits, and swept every minute by beat) emails every admin of each group once
+about the members added to it, then marks them notified. So a change touching 1,000 groups stays a few queries,
+and the emails go out as tasks."""
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import roles
+from accounts.models import OutboundEmail, ProjectRole, TeamProjectRole
+from accounts.services.emails import emails_queue_bulk
+from monitoring.models import GroupRole, MonitoringGroupMembership
+
+# Besides a group's ADMIN members, the project's users holding these roles (themselves or through a team) are
+# the group's admins.
+GROUP_ADMIN_PROJECT_ROLES = (roles.GROUP_OWNER, roles.GROUP_MONITORING_ADMIN)
+TEMPLATE = "monitoring/email/added_to_group"
+
+
+def notify_group_admins_after_commit(organization_id) -> None:
+    """Queue the outbox run for this organization once the surrounding transaction commits."""
+    from monitoring.tasks import notify_group_admins
+
+    transaction.on_commit(lambda: notify_group_admins.delay(organization_id))
+
+
+def group_admin_emails(groups) -> dict[int, set[str]]:
+    """{group id: lower-cased email addresses of its admins}: the group's ADMIN members, and the active people
+    holding GROUP_OWNER or GROUP_MONITORING_ADMIN on its project, directly or through a team. Three queries
+    whatever the number of groups."""
+    group_ids = [group.pk for group in groups]
+    admins = defaultdict(set)
+    for group_id, email in MonitoringGroupMembership.objects.filter(
+        group_id__in=group_ids, role=GroupRole.ADMIN
+    ).values_list("group_id", "monitoring_user__email"):
+        admins[group_id].add(email.lower())
+
+    people = defaultdict(set)
+    project_ids = {group.project_id for group in groups}
+    direct = ProjectRole.objects.filter(
+        name__in=GROUP_ADMIN_PROJECT_ROLES,
+        membership__project_id__in=project_ids,
+        membership__user__is_active=True,
+        membership__user__is_service_account=False,
+    ).values_list("membership__project_id", "membership__user__email")
+    through_teams = TeamProjectRole.objects.filter(
+        name__in=GROUP_ADMIN_PROJECT_ROLES,
+        assignment__project_id__in=project_ids,
+        assignment__team__memberships__user__is_active=True,
+        assignment__team__memberships__user__is_service_account=False,
+    ).values_list("assignment__project_id", "assignment__team__memberships__user__email")
+    for project_id, email in [*direct, *through_teams]:
+        people[project_id].add(email.lower())
+    for group in groups:
+        admins[group.pk] |= people[group.project_id]
+    return admins
+
+
+def _subject(group, members) -> str:
+    if len(members) == 1:
+        return f"{members[0].monitoring_user.username} was added to the monitoring group {group.name}"
+    return f"{len(members)} monitoring users were added to the monitoring group {group.name}"
+
+
+def _context(group, members) -> dict:
+    return {
+        "group": group.name,
+        "cluster": group.cluster.name if group.cluster_id else "",
+        "project": group.project.name,
+        "organization": group.project.organization.name,
+        "members": [
+            {
+                "username": m.monitoring_user.username,
+                "email": m.monitoring_user.email,
+                "role": m.role,
+                "byAttachment": m.source == MonitoringGroupMembership.Source.ATTACHMENT,
+            }
+            for m in members
+        ],
+    }
+
+
+@transaction.atomic
+def monitoring_group_admins_notify(*, organization_id=None) -> int:
+    """Email each admin of each group once about the members added to it and not yet announced (of one
+    organization, or of all), never to a member just added; then mark them announced. Safe to run twice and
+    side by side: rows another run holds are skipped. Returns the number of emails queued."""
+    pending = MonitoringGroupMembership.objects.filter(admins_notified_at__isnull=True)
+    if organization_id is not None:
+        pending = pending.filter(group__project__organization_id=organization_id)
+    rows = list(
+        pending.select_for_update(skip_locked=True, of=("self",))
+        .select_related("group__project__organization", "group__cluster", "monitoring_user")
+        .order_by("group__name", "monitoring_user__username")
+    )
+    if not rows:
+        return 0
+    added = defaultdict(list)
+    for row in rows:
+        added[row.group].append(row)
+    admins = group_admin_emails(list(added))
+    messages = []
+    for group, members in added.items():
+        for email in sorted(admins[group.pk]):
+            # Nobody is told of their own addition (an admin added with others hears of the others only).
+            others = [m for m in members if m.monitoring_user.email.lower() != email]
+            if others:
+                email_row = OutboundEmail(
+                    to=email,
+                    subject=_subject(group, others)[:255],
+                    template=TEMPLATE,
+                    context=_context(group, others),
+                )
+                messages.append((email_row, None))
+    if messages:
+        emails_queue_bulk(messages)
+    MonitoringGroupMembership.objects.filter(pk__in=[row.pk for row in rows]).update(
+        admins_notified_at=timezone.now()
+    )
+    return len(messages)

@@ -1,0 +1,67 @@
+"""Offboarding a person: their portal membership and their monitoring user go in one step, and the report says
+each thing removed (the mLab documentation warns that removing only one of the two leaves access behind)."""
+
+from django.db import transaction
+
+from accounts.audit import audit_event_record
+from accounts.errors import ServiceError
+from accounts.models import AuditEvent
+from accounts.permissions import require
+from accounts.services import organization_member_remove
+from accounts.services._rules import lock_organization
+from monitoring import selectors
+
+from .attachments import MANAGE_MONITORING_USERS, monitoring_user_detach
+
+
+@transaction.atomic
+def person_offboard(*, organization, actor, user=None, monitoring_user=None) -> dict:
+    """Remove a person from the organization (ORG_OWNER): their organization membership with its teams and
+    project roles, and the monitoring user linked to them (detached from every group); or, starting from a
+    ``monitoring_user``, the same with the portal user linked to it. All or nothing. Returns the report:
+    {"user", "organizationRoles", "projects", "teams", "monitoringUserDetached", "warnings"}."""
+    organization = lock_organization(organization)
+    require(actor, MANAGE_MONITORING_USERS, organization)
+    plan = selectors.offboarding_plan(organization=organization, user=user, monitoring_user=monitoring_user)
+    if plan.is_empty:
+        who = user.email if user is not None else getattr(monitoring_user, "username", "")
+        raise ServiceError(
+            "NOTHING_TO_OFFBOARD",
+            f"{who} is neither a member of {organization.name} nor a monitoring user attached to it.",
+            username=who,
+        )
+    removed = {"roles": [], "projects": [], "teams": []}
+    if plan.membership is not None:
+        removed = organization_member_remove(organization=organization, user=plan.user, actor=actor)
+    detached = None
+    if plan.attachment is not None:
+        result = monitoring_user_detach(attachment=plan.attachment, actor=actor)
+        detached = {
+            "id": result["monitoringUser"].public_id,
+            "username": result["monitoringUser"].username,
+            "emailAddress": result["monitoringUser"].email,
+            "groups": result["groups"],
+        }
+    report = {
+        "user": (
+            {"id": plan.user.public_id, "username": plan.user.email} if plan.membership is not None else None
+        ),
+        "organizationRoles": removed["roles"],
+        "projects": removed["projects"],
+        "teams": removed["teams"],
+        "monitoringUserDetached": detached,
+        "warnings": plan.warnings,
+    }
+    target = plan.user if plan.membership is not None else plan.attachment.monitoring_user
+    audit_event_record(
+        event_type=AuditEvent.Type.USER_OFFBOARDED,
+        actor=actor,
+        organization=organization,
+        target=target,
+        target_type="user" if plan.membership is not None else "monitoringUser",
+        details={
+            **report,
+            "monitoringUserDetached": detached and {**detached, "groups": len(detached["groups"])},
+        },
+    )
+    return report

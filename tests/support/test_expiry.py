@@ -1,0 +1,131 @@
+"""Expiry: in force at read time; the beat task marks due grants EXPIRED in one bulk UPDATE, records the
+events, tells the owners, and is safe to run twice."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from accounts import roles
+from accounts.models import AuditEvent, OutboundEmail
+from accounts.services import cluster_create, organization_member_add
+from support.models import SupportAccessGrant
+from support.selectors import cluster_active_grant
+from support.services import support_grant_create, support_grants_expire_due
+from support.tasks import expire_support_grants
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = SupportAccessGrant.Status
+Event = AuditEvent.Type
+
+
+def make_grants(project, owner, count, start=0, hours=1):
+    grants = []
+    for i in range(start, start + count):
+        cluster = cluster_create(project=project, name=f"c{i:03}", actor=None)
+        grants.append(
+            support_grant_create(
+                cluster=cluster,
+                grant_type=SupportAccessGrant.GrantType.CLUSTER_INFRASTRUCTURE,
+                expires_at=timezone.now() + timedelta(hours=hours),
+                actor=owner,
+            )
+        )
+    return grants
+
+
+def expire(**kwargs):
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return support_grants_expire_due(**kwargs)
+
+
+def test_the_task_marks_due_grants_expired_records_them_and_tells_the_owners(
+    blocked, owner, organization, project
+):
+    second_owner = UserFactory(email="second.owner@example.com")
+    organization_member_add(
+        organization=organization, user=second_owner, roles=[roles.ORG_OWNER], actor=owner
+    )
+    due = make_grants(project, owner, 2, hours=1)
+    later = make_grants(project, owner, 1, start=2, hours=3)
+    mail.outbox.clear()
+
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        expired_ids = expire()
+        now = timezone.now()
+
+    assert sorted(expired_ids) == sorted(g.pk for g in due)
+    for made in due:
+        made.refresh_from_db()
+        assert (made.status, made.expired_at) == (Status.EXPIRED, now)
+    later[0].refresh_from_db()
+    assert later[0].status == Status.ACTIVE
+    events = AuditEvent.objects.filter(event_type=Event.EMPLOYEE_ACCESS_EXPIRED)
+    assert sorted(e.details["grantId"] for e in events) == sorted(g.public_id for g in due)
+    assert {e.organization_id for e in events} == {organization.pk}
+    assert all(e.actor_id is None for e in events)  # the system acted
+    assert sorted(tuple(m.to) for m in mail.outbox) == sorted([(owner.email,), (second_owner.email,)] * 2)
+    assert all("expired" in m.subject for m in mail.outbox)
+
+
+def test_running_the_task_twice_changes_nothing_more(blocked, owner, project):
+    make_grants(project, owner, 2)
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        assert len(expire()) == 2
+        emails = OutboundEmail.objects.count()
+        assert expire() == []
+    assert AuditEvent.objects.filter(event_type=Event.EMPLOYEE_ACCESS_EXPIRED).count() == 2
+    assert OutboundEmail.objects.count() == emails
+
+
+def test_the_task_costs_the_same_queries_for_3_and_30_grants(blocked, owner, project):
+    """One UPDATE, one INSERT of events, one INSERT of emails, whatever the number (the emails themselves are
+    sent after commit, one task each)."""
+
+    def count(now):
+        with CaptureQueriesContext(connection) as queries, TestCase.captureOnCommitCallbacks(execute=False):
+            expired = support_grants_expire_due(now=now)
+        assert expired
+        return len(queries), len(expired)
+
+    make_grants(project, owner, 3)
+    three, expired = count(timezone.now() + timedelta(hours=2))
+    assert expired == 3
+    make_grants(project, owner, 30, start=3)
+    thirty, expired = count(timezone.now() + timedelta(hours=2))
+    assert expired == 30
+    assert thirty == three
+
+
+def test_expiry_is_in_force_before_any_task_runs(blocked, owner, project):
+    made = make_grants(project, owner, 1)[0]
+    with time_machine.travel(made.expires_at, tick=False):
+        assert cluster_active_grant(made.cluster) is None
+        assert made.effective_status() == Status.EXPIRED
+    made.refresh_from_db()
+    assert made.status == Status.ACTIVE
+
+
+def test_the_task_is_in_the_beat_schedule_every_minute():
+    task = PeriodicTask.objects.get(name="Expire support access grants")
+    assert task.task == "support.tasks.expire_support_grants"
+    assert (task.interval.every, task.interval.period) == (1, "minutes")
+    assert task.enabled
+
+
+def test_the_task_calls_the_service(blocked, owner, project):
+    make_grants(project, owner, 2)
+    with (
+        time_machine.travel(timezone.now() + timedelta(hours=2), tick=False),
+        TestCase.captureOnCommitCallbacks(execute=True),
+    ):
+        assert expire_support_grants.delay().get() == 2
+        assert expire_support_grants.delay().get() == 0
