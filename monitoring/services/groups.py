@@ -94,6 +94,21 @@ def cluster_changed(*, cluster, change, changes, actor) -> None:
         _system_group_delete(group, cluster, actor, reason="CLUSTER_DELETED")
 
 
+def _reconciled(event_type, group, organization, actor) -> AuditEvent:
+    """The audit row of a group that reconciling created or deleted (written in bulk by the caller)."""
+    return AuditEvent(
+        event_type=event_type,
+        organization=organization,
+        project_id=group.project_id,
+        actor=actor,
+        actor_email=getattr(actor, "email", "") or "",
+        target_type="monitoringGroup",
+        target_id=group.public_id,
+        target_name=group.name,
+        details={"cluster": group.cluster.name, "reason": "RECONCILED"},
+    )
+
+
 @transaction.atomic
 def monitoring_groups_reconcile(*, organization, actor=None) -> dict:
     """Make the organization's system groups match its clusters, in bulk: every eligible cluster without a group
@@ -119,32 +134,8 @@ def monitoring_groups_reconcile(*, organization, actor=None) -> dict:
         created = list(MonitoringGroup.objects.filter(cluster__in=missing).select_related("cluster"))
     added = insert_attachment_memberships(organization=organization, group_ids=[g.pk for g in created])
     events = [
-        AuditEvent(
-            event_type=Event.MONITORING_GROUP_CREATED,
-            organization=organization,
-            project_id=group.project_id,
-            actor=actor,
-            actor_email=getattr(actor, "email", "") or "",
-            target_type="monitoringGroup",
-            target_id=group.public_id,
-            target_name=group.name,
-            details={"cluster": group.cluster.name, "reason": "RECONCILED"},
-        )
-        for group in created
-    ] + [
-        AuditEvent(
-            event_type=Event.MONITORING_GROUP_DELETED,
-            organization=organization,
-            project_id=group.project_id,
-            actor=actor,
-            actor_email=getattr(actor, "email", "") or "",
-            target_type="monitoringGroup",
-            target_id=group.public_id,
-            target_name=group.name,
-            details={"cluster": group.cluster.name, "reason": "RECONCILED"},
-        )
-        for group in stale
-    ]
+        _reconciled(Event.MONITORING_GROUP_CREATED, group, organization, actor) for group in created
+    ] + [_reconciled(Event.MONITORING_GROUP_DELETED, group, organization, actor) for group in stale]
     if stale:
         MonitoringGroup.objects.filter(pk__in=[group.pk for group in stale]).delete()
     if events:
