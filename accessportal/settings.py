@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "anymail",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files: /api/docs/ works offline
     "django_celery_beat",
     "accounts",
     "monitoring",
@@ -199,6 +200,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/atlas/v2",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["accessportal.api.urls.only_v2"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # HTTP Digest (RFC 7616) for API keys. The realm is part of every stored HA1: changing it invalidates all keys.

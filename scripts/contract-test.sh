@@ -2,7 +2,8 @@
 # The API contract run: schemathesis against the OpenAPI schema, on a seeded server backed by PostgreSQL and
 # Redis. Every response must be no 5xx and must match the schema (status code, content type, body).
 #
-#   scripts/contract-test.sh            # DATABASE_URL / REDIS_URL from the environment (defaults: CI's)
+#   scripts/contract-test.sh [SCHEMATHESIS OPTIONS]   # DATABASE_URL / REDIS_URL from the environment (defaults: CI's)
+#   e.g. scripts/contract-test.sh --include-operation-id createApiKey --report har
 #
 # It makes its own database (CONTRACT_DB, default accessportal_contract) and drops it at the end; it runs the
 # server and a Celery worker on their own queue, and stops both whatever happens. Knobs: CONTRACT_MAX_EXAMPLES
@@ -58,8 +59,15 @@ cleanup() {
     fi
   done
   if [ "$rc" -ne 0 ] && [ -f "$WORK/server.log" ]; then
-    echo "--- last lines of the server log ($WORK/server.log)" >&2
-    grep -v '" [1-4][0-9][0-9] ' "$WORK/server.log" | tail -n 60 >&2 || true
+    if grep -q '^Internal Server Error' "$WORK/server.log"; then
+      echo "--- the server's internal errors (first lines of each traceback's end)" >&2
+      awk '/^Internal Server Error/ {n = 1; print; next}
+           n && /^[A-Za-z_.]*(Error|Exception)[:(]/ {print "    " $0; n = 0}' "$WORK/server.log" | head -n 60 >&2
+    else
+      echo "--- last lines of the server log" >&2
+      grep -Ev '" [1-4][0-9][0-9] |^(Not Found|Bad Request|Conflict|Forbidden|Unauthorized|Method Not Allowed|Unsupported Media Type):' \
+        "$WORK/server.log" | tail -n 30 >&2 || true
+    fi
   fi
   if [ "${CONTRACT_KEEP:-0}" = 1 ]; then
     echo "contract run: kept database $CONTRACT_DB and logs in $WORK"
@@ -82,8 +90,10 @@ export DEBUG=true
 "$PY" manage.py bootstrap --org Contract --owner-email contract@example.com --json >"$WORK/bootstrap.json"
 read -r ORG_ID CONTRACT_PUBLIC_KEY CONTRACT_PRIVATE_KEY < <("$PY" -c 'import json, sys
 d = json.load(open(sys.argv[1])); print(d["orgId"], d["publicKey"], d["privateKey"])' "$WORK/bootstrap.json")
-export CONTRACT_PUBLIC_KEY CONTRACT_PRIVATE_KEY
-"$PY" scripts/contract/seed.py "$ORG_ID" "$WORK/schemathesis.toml" >"$WORK/pools.json"
+export CONTRACT_PUBLIC_KEY CONTRACT_PRIVATE_KEY CONTRACT_HARNESS_KEY_ID CONTRACT_SPARE_KEY_ID
+"$PY" scripts/contract/seed.py "$ORG_ID" "$CONTRACT_PUBLIC_KEY" "$WORK/schemathesis.toml" >"$WORK/seed.json"
+read -r CONTRACT_HARNESS_KEY_ID CONTRACT_SPARE_KEY_ID < <("$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1])); print(d["harnessKeyId"], d["pools"]["api_user_id"][0])' "$WORK/seed.json")
 export DEBUG=false
 
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -113,12 +123,33 @@ SCHEMATHESIS_HOOKS=scripts/contract/hooks.py .venv/bin/schemathesis --config-fil
   --generation-database none \
   --request-timeout 30 \
   --no-color \
-  --report junit --report-junit-path "$WORK/junit.xml"
+  --report junit --report-junit-path "$WORK/junit.xml" \
+  "$@"
 rc=$?
 set -e
 echo "=== contract: schemathesis exited $rc after $((SECONDS - started)) s"
+"$PY" - "$BASE" "$WORK/schema.json" <<'PY' && "$PY" scripts/contract/summary.py "$WORK/schema.json" "$WORK/server.log" || true
+import sys, urllib.request
+open(sys.argv[2], "wb").write(urllib.request.urlopen(f"{sys.argv[1]}/api/atlas/v2/openapi.json?format=json").read())
+PY
 if ! kill -0 "$server_pid" 2>/dev/null; then
   echo "the server died during the run" >&2
   exit 1
+fi
+# The run's key must still work at the end: otherwise later answers were 401s that merely matched the schema.
+"$PY" - "$BASE" "$ORG_ID" <<'PY'
+import os, sys
+import requests
+from requests.auth import HTTPDigestAuth
+base, org_id = sys.argv[1:3]
+auth = HTTPDigestAuth(os.environ["CONTRACT_PUBLIC_KEY"], os.environ["CONTRACT_PRIVATE_KEY"])
+response = requests.get(f"{base}/api/atlas/v2/orgs/{org_id}", auth=auth, timeout=30)
+if response.status_code != 200:
+    sys.exit(f"contract run: the run's API key no longer works ({response.status_code}): {response.text[:300]}")
+PY
+errors=$(grep -c '^Internal Server Error' "$WORK/server.log" || true)
+if [ "$errors" -gt 0 ]; then
+  echo "contract run: the server logged $errors internal server errors" >&2
+  [ "$rc" -ne 0 ] || rc=1
 fi
 exit "$rc"

@@ -37,9 +37,13 @@ def _bool(request, name, default):
     raise AtlasAPIError(400, "INVALID_QUERY_PARAMETER", f"{name} must be true or false; got {raw!r}.", [name])
 
 
+# Past this page the offset no longer fits a database integer (there are never that many rows).
+MAX_PAGE_NUM = 10_000_000
+
+
 def page_params(request) -> tuple[int, int, bool]:
     return (
-        _positive_int(request, "pageNum", 1),
+        _positive_int(request, "pageNum", 1, MAX_PAGE_NUM),
         _positive_int(request, "itemsPerPage", DEFAULT_ITEMS_PER_PAGE, MAX_ITEMS_PER_PAGE),
         _bool(request, "includeCount", True),
     )

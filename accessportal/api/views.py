@@ -6,6 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .errors import AtlasAPIError
 from .pagination import paginated
 from .schema import LinkSerializer, responses
 
@@ -13,6 +14,22 @@ from .schema import LinkSerializer, responses
 class AtlasView(APIView):
     """An Atlas-shaped endpoint: ``envelope=true`` wraps any answer as ``{status, content}`` with HTTP 200 (for
     clients that cannot read status codes); lists go through ``self.page``."""
+
+    def initial(self, request, *args, **kwargs):
+        """A NUL character can name nothing (and PostgreSQL's text refuses it): refuse it before any query."""
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise AtlasAPIError(
+                404, "RESOURCE_NOT_FOUND", "Cannot find resource: the address has a NUL character."
+            )
+        for name, values in request.query_params.lists():
+            if any("\x00" in value for value in values) or "\x00" in name:
+                raise AtlasAPIError(
+                    400,
+                    "INVALID_QUERY_PARAMETER",
+                    f"The query parameter {name!r} has a NUL character.",
+                    [name],
+                )
+        super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

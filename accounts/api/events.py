@@ -131,7 +131,11 @@ def _date(request, name):
         raise _bad_parameter(
             name, f"{name} must be an ISO 8601 date and time such as 2024-05-01T00:00:00Z; got {raw!r}{hint}."
         )
-    return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
+    try:
+        value = timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
+        return value.astimezone(UTC)  # an offset that pushes it outside the calendar is refused here
+    except (OverflowError, ValueError):
+        raise _bad_parameter(name, f"{name} is outside the dates this API handles: {raw!r}.") from None
 
 
 def _include_raw(request) -> bool:

@@ -713,3 +713,43 @@ def test_digest_adds_a_group_user(digest_client):
     assert added.status_code == 201, added.text
     listed = client.get(f"groups/{project.public_id}/users").json()
     assert [u["username"] for u in listed["results"]] == ["alice@example.com", owner.email]
+
+
+def test_group_users_flattened_include_team_members_and_org_users(api, organization, owner, project):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.services import organization_member_add, team_create, team_project_assign
+
+    def listed(query=""):
+        body = api.get(f"/api/atlas/v2/groups/{project.public_id}/users{query}").json()
+        return {u["username"]: u["roles"] for u in body["results"]}
+
+    via_team = UserFactory(email="teammate@example.com")
+    organization_member_add(organization=organization, user=via_team, actor=owner)
+    team = team_create(organization=organization, name="Ops", actor=owner, members=[via_team])
+    team_project_assign(team=team, project=project, roles=[roles.GROUP_CLUSTER_MANAGER], actor=owner)
+
+    assert "teammate@example.com" not in listed()
+    assert listed("?flattenTeams=True")["teammate@example.com"] == [roles.GROUP_CLUSTER_MANAGER]
+    reader = UserFactory(email="reader@example.com")
+    organization_member_add(organization=organization, user=reader, roles=[roles.ORG_READ_ONLY], actor=owner)
+    assert "reader@example.com" not in listed("?flattenTeams=true")
+    assert listed("?flattenTeams=true&includeOrgUsers=true")["reader@example.com"] == [roles.GROUP_READ_ONLY]
+    assert api.get(f"/api/atlas/v2/groups/{project.public_id}/users?flattenTeams=maybe").status_code == 400
+
+    def count():
+        url = f"/api/atlas/v2/groups/{project.public_id}/users?flattenTeams=true&includeOrgUsers=true"
+        api.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            api.get(url)
+        return len(queries)
+
+    few = count()
+    more = [UserFactory() for _ in range(40)]
+    for user in more:
+        organization_member_add(organization=organization, user=user, actor=owner)
+    from accounts.services import team_members_add
+
+    team_members_add(team=team, users=more, actor=owner)
+    assert count() == few

@@ -98,6 +98,9 @@ def organization_person(obj, organization, visible_project_ids) -> Person:
     )
 
 
+member_person = _member  # a user as a member row (roles given by the caller)
+
+
 def project_person(obj, project) -> Person:
     """A ProjectMembership from ``project_users`` or an Invitation to the project."""
     path = f"groups/{project.public_id}/users"

@@ -1,15 +1,24 @@
 """/groups/{groupId}/users: a project's members and invited people (Atlas's GroupUserResponse); add, change
 roles, remove. A ``userId`` names a member, or an invitation while the person is only invited."""
 
+from django.db.models import Q
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from accessportal.api.errors import AtlasAPIError
 from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
 from accessportal.api.views import AtlasView
-from accounts import selectors, services
-from accounts.models import Invitation, OrganizationMembership
+from accounts import roles, selectors, services
+from accounts.models import (
+    Invitation,
+    OrganizationMembership,
+    OrganizationRole,
+    ProjectRole,
+    TeamProjectRole,
+    User,
+)
 from accounts.services import invitations as invitation_services
 
 from .organization import FILTERS
@@ -17,12 +26,66 @@ from .people import (
     AddOrRemoveGroupRoleSerializer,
     Concatenation,
     GroupUserSerializer,
+    member_person,
     person_or_404,
     project_person,
     project_role_names,
     project_users,
     with_filters,
 )
+
+
+def _flag(request, name) -> bool:
+    """Atlas's boolean query flags; clients write them ``true`` or, as Python prints them, ``True``."""
+    raw = request.query_params.get(name, "false").lower()
+    if raw not in {"true", "false"}:
+        raise AtlasAPIError(
+            400, "INVALID_QUERY_PARAMETER", f"{name} must be true or false; got {raw!r}.", [name]
+        )
+    return raw == "true"
+
+
+def everyone_with_access(project, *, teams, organization):
+    """Users who reach the project: its members, with ``teams`` those of its teams, with ``organization`` the
+    organization's users whose roles reach every project (owners, read-only). People only, by email."""
+    reach = Q(project_memberships__project=project)
+    if teams:
+        reach |= Q(team_memberships__team__project_assignments__project=project)
+    if organization:
+        reach |= Q(
+            organization_memberships__organization_id=project.organization_id,
+            organization_memberships__roles__name__in=[
+                name for name, role in roles.ORGANIZATION_ROLES.items() if role.project_permissions
+            ],
+        )
+    return User.objects.filter(reach, is_service_account=False).distinct().order_by("email", "pk")
+
+
+def everyone_as_people(users, project) -> list:
+    """A page of ``everyone_with_access`` as GroupUserResponse rows, each with every project role it holds here
+    (own, through teams, inherited): three queries whatever the page size."""
+    ids = [user.pk for user in users if not isinstance(user, Invitation)]
+    held = {user_id: set() for user_id in ids}
+    for user_id, name in ProjectRole.objects.filter(
+        membership__project=project, membership__user_id__in=ids
+    ).values_list("membership__user_id", "name"):
+        held[user_id].add(name)
+    for user_id, name in TeamProjectRole.objects.filter(
+        assignment__project=project, assignment__team__memberships__user_id__in=ids
+    ).values_list("assignment__team__memberships__user_id", "name"):
+        held[user_id].add(name)
+    for user_id, name in OrganizationRole.objects.filter(
+        membership__organization_id=project.organization_id, membership__user_id__in=ids
+    ).values_list("membership__user_id", "name"):
+        if roles.ORGANIZATION_ROLES[name].project_permissions:
+            held[user_id].add(roles.GROUP_OWNER if name == roles.ORG_OWNER else roles.GROUP_READ_ONLY)
+    path = f"groups/{project.public_id}/users"
+    return [
+        user
+        if isinstance(user, Invitation)
+        else member_person(user, path, project_roles=sorted(held[user.pk]))
+        for user in users
+    ]
 
 
 class GroupUserCreateSerializer(serializers.Serializer):
@@ -53,6 +116,21 @@ class GroupUserListView(GroupUsersBase):
     def get(self, request, group_id):
         project = self.project(group_id)
         members, invitations = with_filters(request, *project_users(project))
+        flatten, org_users = _flag(request, "flattenTeams"), _flag(request, "includeOrgUsers")
+        if flatten or org_users:
+            people = everyone_with_access(project, teams=flatten, organization=org_users)
+            if request.query_params.get("username"):
+                people = people.filter(email__iexact=request.query_params["username"])
+            if request.query_params.get("orgMembershipStatus") not in (None, "", "ACTIVE"):
+                people = people.none()
+            return self.page(
+                Concatenation(people, invitations),
+                lambda page: (
+                    GroupUserSerializer(
+                        everyone_as_people(page, project), many=True, context={"request": request}
+                    ).data
+                ),
+            )
         return self.page(
             Concatenation(members, invitations),
             lambda page: (
