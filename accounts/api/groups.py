@@ -11,6 +11,7 @@ from accessportal.api.errors import AtlasAPIError
 from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
 from accessportal.api.views import AtlasView, self_link
 from accounts import selectors, services
+from accounts.models import User
 
 
 class GroupSerializer(serializers.Serializer):
@@ -56,21 +57,15 @@ def _group(project, request) -> dict:
     return GroupSerializer(project, context={"request": request}).data
 
 
-def _project_owner(organization, user_id):
-    """The member of ``organization`` that ``projectOwnerId`` names; nobody outside it can be named."""
-    membership = (
-        selectors.organization_members(organization)
-        .filter(user__public_id=user_id, user__is_service_account=False)
-        .first()
-    )
-    if membership is None:
+def _project_owner(user_id):
+    """The person ``projectOwnerId`` names (the service decides whether they may own the project)."""
+    owner = User.objects.filter(public_id=user_id, is_service_account=False).first()
+    if owner is None:
+        # The same answer as for someone outside the organization: an id of another tenant tells nothing.
         raise AtlasAPIError(
-            400,
-            "USER_NOT_IN_ORG",
-            f"projectOwnerId {user_id} is not a member of organization {organization.name}.",
-            ["projectOwnerId"],
+            400, "USER_NOT_IN_ORG", "The named project owner is not a member of this organization.", ["owner"]
         )
-    return membership.user
+    return owner
 
 
 class GroupListView(AtlasView):
@@ -96,7 +91,7 @@ class GroupListView(AtlasView):
         query = self.validated(GroupCreateQuerySerializer, data=request.query_params)
         data = self.validated(GroupCreateSerializer)
         organization = selectors.access_organization(actor=request.user, organization_id=data["orgId"])
-        owner = _project_owner(organization, query["projectOwnerId"]) if "projectOwnerId" in query else None
+        owner = _project_owner(query["projectOwnerId"]) if "projectOwnerId" in query else None
         project = services.project_create(
             organization=organization, name=data["name"], actor=request.user, owner=owner
         )

@@ -144,8 +144,16 @@ def project_create(*, organization, name, actor, owner=None) -> Project:
             f"A project named {name} already exists in {organization.name}.",
             name=name,
         )
+    is_member = OrganizationMembership.objects.filter(organization=organization, user=owner).exists()
+    if not is_member and actor is not None and owner.pk != actor.pk:
+        # Naming someone else as owner gives them no way into an organization they were not invited to.
+        raise ServiceError(
+            "USER_NOT_IN_ORG",
+            f"The named project owner is not a member of {organization.name}; invite them first.",
+            field="owner",
+        )
     project = Project.objects.create(organization=organization, name=name)
-    if not OrganizationMembership.objects.filter(organization=organization, user=owner).exists():
+    if not is_member:
         add_to_organization(organization=organization, user=owner, role_names=[roles.ORG_MEMBER], actor=actor)
     membership = ProjectMembership.objects.create(project=project, user=owner)
     ProjectRole.objects.create(membership=membership, name=roles.GROUP_OWNER)

@@ -125,3 +125,12 @@ def test_project_with_clusters_cannot_be_deleted(project, owner):
         project_delete(project=project, actor=owner)
     assert error.value.code == "GROUP_NOT_EMPTY"
     assert Project.objects.filter(pk=project.pk).exists()
+
+
+def test_naming_an_outsider_as_project_owner_is_refused(organization, owner):
+    outsider = UserFactory()
+    with pytest.raises(ServiceError) as error:
+        project_create(organization=organization, name="P", actor=owner, owner=outsider)
+    assert error.value.code == "USER_NOT_IN_ORG"
+    assert not Project.objects.filter(name="P").exists()
+    assert not OrganizationMembership.objects.filter(user=outsider).exists()

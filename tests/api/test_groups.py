@@ -188,8 +188,19 @@ def test_project_owner_must_be_a_member_of_the_organization(api, organization):
     )
     assert response.status_code == 400
     assert response.json()["errorCode"] == "USER_NOT_IN_ORG"
-    assert response.json()["parameters"] == ["projectOwnerId"]
+    assert response.json()["parameters"] == ["owner"]
     assert not outsider.organization_memberships.exists()
+    unknown = api.post(
+        "/api/atlas/v2/groups?projectOwnerId=0123456789abcdef01234567",
+        {"name": "P", "orgId": organization.public_id},
+        format="json",
+    )
+    # An id of another tenant's user answers like no id at all (same status, code and parameters).
+    assert (unknown.status_code, unknown.json()["errorCode"], unknown.json()["parameters"]) == (
+        400,
+        "USER_NOT_IN_ORG",
+        ["owner"],
+    )
 
 
 # ---- get, by name ------------------------------------------------------------------------------------------
