@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.audit.ClientIPMiddleware",
+    "accounts.middleware.ServiceErrorMiddleware",
 ]
 
 ROOT_URLCONF = "accessportal.urls"

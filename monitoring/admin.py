@@ -97,19 +97,25 @@ class MembershipInline(ReadOnlyInline):
 class MonitoringUserAdmin(admin.ModelAdmin):
     """Monitoring users are made by attaching them (or adding them to a group); read here."""
 
-    list_display = ("username", "email", "attachment_count", "created_at")
-    search_fields = ("username", "email", "=public_id")
+    list_display = ("username", "email", "organization", "attached", "created_at")
+    list_filter = ("organization",)
+    search_fields = ("username", "email", "=public_id", "organization__name")
     ordering = ("username",)
-    fields = ("username", "email", "public_id", "created_at")
+    fields = ("username", "email", "organization", "public_id", "created_at")
     readonly_fields = fields
     inlines = (AttachmentInline, MembershipInline)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(attachment_count=Count("attachments"))
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("organization")
+            .annotate(attachment_count=Count("attachments"))
+        )
 
-    @admin.display(description="organizations", ordering="attachment_count")
-    def attachment_count(self, monitoring_user):
-        return monitoring_user.attachment_count
+    @admin.display(description="attached", boolean=True, ordering="attachment_count")
+    def attached(self, monitoring_user):
+        return bool(monitoring_user.attachment_count)
 
     def has_add_permission(self, request):
         return False

@@ -41,9 +41,12 @@ class GroupRole(models.TextChoices):
 
 
 class MonitoringUser(models.Model):
-    """An account in the monitoring system, known by its user name; one email address per account."""
+    """An account in the monitoring system as one organization knows it, by its user name; one email address per
+    account. Each organization has its own record of the accounts it attached or added to its groups, so that
+    naming a user name never reveals another organization's monitoring users (nor their email addresses)."""
 
     public_id = public_id_field()
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="monitoring_users")
     username = models.CharField(max_length=254)
     email = models.EmailField("email address", max_length=254)
     created_at = models.DateTimeField(default=timezone.now)
@@ -52,13 +55,15 @@ class MonitoringUser(models.Model):
         ordering = ["username"]
         constraints = [
             models.UniqueConstraint(
+                "organization",
                 Lower("username"),
-                name="monitoring_user_username_unique_ci",
+                name="monitoring_user_username_unique_in_org_ci",
                 violation_error_message="A monitoring user with this user name already exists.",
             ),
             models.UniqueConstraint(
+                "organization",
                 Lower("email"),
-                name="monitoring_user_email_unique_ci",
+                name="monitoring_user_email_unique_in_org_ci",
                 violation_error_message="A monitoring user with this email address already exists.",
             ),
         ]
@@ -130,9 +135,10 @@ class MonitoringGroup(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
+                "project",
                 Lower("name"),
-                name="monitoring_group_name_unique_ci",
-                violation_error_message="A monitoring group with this name already exists.",
+                name="monitoring_group_name_unique_in_project_ci",
+                violation_error_message="A monitoring group with this name already exists in the project.",
             ),
             models.CheckConstraint(
                 condition=models.Q(cluster__isnull=True) | models.Q(name__startswith=RESERVED_GROUP_PREFIX),

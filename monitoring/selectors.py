@@ -3,18 +3,19 @@ check, as in accounts.selectors."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, Prefetch, Q, Value, When
 from django.db.models.functions import Lower
 
 from accounts import roles
 from accounts.errors import ServiceError, not_found
-from accounts.models import OrganizationMembership, TeamMembership, User
-from accounts.permissions import actor_may
+from accounts.models import OrganizationMembership, Project, TeamMembership, User
+from accounts.selectors import access_common, visible_organizations, visible_people, visible_projects
 
 from .models import (
     NOT_ELIGIBLE_MESSAGE,
     MonitoringGroup,
     MonitoringGroupMembership,
+    MonitoringUser,
     MonitoringUserAttachment,
     is_eligible,
 )
@@ -33,15 +34,62 @@ def organization_attachments(organization):
     )
 
 
-def access_attachment(*, organization, monitoring_user_id) -> MonitoringUserAttachment:
+def access_attachment(*, actor, organization, monitoring_user_id, need=None) -> MonitoringUserAttachment:
     """The attachment of the monitoring user ``monitoring_user_id`` (its public id) to an organization the
-    caller already reached; the same 404 whether the user is unknown or attached elsewhere only."""
-    attachment = (
-        organization_attachments(organization).filter(monitoring_user__public_id=monitoring_user_id).first()
+    actor reached; the same 404 whether the user is unknown or another organization's."""
+    attachments = organization_attachments(organization).filter(
+        monitoring_user__public_id=monitoring_user_id,
+        organization__in=visible_organizations(actor).values("pk"),
     )
-    if attachment is None:
-        raise not_found("monitoring user", monitoring_user_id)
-    return attachment
+    return access_common(
+        actor=actor,
+        visible=attachments,
+        kind="monitoring user",
+        identifier=monitoring_user_id,
+        need=need,
+        permission_target=lambda attachment: attachment.organization,
+    )
+
+
+def access_monitoring_user(*, actor, organization, monitoring_user_id, need=None) -> MonitoringUser:
+    """One of ``organization``'s monitoring users (attached or not) by its public id."""
+    monitoring_users = MonitoringUser.objects.filter(
+        public_id=monitoring_user_id,
+        organization=organization,
+        organization__in=visible_organizations(actor).values("pk"),
+    )
+    return access_common(
+        actor=actor,
+        visible=monitoring_users,
+        kind="monitoring user",
+        identifier=monitoring_user_id,
+        need=need,
+        permission_target=lambda _user: organization,
+    )
+
+
+def access_offboarding_person(
+    *, actor, organization, user_id, need=roles.MANAGE_ORGANIZATION_MEMBERS
+) -> User:
+    """A person offboarding can name in ``organization``: a member of it, or the portal user a monitoring user
+    attached to it is linked to. Anyone else is "not found", like an id that names nobody."""
+    people = (
+        visible_people(None)
+        .filter(public_id=str(user_id).strip().lower())
+        .filter(
+            Q(organization_memberships__organization=organization)
+            | Q(monitoring_attachments__organization=organization)
+        )
+        .filter(Exists(visible_organizations(actor).filter(pk=organization.pk)))
+    )
+    return access_common(
+        actor=actor,
+        visible=people.distinct(),
+        kind="user",
+        identifier=user_id,
+        need=need,
+        permission_target=lambda _user: organization,
+    )
 
 
 def _members_by_email(organization, emails):
@@ -139,35 +187,35 @@ def project_groups(project):
 
 
 def access_group(*, actor, project, group_id, need=roles.VIEW_PROJECT) -> MonitoringGroup:
-    """A monitoring group of a project the caller reached, with its members; 404 for another project's."""
-    if not actor_may(actor, need, project):
-        if not actor_may(actor, roles.VIEW_PROJECT, project):
-            raise not_found("monitoring group", group_id)
-        raise ServiceError(
-            "USER_UNAUTHORIZED",
-            f"You do not have the permission to do this on monitoring group {group_id}.",
-            permission=need,
+    """A monitoring group of a project the actor reached, with its members; another project's is "not found"
+    in the same words as a missing one. ``need`` is held on the project."""
+    groups = (
+        MonitoringGroup.objects.filter(
+            project=project,
+            public_id=group_id,
+            project__in=visible_projects(actor, Project.objects.filter(pk=project.pk)).values("pk"),
         )
-    group = (
-        MonitoringGroup.objects.filter(project=project, public_id=group_id)
         .select_related("project__organization", "cluster")
         .prefetch_related(members_prefetch())
-        .first()
     )
-    if group is None:
-        raise not_found("monitoring group", group_id)
-    return group
+    return access_common(
+        actor=actor,
+        visible=groups,
+        kind="monitoring group",
+        identifier=group_id,
+        need=need,
+        permission_target=lambda group: group.project,
+    )
 
 
 def group_member(group, monitoring_user_id) -> MonitoringGroupMembership:
-    membership = (
-        MonitoringGroupMembership.objects.filter(group=group, monitoring_user__public_id=monitoring_user_id)
-        .select_related("monitoring_user")
-        .first()
+    """A member of a group the actor reached through ``access_group``."""
+    memberships = MonitoringGroupMembership.objects.filter(
+        group=group, monitoring_user__public_id=monitoring_user_id
+    ).select_related("monitoring_user")
+    return access_common(
+        actor=None, visible=memberships, kind="member of monitoring group", identifier=monitoring_user_id
     )
-    if membership is None:
-        raise not_found("member of monitoring group", monitoring_user_id)
-    return membership
 
 
 # ---- offboarding ------------------------------------------------------------------------------------------------

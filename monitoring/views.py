@@ -2,10 +2,7 @@
 groups and a cluster's, and the offboarding confirmation."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -18,28 +15,16 @@ from accounts.permissions import actor_may
 
 from . import selectors, services
 from .forms import AttachForm, GroupCreateForm, MemberAddForm
-from .models import NOT_ELIGIBLE_MESSAGE, MonitoringUser, is_eligible
+from .models import NOT_ELIGIBLE_MESSAGE, is_eligible
 from .services import may_manage_system_groups
 
 
-def _or_404(fetch):
-    """An ``access_*`` call, with a missing or foreign object as the page's 404 and a weak role as 403."""
-    try:
-        return fetch()
-    except ServiceError as error:
-        if error.status == 404:
-            raise Http404(error.message) from None
-        raise PermissionDenied(error.message) from None
-
-
 def _organization(request, org_id, need=roles.VIEW_ORGANIZATION):
-    return _or_404(
-        lambda: account_selectors.access_organization(actor=request.user, organization_id=org_id, need=need)
-    )
+    return account_selectors.access_organization(actor=request.user, organization_id=org_id, need=need)
 
 
 def _project(request, project_id):
-    return _or_404(lambda: account_selectors.access_project(actor=request.user, project_id=project_id))
+    return account_selectors.access_project(actor=request.user, project_id=project_id)
 
 
 def _refused(request, error):
@@ -62,16 +47,13 @@ def organization_monitoring(request, org_id):
             try:
                 linked_user = None
                 if data["linked_user"]:
-                    linked_user = (
-                        get_user_model()
-                        .objects.filter(email__iexact=data["linked_user"], is_service_account=False)
-                        .first()
-                    )
-                    if linked_user is None:
-                        raise ServiceError(
-                            "USER_NOT_IN_ORG",
-                            f"{data['linked_user']} is not a member of {organization.name}.",
-                            field="linked_user",
+                    with account_selectors.body_reference(
+                        "linked_user",
+                        code="USER_NOT_IN_ORG",
+                        message=f"{data['linked_user']} is not a member of {organization.name}.",
+                    ):
+                        linked_user = account_selectors.access_member(
+                            actor=request.user, organization=organization, email=data["linked_user"]
                         )
                 attachment = services.monitoring_user_attach(
                     organization=organization,
@@ -126,8 +108,8 @@ def organization_monitoring(request, org_id):
 @require_POST
 def detach(request, org_id, monitoring_user_id):
     organization = _organization(request, org_id)
-    attachment = _or_404(
-        lambda: selectors.access_attachment(organization=organization, monitoring_user_id=monitoring_user_id)
+    attachment = selectors.access_attachment(
+        actor=request.user, organization=organization, monitoring_user_id=monitoring_user_id
     )
     try:
         result = services.monitoring_user_detach(attachment=attachment, actor=request.user)
@@ -146,11 +128,8 @@ def detach(request, org_id, monitoring_user_id):
 # ---- offboarding --------------------------------------------------------------------------------------------
 
 
-def _offboarding(request, org_id, subject):
-    organization = _organization(request, org_id, need=roles.MANAGE_ORGANIZATION_MEMBERS)
+def _offboarding(request, organization, subject):
     plan = selectors.offboarding_plan(organization=organization, **subject)
-    if plan.is_empty:
-        raise Http404("Nobody to offboard.")
     if request.method == "POST":
         try:
             report = services.person_offboard(organization=organization, actor=request.user, **subject)
@@ -166,19 +145,19 @@ def _offboarding(request, org_id, subject):
 @login_required
 def offboard_user(request, org_id, user_id):
     """Confirm, then offboard a portal user and the monitoring user linked to them."""
-    user = get_user_model().objects.filter(public_id=user_id, is_service_account=False).first()
-    if user is None:
-        raise Http404("No such user.")
-    return _offboarding(request, org_id, {"user": user})
+    organization = _organization(request, org_id, need=roles.MANAGE_ORGANIZATION_MEMBERS)
+    user = selectors.access_offboarding_person(actor=request.user, organization=organization, user_id=user_id)
+    return _offboarding(request, organization, {"user": user})
 
 
 @login_required
 def offboard_monitoring_user(request, org_id, monitoring_user_id):
     """Confirm, then offboard the person behind a monitoring user: it and its linked portal user."""
-    monitoring_user = MonitoringUser.objects.filter(public_id=monitoring_user_id).first()
-    if monitoring_user is None:
-        raise Http404("No such monitoring user.")
-    return _offboarding(request, org_id, {"monitoring_user": monitoring_user})
+    organization = _organization(request, org_id, need=roles.MANAGE_ORGANIZATION_MEMBERS)
+    monitoring_user = selectors.access_monitoring_user(
+        actor=request.user, organization=organization, monitoring_user_id=monitoring_user_id
+    )
+    return _offboarding(request, organization, {"monitoring_user": monitoring_user})
 
 
 # ---- a project's groups, a cluster's group ----------------------------------------------------------------------
@@ -235,7 +214,7 @@ def _group_page(request, project, group, form=None, status=200):
 def group_detail(request, project_id, group_id):
     """One group's members; add one by hand (customers' own groups only), remove one by hand."""
     project = _project(request, project_id)
-    group = _or_404(lambda: selectors.access_group(actor=request.user, project=project, group_id=group_id))
+    group = selectors.access_group(actor=request.user, project=project, group_id=group_id)
     if request.method != "POST":
         return _group_page(request, project, group)
     form = MemberAddForm(request.POST)
@@ -262,16 +241,14 @@ def group_detail(request, project_id, group_id):
 def cluster_monitoring(request, project_id, cluster_name):
     """A cluster's monitoring group, or mLab's message when the cluster is not eligible."""
     project = _project(request, project_id)
-    cluster = _or_404(
-        lambda: account_selectors.access_cluster(actor=request.user, project=project, name=cluster_name)
-    )
+    cluster = account_selectors.access_cluster(actor=request.user, project=project, name=cluster_name)
     if not is_eligible(cluster):
         return render(
             request,
             "monitoring/not_eligible.html",
             {"project": project, "cluster": cluster, "message": NOT_ELIGIBLE_MESSAGE},
         )
-    group = _or_404(lambda: selectors.cluster_group(cluster))
+    group = selectors.cluster_group(cluster)
     return redirect("monitoring:group", project_id=project.public_id, group_id=group.public_id)
 
 
@@ -279,8 +256,8 @@ def cluster_monitoring(request, project_id, cluster_name):
 @require_POST
 def group_member_remove(request, project_id, group_id, monitoring_user_id):
     project = _project(request, project_id)
-    group = _or_404(lambda: selectors.access_group(actor=request.user, project=project, group_id=group_id))
-    membership = _or_404(lambda: selectors.group_member(group, monitoring_user_id))
+    group = selectors.access_group(actor=request.user, project=project, group_id=group_id)
+    membership = selectors.group_member(group, monitoring_user_id)
     try:
         removal = services.monitoring_group_member_remove(
             group=group, monitoring_user=membership.monitoring_user, actor=request.user
@@ -296,7 +273,7 @@ def group_member_remove(request, project_id, group_id, monitoring_user_id):
 @require_POST
 def group_delete(request, project_id, group_id):
     project = _project(request, project_id)
-    group = _or_404(lambda: selectors.access_group(actor=request.user, project=project, group_id=group_id))
+    group = selectors.access_group(actor=request.user, project=project, group_id=group_id)
     try:
         services.monitoring_group_delete(group=group, actor=request.user)
     except ServiceError as error:

@@ -5,9 +5,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -23,20 +21,10 @@ from .forms import GrantForm, OrganizationSettingsForm
 DECISIONS_PER_PAGE = 100
 
 
-def _fetch(read, **kwargs):
-    """An ``access_*`` selector's object, or the page's 404 / 403 (a foreign object answers like a missing one)."""
-    try:
-        return read(actor=kwargs.pop("actor"), **kwargs)
-    except ServiceError as error:
-        if error.status == 404:
-            raise Http404(error.message) from None
-        raise PermissionDenied(error.message) from None
-
-
 def _cluster(request, project_id, cluster_name, need=roles.VIEW_PROJECT):
-    project = _fetch(accounts_selectors.access_project, actor=request.user, project_id=project_id)
-    cluster = _fetch(
-        accounts_selectors.access_cluster, actor=request.user, project=project, name=cluster_name, need=need
+    project = accounts_selectors.access_project(actor=request.user, project_id=project_id)
+    cluster = accounts_selectors.access_cluster(
+        actor=request.user, project=project, name=cluster_name, need=need
     )
     return project, cluster
 
@@ -45,7 +33,7 @@ def _cluster(request, project_id, cluster_name, need=roles.VIEW_PROJECT):
 def project_clusters(request, project_id):
     """The Clusters page: each cluster with its grant in force and the time left; for those who may grant, the
     grant form (the types the block and the cluster allow) and the revoke button."""
-    project = _fetch(accounts_selectors.access_project, actor=request.user, project_id=project_id)
+    project = accounts_selectors.access_project(actor=request.user, project_id=project_id)
     restricted = selectors.support_access_restricted(project.organization)
     may_grant = actor_may(request.user, roles.GRANT_SUPPORT_ACCESS, project)
     now = timezone.now()
@@ -116,7 +104,7 @@ def cluster_revoke(request, project_id, cluster_name):
 def organization_settings(request, org_id):
     """The organization's settings page: the block on support staff and the API keys' access list rule (its
     owners change them, together, through one service)."""
-    organization = _fetch(accounts_selectors.access_organization, actor=request.user, organization_id=org_id)
+    organization = accounts_selectors.access_organization(actor=request.user, organization_id=org_id)
     if request.method == "POST":
         form = OrganizationSettingsForm(request.POST)
         if form.is_valid():
@@ -157,11 +145,8 @@ def organization_settings(request, org_id):
 def organization_decisions(request, org_id):
     """Every attempt of support staff to reach the organization's clusters, allowed or refused, newest first:
     for the organization's owners (CHANGE_ORGANIZATION, which only Organization Owner carries)."""
-    organization = _fetch(
-        accounts_selectors.access_organization,
-        actor=request.user,
-        organization_id=org_id,
-        need=roles.CHANGE_ORGANIZATION,
+    organization = accounts_selectors.access_organization(
+        actor=request.user, organization_id=org_id, need=roles.CHANGE_ORGANIZATION
     )
     page = Paginator(selectors.organization_decisions(organization), DECISIONS_PER_PAGE).get_page(
         request.GET.get("page")

@@ -11,7 +11,6 @@ from accessportal.api.errors import AtlasAPIError
 from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
 from accessportal.api.views import AtlasView, self_link
 from accounts import selectors, services
-from accounts.models import User
 
 
 class GroupSerializer(serializers.Serializer):
@@ -57,17 +56,6 @@ def _group(project, request) -> dict:
     return GroupSerializer(project, context={"request": request}).data
 
 
-def _project_owner(user_id):
-    """The person ``projectOwnerId`` names (the service decides whether they may own the project)."""
-    owner = User.objects.filter(public_id=user_id, is_service_account=False).first()
-    if owner is None:
-        # The same answer as for someone outside the organization: an id of another tenant tells nothing.
-        raise AtlasAPIError(
-            400, "USER_NOT_IN_ORG", "The named project owner is not a member of this organization.", ["owner"]
-        )
-    return owner
-
-
 class GroupListView(AtlasView):
     @extend_schema(
         operation_id="listProjects",
@@ -91,7 +79,17 @@ class GroupListView(AtlasView):
         query = self.validated(GroupCreateQuerySerializer, data=request.query_params)
         data = self.validated(GroupCreateSerializer)
         organization = selectors.access_organization(actor=request.user, organization_id=data["orgId"])
-        owner = _project_owner(query["projectOwnerId"]) if "projectOwnerId" in query else None
+        owner = None
+        if "projectOwnerId" in query:
+            # The same answer for an unknown id, another tenant's person and someone outside the organization.
+            with selectors.body_reference(
+                "owner",
+                code="USER_NOT_IN_ORG",
+                message="The named project owner is not a member of this organization.",
+            ):
+                owner = selectors.access_member(
+                    actor=request.user, organization=organization, user_id=query["projectOwnerId"]
+                )
         project = services.project_create(
             organization=organization, name=data["name"], actor=request.user, owner=owner
         )

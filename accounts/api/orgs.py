@@ -1,6 +1,5 @@
 """/orgs: list, create, get, rename, delete (when empty); /orgs/{orgId}/groups."""
 
-from django.contrib.auth import get_user_model
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -63,18 +62,8 @@ class OrganizationListView(AtlasView):
         data = self.validated(OrganizationCreateSerializer)
         owner = request.user
         if data.get("orgOwnerId"):
-            owner = (
-                get_user_model()
-                .objects.filter(public_id=data["orgOwnerId"], is_service_account=False)
-                .first()
-            )
-            if owner is None:
-                raise AtlasAPIError(
-                    400,
-                    "INVALID_ORG_OWNER",
-                    f"No user with ID {data['orgOwnerId']} exists.",
-                    [data["orgOwnerId"]],
-                )
+            with selectors.body_reference("orgOwnerId", code="INVALID_ORG_OWNER"):
+                owner = selectors.access_colleague(actor=request.user, user_id=data["orgOwnerId"])
         elif request.user.is_service_account:
             raise AtlasAPIError(
                 400,

@@ -24,6 +24,7 @@ from .tenancy import (
     UserManager,
     new_public_id,
     public_id_field,
+    team_name_key,
 )
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "invitation_token_hash",
     "new_public_id",
     "public_id_field",
+    "team_name_key",
 ]

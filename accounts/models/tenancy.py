@@ -222,6 +222,11 @@ class ProjectRole(models.Model):
         return self.name
 
 
+def team_name_key(name: str) -> str:
+    """Team names are unique per organization whatever their case, in every alphabet ("Équipe" = "équipe")."""
+    return name.casefold()
+
+
 class Team(models.Model):
     """Users of one organization grouped so that projects can be given to all of them at once.
 

@@ -7,7 +7,7 @@ from accounts import roles as catalogue
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent, JoinRequest, ProjectMembership
-from accounts.permissions import require
+from accounts.permissions import actor_may, require
 
 from ._rules import lock_organization
 from .members import add_to_project
@@ -17,12 +17,23 @@ Event = AuditEvent.Type
 
 @transaction.atomic
 def join_request_create(*, project, user, message="") -> JoinRequest:
-    """A signed-in user asks to join a project they know the id of."""
+    """A signed-in person asks to join a project: a member of its organization, or anyone given its id (as Cloud
+    Manager lets a newly registered person ask). Someone outside the organization learns nothing of the project
+    from the answers, not even its name; someone who already reaches it is told how."""
     lock_organization(project.organization)
     if ProjectMembership.objects.filter(project=project, user=user).exists():
         raise ServiceError("USER_ALREADY_IN_GROUP", f"You are already a member of project {project.name}.")
+    if actor_may(user, catalogue.VIEW_PROJECT, project):
+        raise ServiceError(
+            "USER_ALREADY_IN_GROUP",
+            f"You already reach project {project.name} through your organization role or a team.",
+        )
     if JoinRequest.objects.filter(project=project, user=user, status=JoinRequest.Status.PENDING).exists():
-        raise ServiceError("JOIN_REQUEST_PENDING", f"You have already asked to join project {project.name}.")
+        named = project.name if actor_may(user, catalogue.VIEW_ORGANIZATION, project.organization) else None
+        raise ServiceError(
+            "JOIN_REQUEST_PENDING",
+            f"You have already asked to join project {named or project.public_id}.",
+        )
     join_request = JoinRequest.objects.create(project=project, user=user, message=(message or "")[:500])
     audit_event_record(event_type=Event.REQUESTED_TO_JOIN_GROUP, actor=user, project=project, target=user)
     return join_request

@@ -17,6 +17,7 @@ from accounts.models import (
     ProjectRole,
 )
 from accounts.permissions import actor_may, require, sync_organization_permissions
+from accounts.selectors.access import access_colleague, body_reference
 
 from ._rules import clean_name, lock_organization
 from .members import add_to_organization
@@ -31,6 +32,12 @@ def organization_create(*, name, actor, owner=None) -> Organization:
     owner = owner or actor
     if owner is None:
         raise ServiceError("VALIDATION_ERROR", "An organization needs an owner.", field="owner")
+    if actor is not None and owner.pk != actor.pk and not actor.has_perm("accounts.add_organization"):
+        # Staff who may create organizations name anyone. A customer may hand an organization only to someone
+        # it already manages; anyone else (and an unknown id, at the API) is refused in the same words, so the
+        # answer reveals no account elsewhere.
+        with body_reference("orgOwnerId", code="INVALID_ORG_OWNER"):
+            access_colleague(actor=actor, user_id=owner.public_id)
     if not owner.is_active:
         raise ServiceError("USER_INACTIVE", f"{owner.email} is deactivated and cannot own an organization.")
     organization = Organization.objects.create(name=clean_name(name, kind="organization"))

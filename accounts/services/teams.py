@@ -14,17 +14,13 @@ from accounts.models import (
     TeamMembership,
     TeamProjectAssignment,
     TeamProjectRole,
+    team_name_key,
 )
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 
 from ._rules import clean_name, clean_project_roles, lock_organization, replace_roles
 
 Event = AuditEvent.Type
-
-
-def team_name_key(name: str) -> str:
-    """Team names are unique per organization whatever their case, in every alphabet ("Équipe" = "équipe")."""
-    return name.casefold()
 
 
 def _refuse_taken_name(organization, name, *, exclude=None):

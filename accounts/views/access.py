@@ -10,34 +10,15 @@ from django.views.decorators.http import require_POST
 from .. import roles, selectors
 from ..errors import ServiceError
 from ..forms import organization_invite_form, project_invite_form
-from ..models import Invitation, JoinRequest
 from ..permissions import actor_may
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
 
 
-def _organization(request, org_id, need=roles.VIEW_ORGANIZATION):
-    try:
-        return selectors.access_organization(actor=request.user, organization_id=org_id, need=need)
-    except ServiceError as error:
-        if error.status == 404:
-            raise Http404(error.message) from None
-        raise
-
-
-def _project(request, project_id, need=roles.VIEW_PROJECT):
-    try:
-        return selectors.access_project(actor=request.user, project_id=project_id, need=need)
-    except ServiceError as error:
-        if error.status == 404:
-            raise Http404(error.message) from None
-        raise
-
-
 @login_required
 def organization_access(request, org_id):
     """Users (members, then pending invitations), teams and projects of an organization; owners invite here."""
-    organization = _organization(request, org_id)
+    organization = selectors.access_organization(actor=request.user, organization_id=org_id)
     may_manage = actor_may(request.user, roles.MANAGE_ORGANIZATION_MEMBERS, organization)
     form = organization_invite_form(organization)
     if request.method == "POST" and may_manage:
@@ -77,7 +58,7 @@ def organization_access(request, org_id):
 def project_access(request, project_id):
     """A project's Users list in Cloud Manager's order: members, pending invitations ("Pending User",
     "--invite sent--"), requests to join; its owners and user admins invite and decide here."""
-    project = _project(request, project_id)
+    project = selectors.access_project(actor=request.user, project_id=project_id)
     may_manage = actor_may(request.user, roles.MANAGE_PROJECT_MEMBERS, project)
     form = project_invite_form()
     if request.method == "POST" and may_manage:
@@ -107,19 +88,6 @@ def project_access(request, project_id):
     )
 
 
-def _invitation(request, invitation_id) -> Invitation:
-    invitation = (
-        Invitation.objects.select_related("organization", "project").filter(public_id=invitation_id).first()
-    )
-    if invitation is None:
-        raise Http404("No such invitation.")
-    target = invitation.project or invitation.organization
-    view = roles.VIEW_PROJECT if invitation.project_id else roles.VIEW_ORGANIZATION
-    if not actor_may(request.user, view, target):
-        raise Http404("No such invitation.")
-    return invitation
-
-
 def _back_to(invitation):
     if invitation.project_id:
         return redirect("project_access", project_id=invitation.project.public_id)
@@ -130,7 +98,7 @@ def _back_to(invitation):
 @require_POST
 def invitation_action(request, invitation_id, action):
     """Resend (a new link and 30 more days) or revoke a pending invitation."""
-    invitation = _invitation(request, invitation_id)
+    invitation = selectors.access_invitation(actor=request.user, invitation_id=invitation_id)
     service = {
         "resend": invitation_services.invitation_resend,
         "revoke": invitation_services.invitation_revoke,
@@ -151,13 +119,7 @@ def invitation_action(request, invitation_id, action):
 @require_POST
 def join_request_action(request, request_id, action):
     """Approve (the user joins read-only) or deny a request to join a project."""
-    join_request = (
-        JoinRequest.objects.select_related("project__organization", "user")
-        .filter(public_id=request_id)
-        .first()
-    )
-    if join_request is None or not actor_may(request.user, roles.VIEW_PROJECT, join_request.project):
-        raise Http404("No such request.")
+    join_request = selectors.access_join_request(actor=request.user, request_id=request_id, need=None)
     service = {
         "approve": join_request_services.join_request_approve,
         "deny": join_request_services.join_request_deny,

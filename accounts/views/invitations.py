@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from .. import selectors
 from ..errors import ServiceError
-from ..models import Project
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
 
@@ -83,17 +82,22 @@ def _refused(request, token, error):
 @login_required
 @require_POST
 def project_join_request(request, project_id):
-    """Ask to join a project by its id."""
-    project = Project.objects.select_related("organization").filter(public_id=project_id).first()
-    if project is None:
-        messages.error(request, f"No project with ID {project_id} exists.")
-        return redirect("home")
+    """Ask to join a project by its id. An id that names no project gets the same answer as one of another
+    organization's projects: the asker learns nothing they did not give."""
     try:
+        project = selectors.access_project_to_join(actor=request.user, project_id=project_id)
         join_request_services.join_request_create(
             project=project, user=request.user, message=request.POST.get("message")
         )
     except ServiceError as error:
-        messages.error(request, error.message)
+        if error.code != "RESOURCE_NOT_FOUND":
+            messages.error(request, error.message)
+            return redirect("home")
+        label = f"project {project_id}"
     else:
-        messages.success(request, f"Your request to join {project.name} was sent to its owners.")
+        label = selectors.join_request_label(request.user, project)
+    messages.success(
+        request,
+        f"Your request to join {label} was sent to its owners, if it exists; you will be emailed their answer.",
+    )
     return redirect("home")

@@ -1,19 +1,15 @@
 """/orgs/{orgId}/monitoringUsers: the monitoring users attached to an organization (mLab's "MMS users");
 attach, detach; and offboarding a person, portal user and monitoring user in one step."""
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from accessportal.api.errors import AtlasAPIError
 from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
 from accessportal.api.views import AtlasView
 from accounts import roles
 from accounts import selectors as account_selectors
-from accounts.errors import not_found
 from monitoring import selectors, services
-from monitoring.models import MonitoringUser
 
 from .serializers import MonitoringUserAttachSerializer, MonitoringUserSerializer, OffboardingSerializer
 
@@ -59,17 +55,12 @@ class MonitoringUserListView(OrgMonitoringBase):
         data = self.validated(MonitoringUserAttachSerializer)
         linked_user = None
         if data.get("linkedUserId"):
-            linked_user = (
-                get_user_model()
-                .objects.filter(public_id=data["linkedUserId"], is_service_account=False)
-                .first()
-            )
-            if linked_user is None:
-                raise AtlasAPIError(
-                    400,
-                    "VALIDATION_ERROR",
-                    f"No user with ID {data['linkedUserId']} is a member of this organization.",
-                    ["linkedUserId"],
+            with account_selectors.body_reference(
+                "linkedUserId",
+                message=f"No user with ID {data['linkedUserId']} is a member of this organization.",
+            ):
+                linked_user = account_selectors.access_member(
+                    actor=request.user, organization=organization, user_id=data["linkedUserId"]
                 )
         attachment = services.monitoring_user_attach(
             organization=organization,
@@ -80,7 +71,9 @@ class MonitoringUserListView(OrgMonitoringBase):
             actor=request.user,
         )
         attachment = selectors.access_attachment(
-            organization=organization, monitoring_user_id=attachment.monitoring_user.public_id
+            actor=request.user,
+            organization=organization,
+            monitoring_user_id=attachment.monitoring_user.public_id,
         )
         return Response(self.serialize(organization, attachment), status=status.HTTP_201_CREATED)
 
@@ -94,7 +87,7 @@ class MonitoringUserDetailView(OrgMonitoringBase):
     def get(self, request, org_id, monitoring_user_id):
         organization = self.organization(org_id)
         attachment = selectors.access_attachment(
-            organization=organization, monitoring_user_id=monitoring_user_id
+            actor=request.user, organization=organization, monitoring_user_id=monitoring_user_id
         )
         return Response(self.serialize(organization, attachment))
 
@@ -110,7 +103,7 @@ class MonitoringUserDetailView(OrgMonitoringBase):
     def delete(self, request, org_id, monitoring_user_id):
         organization = self.organization(org_id)
         attachment = selectors.access_attachment(
-            organization=organization, monitoring_user_id=monitoring_user_id
+            actor=request.user, organization=organization, monitoring_user_id=monitoring_user_id
         )
         services.monitoring_user_detach(attachment=attachment, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -151,8 +144,6 @@ class OffboardingBase(OrgMonitoringBase):
         organization = self.organization(org_id, need=roles.MANAGE_ORGANIZATION_MEMBERS)
         subject = self.subject(organization, subject_id)
         plan = selectors.offboarding_plan(organization=organization, **subject)
-        if plan.is_empty:  # a stranger's id answers like a missing one
-            raise not_found("user", subject_id)
         return organization, subject, plan
 
     def get(self, request, org_id, subject_id):
@@ -167,9 +158,9 @@ class OffboardingBase(OrgMonitoringBase):
 
 class UserOffboardingView(OffboardingBase):
     def subject(self, organization, subject_id):
-        user = get_user_model().objects.filter(public_id=subject_id, is_service_account=False).first()
-        if user is None:
-            raise not_found("user", subject_id)
+        user = selectors.access_offboarding_person(
+            actor=self.request.user, organization=organization, user_id=subject_id
+        )
         return {"user": user}
 
     @extend_schema(
@@ -197,9 +188,9 @@ class UserOffboardingView(OffboardingBase):
 
 class MonitoringUserOffboardingView(OffboardingBase):
     def subject(self, organization, subject_id):
-        monitoring_user = MonitoringUser.objects.filter(public_id=subject_id).first()
-        if monitoring_user is None:
-            raise not_found("monitoring user", subject_id)
+        monitoring_user = selectors.access_monitoring_user(
+            actor=self.request.user, organization=organization, monitoring_user_id=subject_id
+        )
         return {"monitoring_user": monitoring_user}
 
     @extend_schema(

@@ -62,12 +62,15 @@ def _clean_email(email) -> str:
     return email
 
 
-def monitoring_user_find_or_create(*, username, email=None) -> tuple[MonitoringUser, bool]:
-    """The monitoring user named ``username`` (case-insensitively), made when unknown. A new one needs an email
-    address: ``email``, or the user name when it is one. Returns (monitoring user, created)."""
+def monitoring_user_find_or_create(*, organization, username, email=None) -> tuple[MonitoringUser, bool]:
+    """The organization's monitoring user named ``username`` (case-insensitively), made when unknown. A new one
+    needs an email address: ``email``, or the user name when it is one. Only ``organization``'s own records are
+    looked at: another organization's monitoring user of the same name is not this one, and is never revealed.
+    Returns (monitoring user, created)."""
     username = clean_username(username)
     email = _clean_email(email) if email else None
-    existing = MonitoringUser.objects.filter(username__iexact=username).first()
+    known = MonitoringUser.objects.filter(organization=organization)
+    existing = known.filter(username__iexact=username).first()
     if existing is not None:
         if email and email != existing.email.lower():
             raise ServiceError(
@@ -85,17 +88,19 @@ def monitoring_user_find_or_create(*, username, email=None) -> tuple[MonitoringU
                 field="emailAddress",
             )
         email = username.lower()
-    if MonitoringUser.objects.filter(email__iexact=email).exists():
+    if known.filter(email__iexact=email).exists():
         raise ServiceError(
             "MONITORING_USER_EMAIL_TAKEN",
             f"{email} is already the email address of another monitoring user; give that user's name.",
             emailAddress=email,
         )
     try:
-        with transaction.atomic():  # two organizations may attach the same new account at once
-            return MonitoringUser.objects.create(username=username, email=email), True
+        with transaction.atomic():  # two requests may attach the same new account at once
+            return MonitoringUser.objects.create(
+                organization=organization, username=username, email=email
+            ), True
     except IntegrityError:
-        existing = MonitoringUser.objects.filter(username__iexact=username).first()
+        existing = known.filter(username__iexact=username).first()
         if existing is None:
             raise ServiceError(
                 "MONITORING_USER_EMAIL_TAKEN",

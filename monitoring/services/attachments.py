@@ -51,7 +51,9 @@ def monitoring_user_attach(
     organization = lock_organization(organization)
     require(actor, MANAGE_MONITORING_USERS, organization)
     group_role = clean_group_role(group_role)
-    monitoring_user, _ = monitoring_user_find_or_create(username=username, email=email)
+    monitoring_user, _ = monitoring_user_find_or_create(
+        organization=organization, username=username, email=email
+    )
     if MonitoringUserAttachment.objects.filter(
         organization=organization, monitoring_user=monitoring_user
     ).exists():

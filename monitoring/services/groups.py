@@ -177,9 +177,11 @@ def monitoring_group_create(*, project, name, actor) -> MonitoringGroup:
     require(actor, roles.MANAGE_MONITORING, project)
     name = _clean_group_name(name)
     _refuse_reserved_name(name)
-    if MonitoringGroup.objects.filter(name__iexact=name).exists():
+    if MonitoringGroup.objects.filter(project=project, name__iexact=name).exists():
         raise ServiceError(
-            "MONITORING_GROUP_NAME_TAKEN", f"A monitoring group named {name} already exists.", name=name
+            "MONITORING_GROUP_NAME_TAKEN",
+            f"A monitoring group named {name} already exists in {project.name}.",
+            name=name,
         )
     group = MonitoringGroup.objects.create(project=project, name=name)
     audit_event_record(
@@ -237,7 +239,9 @@ def monitoring_group_member_add(
             name=group.name,
         )
     role = clean_group_role(role)
-    monitoring_user, _ = monitoring_user_find_or_create(username=username, email=email)
+    monitoring_user, _ = monitoring_user_find_or_create(
+        organization=organization, username=username, email=email
+    )
     if MonitoringGroupMembership.objects.filter(group=group, monitoring_user=monitoring_user).exists():
         raise ServiceError(
             "MONITORING_USER_ALREADY_IN_GROUP",

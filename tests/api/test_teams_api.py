@@ -15,6 +15,7 @@ from accounts.models import (
     TeamProjectAssignment,
     TeamProjectRole,
     User,
+    team_name_key,
 )
 from accounts.services import (
     organization_create,
@@ -26,7 +27,6 @@ from accounts.services import (
     team_project_assign,
 )
 from accounts.services.invitations import organization_invitations_create
-from accounts.services.teams import team_name_key
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

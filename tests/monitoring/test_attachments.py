@@ -57,7 +57,7 @@ def test_attach_creates_an_unknown_monitoring_user_and_adds_it_to_every_eligible
 
 
 def test_attach_reuses_a_known_monitoring_user_by_case_insensitive_name(organization, owner, project):
-    known = MonitoringUser.objects.create(username="Ann", email="ann@example.com")
+    known = MonitoringUser.objects.create(organization=organization, username="Ann", email="ann@example.com")
     attachment = monitoring_user_attach(organization=organization, username="ann", actor=owner)
     assert attachment.monitoring_user == known
     assert MonitoringUser.objects.count() == 1
@@ -72,14 +72,14 @@ def test_a_new_monitoring_user_needs_an_email_address(organization, owner):
 
 
 def test_a_known_monitoring_users_email_cannot_be_changed_by_attaching(organization, owner):
-    MonitoringUser.objects.create(username="ann", email="ann@example.com")
+    MonitoringUser.objects.create(organization=organization, username="ann", email="ann@example.com")
     with pytest.raises(ServiceError) as error:
         monitoring_user_attach(organization=organization, username="ann", email="x@example.com", actor=owner)
     assert error.value.code == "VALIDATION_ERROR"
 
 
 def test_an_email_address_belongs_to_one_monitoring_user(organization, owner):
-    MonitoringUser.objects.create(username="ann", email="ann@example.com")
+    MonitoringUser.objects.create(organization=organization, username="ann", email="ann@example.com")
     with pytest.raises(ServiceError) as error:
         monitoring_user_attach(
             organization=organization, username="ann2", email="ANN@example.com", actor=owner
@@ -171,11 +171,44 @@ def test_detach_leaves_memberships_made_by_hand_and_other_organizations(
     other = organization_create(name="Other", actor=other_owner)
     other_project = project_create(organization=other, name="P", actor=other_owner)
     theirs = dedicated(other_project, "Theirs")
-    monitoring_user_attach(organization=other, username="ann@example.com", actor=other_owner)
+    theirs_attachment = monitoring_user_attach(
+        organization=other, username="ann@example.com", actor=other_owner
+    )
 
     monitoring_user_detach(attachment=attachment, actor=owner)
 
-    assert group_names(attachment.monitoring_user) == sorted(["Ops", theirs.monitoring_group.name])
+    assert group_names(attachment.monitoring_user) == ["Ops"]
+    assert group_names(theirs_attachment.monitoring_user) == [theirs.monitoring_group.name]
+
+
+def test_another_organizations_monitoring_user_is_never_found_by_its_name(organization, owner, project):
+    """Naming another organization's monitoring user attaches nothing of theirs and reveals nothing: the answer
+    is the one for a name nobody uses, and with an email address it makes this organization's own record."""
+    from accounts.services import organization_create
+
+    dedicated(project)
+    other_owner = UserFactory()
+    other = organization_create(name="Other", actor=other_owner)
+    theirs = monitoring_user_attach(
+        organization=other, username="judy", email="judy@other.example", actor=other_owner
+    ).monitoring_user
+
+    answers = []
+    for username in ("judy", "nobody-uses-this"):
+        with pytest.raises(ServiceError) as error:
+            monitoring_user_attach(organization=organization, username=username, actor=owner)
+        answers.append(
+            (error.value.code, error.value.message.replace(username, "NAME"), error.value.parameters)
+        )
+    assert answers[0] == answers[1]
+    assert "judy@other.example" not in str(answers)
+
+    ours = monitoring_user_attach(
+        organization=organization, username="judy", email="judy@acme.example", actor=owner
+    ).monitoring_user
+    assert ours.pk != theirs.pk
+    assert ours.email == "judy@acme.example"
+    assert not theirs.group_memberships.filter(group__project=project).exists()
 
 
 def test_only_an_organization_owner_detaches(organization, owner, project):
@@ -234,7 +267,7 @@ def test_linked_user_must_be_a_member_and_have_no_other_monitoring_user(organiza
 
 def test_no_group_is_left_half_filled_when_attach_is_refused(organization, owner, project):
     dedicated(project)
-    MonitoringUser.objects.create(username="ann", email="ann@example.com")
+    MonitoringUser.objects.create(organization=organization, username="ann", email="ann@example.com")
     with pytest.raises(ServiceError):
         monitoring_user_attach(organization=organization, username="ann", group_role="OWNER", actor=owner)
     assert not MonitoringGroupMembership.objects.exists()

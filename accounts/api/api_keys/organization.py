@@ -25,18 +25,8 @@ from .serializers import (
 )
 
 
-def organization_api_key(organization, api_user_id) -> ApiKey:
-    """One of ``organization``'s keys; a key of another organization answers exactly like a missing one."""
-    api_key = (
-        organization.api_keys.select_related("user", "organization").filter(public_id=api_user_id).first()
-    )
-    if api_key is None:
-        raise ServiceError(
-            "API_KEY_NOT_FOUND",
-            f"No API key with ID {api_user_id} exists in organization {organization.public_id}.",
-            id=api_user_id,
-        )
-    return api_key
+def organization_api_key(request, organization, api_user_id) -> ApiKey:
+    return selectors.access_api_key(actor=request.user, organization=organization, api_key_id=api_user_id)
 
 
 def key_details(request, api_key, *, private_key=None) -> dict:
@@ -86,7 +76,7 @@ class OrganizationApiKeyView(AtlasView):
     @extend_schema(operation_id="getApiKey", responses=responses({200: ApiKeySerializer}))
     def get(self, request, org_id, api_user_id):
         organization = selectors.access_organization(actor=request.user, organization_id=org_id)
-        return Response(key_details(request, organization_api_key(organization, api_user_id)))
+        return Response(key_details(request, organization_api_key(request, organization, api_user_id)))
 
     @extend_schema(
         operation_id="updateApiKey",
@@ -95,7 +85,7 @@ class OrganizationApiKeyView(AtlasView):
     )
     def patch(self, request, org_id, api_user_id):
         organization = selectors.access_organization(actor=request.user, organization_id=org_id)
-        api_key = organization_api_key(organization, api_user_id)
+        api_key = organization_api_key(request, organization, api_user_id)
         data = self.validated(ApiKeyUpdateSerializer, context={"target_id": organization.public_id})
         api_key = services.api_key_update(
             api_key=api_key, actor=request.user, description=data.get("desc"), roles=data.get("roles")
@@ -105,14 +95,16 @@ class OrganizationApiKeyView(AtlasView):
     @extend_schema(operation_id="deleteApiKey", responses=responses({204: None}))
     def delete(self, request, org_id, api_user_id):
         organization = selectors.access_organization(actor=request.user, organization_id=org_id)
-        services.api_key_delete(api_key=organization_api_key(organization, api_user_id), actor=request.user)
+        services.api_key_delete(
+            api_key=organization_api_key(request, organization, api_user_id), actor=request.user
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ApiKeyAccessListView(AtlasView):
     def _key(self, request, org_id, api_user_id):
         organization = selectors.access_organization(actor=request.user, organization_id=org_id)
-        return organization_api_key(organization, api_user_id)
+        return organization_api_key(request, organization, api_user_id)
 
     def _page(self, api_key):
         context = {"request": self.request, "api_key": api_key}
@@ -154,7 +146,7 @@ class ApiKeyAccessListEntryView(AtlasView):
     @extend_schema(operation_id="getApiKeyAccessList", responses=responses({200: AccessListEntrySerializer}))
     def get(self, request, org_id, api_user_id, ip_address):
         organization = selectors.access_organization(actor=request.user, organization_id=org_id)
-        api_key = organization_api_key(organization, api_user_id)
+        api_key = organization_api_key(request, organization, api_user_id)
         block = clean_access_list_entry(ip_address)
         entry = api_key.access_list.filter(cidr_block=block).first()
         if entry is None:
@@ -170,7 +162,7 @@ class ApiKeyAccessListEntryView(AtlasView):
     def delete(self, request, org_id, api_user_id, ip_address):
         organization = selectors.access_organization(actor=request.user, organization_id=org_id)
         services.api_key_access_list_remove(
-            api_key=organization_api_key(organization, api_user_id),
+            api_key=organization_api_key(request, organization, api_user_id),
             entry=ip_address,
             actor=request.user,
             request_address=request.META.get("REMOTE_ADDR"),

@@ -30,7 +30,7 @@ class ProjectApiKeysView(AtlasView):
 class ProjectApiKeyView(AtlasView):
     def _fetch(self, request, group_id, api_user_id):
         project = selectors.access_project(actor=request.user, project_id=group_id)
-        return project, organization_api_key(project.organization, api_user_id)
+        return project, organization_api_key(request, project.organization, api_user_id)
 
     @extend_schema(
         operation_id="addProjectApiKey",

@@ -14,8 +14,6 @@ from accessportal.api.pagination import paginated
 from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
 from accessportal.api.views import AtlasView, self_link
 from accounts import roles, selectors, services
-from accounts.errors import not_found
-from accounts.services.teams import team_name_key
 
 from ..users import UserSerializer, with_visible_access
 
@@ -243,13 +241,7 @@ class TeamByNameView(OrganizationTeamView):
     )
     def get(self, request, org_id, team_name):
         organization = self.organization(org_id)
-        team = (
-            organization.teams.select_related("organization")
-            .filter(name_key=team_name_key(team_name))
-            .first()
-        )
-        if team is None:
-            raise not_found("team", team_name)
+        team = selectors.access_team_by_name(actor=request.user, organization=organization, name=team_name)
         return Response(self.team_body(team))
 
 

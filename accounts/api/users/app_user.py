@@ -1,7 +1,7 @@
 """The user representation shared by every resource that lists people (Atlas's AppUser), and /users."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Prefetch
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView, self_link
 from accounts import selectors
-from accounts.errors import not_found
 from accounts.models import OrganizationMembership, ProjectMembership, TeamMembership
 
 
@@ -84,34 +83,29 @@ class UserSerializer(serializers.Serializer):
         return self_link(self.context["request"], f"users/{user.public_id}")
 
 
-def _visible_user(request, described_as, **lookup):
-    """The person ``lookup`` names if they share an organization with the caller (or are the caller); anyone else,
-    and any API key's account, is "not found": the caller learns nothing about people outside its organizations."""
+def _visible_user(request, **reference):
+    """The person the reference names if they share an organization with the caller (or are the caller); anyone
+    else, and any API key's account, is "not found": the caller learns nothing about people outside its
+    organizations."""
     organizations = selectors.organizations_for_user(request.user)
-    shares = Exists(
-        OrganizationMembership.objects.filter(user=OuterRef("pk"), organization__in=organizations)
+    user = selectors.access_person(
+        actor=request.user,
+        queryset=with_visible_access(get_user_model().objects.all(), organizations),
+        **reference,
     )
-    users = (
-        get_user_model()
-        .objects.filter(is_service_account=False, **lookup)
-        .filter(shares | Q(pk=request.user.pk))
-    )
-    user = with_visible_access(users, organizations).first()
-    if user is None:
-        raise not_found("user", described_as)
     return Response(UserSerializer(user, context={"request": request}).data)
 
 
 class UserDetailView(AtlasView):
     @extend_schema(operation_id="getUser", responses=responses({200: UserSerializer}))
     def get(self, request, user_id):
-        return _visible_user(request, user_id, public_id=user_id)
+        return _visible_user(request, user_id=user_id)
 
 
 class UserByNameView(AtlasView):
     @extend_schema(operation_id="getUserByUsername", responses=responses({200: UserSerializer}))
     def get(self, request, username):
-        return _visible_user(request, username, email__iexact=username)
+        return _visible_user(request, email=username)
 
 
 urlpatterns = [

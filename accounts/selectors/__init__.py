@@ -7,11 +7,9 @@ from django.db.models import Count, Prefetch
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
-from . import roles
-from .errors import ServiceError, not_found
-from .models import (
+from accounts import roles
+from accounts.models import (
     ApiKey,
-    Cluster,
     Invitation,
     JoinRequest,
     Organization,
@@ -21,7 +19,58 @@ from .models import (
     Team,
     TeamMembership,
 )
-from .permissions import actor_may
+
+from .access import (
+    access_api_key,
+    access_cluster,
+    access_colleague,
+    access_common,
+    access_invitation,
+    access_join_request,
+    access_member,
+    access_organization,
+    access_person,
+    access_project,
+    access_project_to_join,
+    access_team,
+    access_team_by_name,
+    body_reference,
+    join_request_label,
+    visible_organizations,
+    visible_people,
+    visible_projects,
+)
+
+__all__ = [
+    "access_api_key",
+    "access_cluster",
+    "access_colleague",
+    "access_common",
+    "access_invitation",
+    "access_join_request",
+    "access_member",
+    "access_organization",
+    "access_person",
+    "access_project",
+    "access_project_to_join",
+    "access_team",
+    "access_team_by_name",
+    "api_key_for_public_key",
+    "body_reference",
+    "invitations_listed",
+    "join_request_label",
+    "organization_members",
+    "organization_teams",
+    "organizations_for_user",
+    "organizations_overview",
+    "pending_invitations",
+    "project_members",
+    "project_people",
+    "projects_for_user",
+    "visible_organizations",
+    "visible_people",
+    "visible_projects",
+]
 
 
 def organizations_for_user(user, permission=roles.VIEW_ORGANIZATION):
@@ -48,72 +97,6 @@ def organizations_overview(user) -> list[Organization]:
         .order_by("name")
         .prefetch_related(Prefetch("projects", queryset=projects, to_attr="visible_projects"))
     )
-
-
-def _access(model, kind, *, actor, public_id, need, queryset=None, permission_object=None):
-    queryset = queryset if queryset is not None else model.objects.all()
-    try:
-        obj = queryset.get(public_id=public_id)
-    except (model.DoesNotExist, ValueError):
-        raise not_found(kind, public_id) from None
-    target = permission_object(obj) if permission_object else obj
-    if not actor_may(actor, need, target):
-        view = roles.VIEW_ORGANIZATION if isinstance(target, Organization) else roles.VIEW_PROJECT
-        if not actor_may(actor, view, target):
-            raise not_found(kind, public_id)
-        raise ServiceError(
-            "USER_UNAUTHORIZED",
-            f"You do not have the permission to do this on {kind} {public_id}.",
-            permission=need,
-        )
-    return obj
-
-
-def access_organization(*, actor, organization_id, need=roles.VIEW_ORGANIZATION) -> Organization:
-    return _access(Organization, "organization", actor=actor, public_id=organization_id, need=need)
-
-
-def access_project(*, actor, project_id, need=roles.VIEW_PROJECT) -> Project:
-    return _access(
-        Project,
-        "project",
-        actor=actor,
-        public_id=project_id,
-        need=need,
-        queryset=Project.objects.select_related("organization"),
-    )
-
-
-def access_team(*, actor, team_id, organization=None, need=roles.VIEW_ORGANIZATION) -> Team:
-    queryset = Team.objects.select_related("organization")
-    if organization is not None:
-        queryset = queryset.filter(organization=organization)
-    return _access(
-        Team,
-        "team",
-        actor=actor,
-        public_id=team_id,
-        need=need,
-        queryset=queryset,
-        permission_object=lambda team: team.organization,
-    )
-
-
-def access_cluster(*, actor, project, name, need=roles.VIEW_PROJECT) -> Cluster:
-    """A cluster of a project the actor reached through ``access_project``; same answers as the others: 404
-    when it cannot see the project, 403 when it sees it but lacks ``need``."""
-    if not actor_may(actor, need, project):
-        if not actor_may(actor, roles.VIEW_PROJECT, project):
-            raise not_found("cluster", name)
-        raise ServiceError(
-            "USER_UNAUTHORIZED",
-            f"You do not have the permission to do this on cluster {name}.",
-            permission=need,
-        )
-    try:
-        return Cluster.objects.select_related("project__organization").get(project=project, name=name)
-    except Cluster.DoesNotExist:
-        raise not_found("cluster", name) from None
 
 
 def organization_members(organization):
