@@ -1,6 +1,8 @@
 # The two commands of the README: `make run` and `make test`. Both create .venv on first use.
 PYTHON ?= python3
 PORT ?= 8000
+# Links in email point at the address `make run` serves, unless the environment names another.
+PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -22,9 +24,10 @@ migrate: $(STAMP)
 ## REDIS_URL tasks are eager, so the beat runs each job in its own process, on the same SQLite file.
 run: migrate
 	$(BIN)/python manage.py load_demo --if-empty
-	$(BIN)/celery -A accessportal worker --beat --concurrency 1 --loglevel INFO > celery.log 2>&1 & \
+	PORTAL_BASE_URL=$(PORTAL_BASE_URL) $(BIN)/celery -A accessportal worker --beat --concurrency 1 \
+	  --loglevel INFO > celery.log 2>&1 & \
 	  celery_pid=$$!; trap 'kill $$celery_pid 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	  PORTAL_BASE_URL=$(PORTAL_BASE_URL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## The whole test suite (SQLite and eager Celery unless DATABASE_URL / REDIS_URL say otherwise).
 test: $(STAMP)

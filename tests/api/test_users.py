@@ -154,12 +154,63 @@ def test_org_users_costs_the_same_queries_for_5_and_100(api, organization, owner
             project_member_add(project=project, user=user, actor=owner)
             invite(organization, owner, f"p{i}@example.com")
 
+    def grow_project_invitees(start, stop):
+        for i in range(start, stop):
+            project_invitations_create(project=project, emails=[f"q{i}@example.com"], actor=owner)
+
     url = f"{V2}/orgs/{organization.public_id}/users?itemsPerPage=500"
     grow(0, 2)
-    five = queries(api, url)  # owner + 2 members + 2 invitations
+    grow_project_invitees(0, 1)
+    five = queries(api, url)  # owner + 2 members + 2 invitations + 1 project invitee
     grow(2, 50)
-    assert api.get(url).json()["totalCount"] == 101
+    grow_project_invitees(1, 30)
+    assert api.get(url).json()["totalCount"] == 131
     assert queries(api, url) == five
+
+
+def test_org_users_lists_people_invited_only_to_its_projects_as_pending(api, organization, owner, project):
+    """Cloud Manager lists everyone pending anywhere in the organization on its Users list: a person invited to
+    two of its projects is one PENDING row with both projects' roles; an organization invitation of the same
+    address is the row instead."""
+    other = project_create(organization=organization, name="Staging", actor=owner)
+    project_invitations_create(project=project, emails=["pat@example.com"], actor=owner)
+    project_invitations_create(
+        project=other, emails=["pat@example.com"], roles=[roles.GROUP_CLUSTER_MANAGER], actor=owner
+    )
+    project_invitations_create(project=other, emails=["both@example.com"], actor=owner)
+    invite(organization, owner, "both@example.com")
+
+    rows = api.get(f"{V2}/orgs/{organization.public_id}/users").json()["results"]
+    by_name = {row["username"]: row for row in rows}
+    assert [row["username"] for row in rows].count("pat@example.com") == 1
+    pat = by_name["pat@example.com"]
+    assert pat["orgMembershipStatus"] == "PENDING"
+    assert pat["roles"]["orgRoles"] == [roles.ORG_MEMBER]
+    assert sorted(pat["roles"]["groupRoleAssignments"], key=lambda a: a["groupRoles"]) == sorted(
+        [
+            {"groupId": project.public_id, "groupRoles": [roles.GROUP_READ_ONLY]},
+            {"groupId": other.public_id, "groupRoles": [roles.GROUP_CLUSTER_MANAGER]},
+        ],
+        key=lambda a: a["groupRoles"],
+    )
+    assert [row["username"] for row in rows].count("both@example.com") == 1
+    assert by_name["both@example.com"]["roles"]["orgRoles"] == [roles.ORG_MEMBER]
+    assert (
+        by_name["both@example.com"]["id"]
+        == Invitation.objects.get(email="both@example.com", project__isnull=True).public_id
+    )
+
+    one = api.get(f"{V2}/orgs/{organization.public_id}/users/{pat['id']}")
+    assert one.status_code == 200 and one.json()["orgMembershipStatus"] == "PENDING"
+    patched = api.patch(
+        f"{V2}/orgs/{organization.public_id}/users/{pat['id']}",
+        {"roles": {"orgRoles": ["ORG_OWNER"]}},
+        format="json",
+    )
+    assert patched.status_code == 400
+    assert patched.json()["errorCode"] == "INVITED_TO_PROJECT_ONLY"
+    assert api.delete(f"{V2}/orgs/{organization.public_id}/users/{pat['id']}").status_code == 204
+    assert Invitation.objects.get(public_id=pat["id"]).status == Invitation.Status.REVOKED
 
 
 def test_org_users_shows_project_roles_only_for_projects_the_caller_sees(organization, owner, project):

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from accessportal.api.errors import AtlasAPIError
 from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
 from accessportal.api.views import AtlasView
 from accounts import selectors, services
@@ -21,6 +22,7 @@ from .people import (
     entity_ids,
     organization_person,
     organization_users,
+    pending_project_invitations,
     person_or_404,
     teams_named,
     visible_project_ids,
@@ -58,12 +60,29 @@ class OrgUsersBase(AtlasView):
         return selectors.access_organization(actor=self.request.user, organization_id=org_id)
 
     def person(self, organization, user_id):
-        return person_or_404(*organization_users(organization), user_id)
+        return person_or_404(*organization_users(organization), person_id=user_id)
+
+    def changeable(self, obj):
+        """A member, or an invitation to the organization: a project invitee's roles are the project's."""
+        if isinstance(obj, Invitation) and obj.project_id is not None:
+            raise AtlasAPIError(
+                400,
+                "INVITED_TO_PROJECT_ONLY",
+                f"{obj.email} is invited to a project of this organization only; change that invitation at "
+                f"/groups/{obj.project.public_id}/invites/{obj.public_id}, or revoke it here.",
+                [obj.public_id],
+            )
+        return obj
 
     def respond(self, organization, obj, code=status.HTTP_200_OK) -> Response:
         """The OrgUserResponse of ``obj`` as stored now (read again after a change)."""
         obj = self.person(organization, obj.public_id if isinstance(obj, Invitation) else obj.user.public_id)
-        person = organization_person(obj, organization, visible_project_ids(self.request.user, organization))
+        person = organization_person(
+            obj,
+            organization,
+            visible_project_ids(self.request.user, organization),
+            pending_project_invitations(organization, [obj]),
+        )
         return Response(OrgUserSerializer(person, context={"request": self.request}).data, status=code)
 
 
@@ -75,18 +94,15 @@ class OrgUserListView(OrgUsersBase):
     )
     def get(self, request, org_id):
         organization = self.organization(org_id)
-        members, invitations = with_filters(request, *organization_users(organization))
+        members, invitations, project_invitees = with_filters(request, *organization_users(organization))
         visible = visible_project_ids(request.user, organization)
-        return self.page(
-            Concatenation(members, invitations),
-            lambda page: (
-                OrgUserSerializer(
-                    [organization_person(obj, organization, visible) for obj in page],
-                    many=True,
-                    context={"request": request},
-                ).data
-            ),
-        )
+
+        def serialize(page):
+            invited = pending_project_invitations(organization, page)
+            people = [organization_person(obj, organization, visible, invited) for obj in page]
+            return OrgUserSerializer(people, many=True, context={"request": request}).data
+
+        return self.page(Concatenation(members, invitations, project_invitees), serialize)
 
     @extend_schema(
         operation_id="createOrganizationUser",
@@ -121,7 +137,7 @@ class OrgUserDetailView(OrgUsersBase):
     )
     def patch(self, request, org_id, user_id):
         organization = self.organization(org_id)
-        obj = self.person(organization, user_id)
+        obj = self.changeable(self.person(organization, user_id))
         data = self.validated(OrgUserUpdateSerializer)
         roles = data.get("roles", {})
         teams = teams_named(organization, data["teamIds"]) if "teamIds" in data else None
@@ -167,7 +183,7 @@ class OrgUserRoleView(OrgUsersBase):
 
     def change(self, request, org_id, user_id, *, adding):
         organization = self.organization(org_id)
-        obj = self.person(organization, user_id)
+        obj = self.changeable(self.person(organization, user_id))
         role = self.validated(AddOrRemoveOrgRoleSerializer)["orgRole"]
         if isinstance(obj, Invitation):
             current = list(obj.roles)

@@ -69,10 +69,26 @@ def _invited(invitation, path, **roles_and_teams) -> Person:
     )
 
 
-def organization_person(obj, organization, visible_project_ids) -> Person:
+def organization_person(obj, organization, visible_project_ids, project_invitations=None) -> Person:
     """An OrganizationMembership from ``organization_users`` or an Invitation; project roles are shown only for
-    projects the caller can see."""
+    projects the caller can see. A person invited only to projects of the organization is PENDING with the
+    organization role accepting gives (Organization Member) and one assignment per project invitation
+    (``project_invitations``: {email: [invitations]}, from ``pending_project_invitations``)."""
     path = f"orgs/{organization.public_id}/users"
+    if isinstance(obj, Invitation) and obj.project_id is not None:
+        siblings = (project_invitations or {}).get(obj.email.lower(), [obj])
+        assignments = [
+            {"groupId": i.project.public_id, "groupRoles": list(i.roles)}
+            for i in siblings
+            if i.project.public_id in visible_project_ids
+        ]
+        return _invited(
+            obj,
+            path,
+            org_roles=[roles.DEFAULT_ORGANIZATION_ROLE],
+            group_role_assignments=sorted(assignments, key=lambda a: a["groupId"]),
+            team_ids=[],
+        )
     if isinstance(obj, Invitation):
         assignments = [
             {"groupId": a["groupId"], "groupRoles": list(a["roles"])}
@@ -122,8 +138,10 @@ def _invitations_listed(scope: Q, joined):
 
 
 def organization_users(organization):
-    """(members, invitations) of an organization, each with what ``organization_person`` reads: a constant number
-    of queries whatever the sizes. API keys' accounts are not people and are never listed."""
+    """(members, invitations, project invitees) of an organization, each with what ``organization_person`` reads:
+    a constant number of queries whatever the sizes. Project invitees are the people invited only to projects of
+    the organization (as Cloud Manager lists everyone pending in it), one row per address: its newest project
+    invitation. API keys' accounts are not people and are never listed."""
     project_memberships = ProjectMembership.objects.filter(project__organization=organization)
     members = (
         selectors.organization_members(organization)
@@ -138,7 +156,38 @@ def organization_users(organization):
     )
     joined = OrganizationMembership.objects.filter(organization=organization, user__email=OuterRef("email"))
     scope = Q(organization=organization, project__isnull=True)
-    return members, _invitations_listed(scope, joined).prefetch_related("teams")
+    invitations = _invitations_listed(scope, joined).prefetch_related("teams")
+    invited_to_organization = Invitation.objects.filter(
+        scope, email=OuterRef("email"), status__in=[Invitation.Status.PENDING, Invitation.Status.EXPIRED]
+    )
+    project_invitees = (
+        _invitations_listed(Q(organization=organization, project__isnull=False), joined)
+        .exclude(Exists(invited_to_organization))
+        .select_related("project")
+    )
+    return members, invitations, project_invitees
+
+
+def pending_project_invitations(organization, invitations) -> dict[str, list[Invitation]]:
+    """{address: its listed project invitations in ``organization``} for the project invitees among
+    ``invitations`` (one page): one query for the page."""
+    emails = {i.email for i in invitations if isinstance(i, Invitation) and i.project_id is not None}
+    if not emails:
+        return {}
+    found: dict[str, list[Invitation]] = {}
+    rows = (
+        Invitation.objects.filter(
+            organization=organization,
+            project__isnull=False,
+            email__in=emails,
+            status__in=[Invitation.Status.PENDING, Invitation.Status.EXPIRED],
+        )
+        .select_related("project")
+        .order_by("pk")
+    )
+    for invitation in rows:
+        found.setdefault(invitation.email.lower(), []).append(invitation)
+    return found
 
 
 def project_users(project):
@@ -149,60 +198,82 @@ def project_users(project):
     return members, _invitations_listed(Q(project=project), joined)
 
 
-def with_filters(request, members, invitations):
-    """Atlas's ``username`` and ``orgMembershipStatus`` filters."""
+def with_filters(request, members, *invitation_lists):
+    """Atlas's ``username`` and ``orgMembershipStatus`` filters, over the members and each list of invited
+    people."""
+    return members_filtered(request, members), *(
+        invitations_filtered(request, invitations) for invitations in invitation_lists
+    )
+
+
+def members_filtered(request, members):
     username = request.query_params.get("username")
     if username:
         members = members.filter(user__email__iexact=username)
-        invitations = invitations.filter(email__iexact=username)
+    status = _membership_status(request)
+    if status and status != ACTIVE:
+        members = members.none()
+    return members
+
+
+def _membership_status(request):
     status = request.query_params.get("orgMembershipStatus")
+    if status and status not in MEMBERSHIP_STATUSES:
+        raise AtlasAPIError(
+            400,
+            "INVALID_QUERY_PARAMETER",
+            f"orgMembershipStatus must be one of {', '.join(MEMBERSHIP_STATUSES)}; got {status!r}.",
+            ["orgMembershipStatus"],
+        )
+    return status
+
+
+def invitations_filtered(request, invitations):
+    username = request.query_params.get("username")
+    if username:
+        invitations = invitations.filter(email__iexact=username)
+    status = _membership_status(request)
     if status:
-        if status not in MEMBERSHIP_STATUSES:
-            raise AtlasAPIError(
-                400,
-                "INVALID_QUERY_PARAMETER",
-                f"orgMembershipStatus must be one of {', '.join(MEMBERSHIP_STATUSES)}; got {status!r}.",
-                ["orgMembershipStatus"],
-            )
         live = Q(status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
-        if status != ACTIVE:
-            members = members.none()
         invitations = {PENDING: invitations.filter(live), EXPIRED: invitations.exclude(live)}.get(
             status, invitations.none()
         )
-    return members, invitations
+    return invitations
 
 
-def person_or_404(members, invitations, person_id):
+def person_or_404(members, *invitation_lists, person_id):
     """The member or invitation that ``person_id`` names in this scope; anything else is "not found"."""
     found = members.filter(user__public_id=person_id).first()
-    found = found or invitations.filter(public_id=person_id).first()
+    for invitations in invitation_lists:
+        found = found or invitations.filter(public_id=person_id).first()
     if found is None:
         raise not_found("user", person_id)
     return found
 
 
 class Concatenation:
-    """Two querysets read as one list by the paginator (members, then invitations): counts and one page cost a
+    """Querysets read as one list by the paginator (members, then invitations, ...): counts and one page cost a
     fixed number of queries whatever the sizes."""
 
-    def __init__(self, first, second):
-        self.first, self.second = first, second
-        self._first_count = None
+    def __init__(self, *parts):
+        self.parts = parts
+        self._counts = None
 
-    def _head(self) -> int:
-        if self._first_count is None:
-            self._first_count = self.first.count()
-        return self._first_count
+    def _sizes(self) -> list[int]:
+        if self._counts is None:
+            self._counts = [part.count() for part in self.parts]
+        return self._counts
 
     def count(self) -> int:
-        return self._head() + self.second.count()
+        return sum(self._sizes())
 
     def __getitem__(self, window: slice) -> list:
-        start, stop, head = window.start or 0, window.stop, self._head()
-        rows = list(self.first[start : min(stop, head)]) if start < head else []
-        if stop > head:
-            rows += list(self.second[max(start - head, 0) : stop - head])
+        start, stop = window.start or 0, window.stop
+        rows, offset = [], 0
+        for part, size in zip(self.parts, self._sizes(), strict=True):
+            if start < offset + size and stop > offset:
+                rows += list(part[max(start - offset, 0) : min(stop, offset + size) - offset])
+            offset += size
         return rows
 
 

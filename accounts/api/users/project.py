@@ -98,7 +98,7 @@ class GroupUsersBase(AtlasView):
         return selectors.access_project(actor=self.request.user, project_id=group_id)
 
     def person(self, project, user_id):
-        return person_or_404(*project_users(project), user_id)
+        return person_or_404(*project_users(project), person_id=user_id)
 
     def respond(self, project, obj, code=status.HTTP_200_OK) -> Response:
         """The GroupUserResponse of ``obj`` as stored now (read again after a change)."""
