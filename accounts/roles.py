@@ -209,6 +209,27 @@ def project_permissions(project_role_names, organization_role_names=()) -> set[s
     return set().union(*direct, *inherited)
 
 
+def organization_roles_reaching_projects() -> list[str]:
+    """The organization roles that carry power on every project of their organization (inherited, so their
+    holders are not listed among a project's members)."""
+    return [name for name, role in ORGANIZATION_ROLES.items() if role.project_permissions]
+
+
+def implied_project_role(organization_role: str) -> str | None:
+    """The project role whose power an organization role carries on every project (Organization Owner: Project
+    Owner; Organization Read Only: Project Read Only), or None."""
+    carried = ORGANIZATION_ROLES[organization_role].project_permissions
+    if not carried:
+        return None
+    return next(name for name, role in PROJECT_ROLES.items() if role.project_permissions == carried)
+
+
+def label(role_name: str) -> str:
+    """A role's name for people ("Organization Owner"), whichever catalogue it is in."""
+    role = ORGANIZATION_ROLES.get(role_name) or PROJECT_ROLES.get(role_name)
+    return role.label if role else role_name
+
+
 def unknown_organization_roles(role_names) -> list[str]:
     return sorted(set(role_names) - ORGANIZATION_ROLES.keys())
 

@@ -1,7 +1,6 @@
 """/groups/{groupId}/users: a project's members and invited people (Atlas's GroupUserResponse); add, change
 roles, remove. A ``userId`` names a member, or an invitation while the person is only invited."""
 
-from django.db.models import Q
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -10,15 +9,9 @@ from rest_framework.response import Response
 from accessportal.api.errors import AtlasAPIError
 from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
 from accessportal.api.views import AtlasView
-from accounts import roles, selectors, services
-from accounts.models import (
-    Invitation,
-    OrganizationMembership,
-    OrganizationRole,
-    ProjectRole,
-    TeamProjectRole,
-    User,
-)
+from accounts import selectors, services
+from accounts.models import Invitation, OrganizationMembership
+from accounts.selectors import reach
 from accounts.services import invitations as invitation_services
 
 from .organization import FILTERS
@@ -48,37 +41,14 @@ def _flag(request, name) -> bool:
 def everyone_with_access(project, *, teams, organization):
     """Users who reach the project: its members, with ``teams`` those of its teams, with ``organization`` the
     organization's users whose roles reach every project (owners, read-only). People only, by email."""
-    reach = Q(project_memberships__project=project)
-    if teams:
-        reach |= Q(team_memberships__team__project_assignments__project=project)
-    if organization:
-        reach |= Q(
-            organization_memberships__organization_id=project.organization_id,
-            organization_memberships__roles__name__in=[
-                name for name, role in roles.ORGANIZATION_ROLES.items() if role.project_permissions
-            ],
-        )
-    return User.objects.filter(reach, is_service_account=False).distinct().order_by("email", "pk")
+    return reach.people_reaching_project(project, teams=teams, organization=organization)
 
 
 def everyone_as_people(users, project) -> list:
     """A page of ``everyone_with_access`` as GroupUserResponse rows, each with every project role it holds here
     (own, through teams, inherited): three queries whatever the page size."""
-    ids = [user.pk for user in users if not isinstance(user, Invitation)]
-    held = {user_id: set() for user_id in ids}
-    for user_id, name in ProjectRole.objects.filter(
-        membership__project=project, membership__user_id__in=ids
-    ).values_list("membership__user_id", "name"):
-        held[user_id].add(name)
-    for user_id, name in TeamProjectRole.objects.filter(
-        assignment__project=project, assignment__team__memberships__user_id__in=ids
-    ).values_list("assignment__team__memberships__user_id", "name"):
-        held[user_id].add(name)
-    for user_id, name in OrganizationRole.objects.filter(
-        membership__organization_id=project.organization_id, membership__user_id__in=ids
-    ).values_list("membership__user_id", "name"):
-        if roles.ORGANIZATION_ROLES[name].project_permissions:
-            held[user_id].add(roles.GROUP_OWNER if name == roles.ORG_OWNER else roles.GROUP_READ_ONLY)
+    people = [user for user in users if not isinstance(user, Invitation)]
+    held = {row.user.pk: row.roles for row in reach.project_reach(project, people)}
     path = f"groups/{project.public_id}/users"
     return [
         user
