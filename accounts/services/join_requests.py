@@ -1,15 +1,18 @@
 """Requests to join a project: a signed-in user asks, its GROUP_OWNER or GROUP_USER_ADMIN decides."""
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles as catalogue
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
-from accounts.models import AuditEvent, JoinRequest, ProjectMembership
+from accounts.models import AuditEvent, JoinRequest, OutboundEmail, ProjectMembership
 from accounts.permissions import actor_may, require
+from accounts.selectors.access import join_request_label
 
 from ._rules import lock_organization
+from .emails import email_queue, emails_queue_bulk
 from .members import add_to_project
 
 Event = AuditEvent.Type
@@ -35,8 +38,75 @@ def join_request_create(*, project, user, message="") -> JoinRequest:
             f"You have already asked to join project {named or project.public_id}.",
         )
     join_request = JoinRequest.objects.create(project=project, user=user, message=(message or "")[:500])
-    audit_event_record(event_type=Event.REQUESTED_TO_JOIN_GROUP, actor=user, project=project, target=user)
+    audit_event_record(
+        event_type=Event.REQUESTED_TO_JOIN_GROUP,
+        actor=user,
+        project=project,
+        target=user,
+        details={"message": join_request.message} if join_request.message else None,
+    )
+    _email_deciders(join_request)
     return join_request
+
+
+def _deciders(project) -> list:
+    """Who is asked: the project's owners (own role or a team's); when it has none of its own, the owners of
+    its organization."""
+    from accounts.selectors import reach
+
+    people = reach.project_reach(project, reach.people_reaching_project(project, organization=False))
+    owners = [row.user for row in people if catalogue.GROUP_OWNER in row.roles and row.user.is_active]
+    if owners:
+        return owners
+    return list(
+        get_user_model().objects.filter(
+            is_active=True,
+            is_service_account=False,
+            organization_memberships__organization_id=project.organization_id,
+            organization_memberships__roles__name=catalogue.ORG_OWNER,
+        )
+    )
+
+
+def _email_deciders(join_request):
+    project = join_request.project
+    context = {
+        "requester": join_request.user.email,
+        "project": project.name,
+        "project_id": project.public_id,
+        "organization": project.organization.name,
+        "message": join_request.message,
+    }
+    emails_queue_bulk(
+        [
+            (
+                OutboundEmail(
+                    to=person.email,
+                    subject=f"{join_request.user.email} asks to join {project.name}"[:255],
+                    template="accounts/email/join_request",
+                    context=context,
+                ),
+                None,
+            )
+            for person in _deciders(project)
+        ]
+    )
+
+
+def _email_decision(join_request, approved: bool):
+    project, user = join_request.project, join_request.user
+    name = project.name if approved else join_request_label(user, project)
+    email_queue(
+        to=user.email,
+        subject=f"Your request to join {name} was {'approved' if approved else 'denied'}",
+        template="accounts/email/join_request_decided",
+        context={
+            "approved": approved,
+            "project": name,
+            "project_id": project.public_id,
+            "organization": project.organization.name if approved else "",
+        },
+    )
 
 
 def _locked_pending_request(join_request, actor) -> JoinRequest:
@@ -68,13 +138,19 @@ def join_request_approve(*, join_request, actor) -> JoinRequest:
         actor=actor,
         details={"joinRequestId": join_request.public_id},
     )
-    return _decide(join_request, JoinRequest.Status.APPROVED, Event.JOIN_GROUP_REQUEST_APPROVED, actor)
+    join_request = _decide(
+        join_request, JoinRequest.Status.APPROVED, Event.JOIN_GROUP_REQUEST_APPROVED, actor
+    )
+    _email_decision(join_request, approved=True)
+    return join_request
 
 
 @transaction.atomic
 def join_request_deny(*, join_request, actor) -> JoinRequest:
     join_request = _locked_pending_request(join_request, actor)
-    return _decide(join_request, JoinRequest.Status.DENIED, Event.JOIN_GROUP_REQUEST_DENIED, actor)
+    join_request = _decide(join_request, JoinRequest.Status.DENIED, Event.JOIN_GROUP_REQUEST_DENIED, actor)
+    _email_decision(join_request, approved=False)
+    return join_request
 
 
 def _decide(join_request, status, event_type, actor):
