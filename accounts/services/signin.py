@@ -1,6 +1,7 @@
 """Sign-in and account security: verified addresses, the profile, two-factor and lockout audit events, and the
 per-minute aggregation of refused API authentications."""
 
+import ipaddress
 import zoneinfo
 from datetime import timedelta
 from functools import cache
@@ -116,6 +117,13 @@ def authentication_failure_count(*, public_key, address, reason, api_key=None, e
     raise RuntimeError("could not count the authentication failure")  # pragma: no cover
 
 
+def _ip_or_none(value):
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
 @transaction.atomic
 def authentication_failures_flush(*, now=None) -> list[AuditEvent]:
     """Beat, every minute: each window of a minute that has ended becomes one AuditEvent with its count, dated
@@ -133,15 +141,18 @@ def authentication_failures_flush(*, now=None) -> list[AuditEvent]:
     for window in windows:
         details = {
             "count": window.count,
+            "reason": max(window.reasons, key=window.reasons.get, default=""),
             "reasons": window.reasons,
             "windowStart": window.minute.isoformat(),
             "windowEnd": (window.minute + timedelta(minutes=1)).isoformat(),
         }
-        if window.public_key:
-            details.update(publicKey=window.public_key, remoteAddresses=window.samples)
-            details["remoteAddress"] = next(iter(window.samples), "")
+        if window.public_key:  # one key, maybe several addresses: the first one stands for the row
+            address = next(iter(window.samples), "")
+            details.update(publicKey=window.public_key, remoteAddress=address, remoteAddresses=window.samples)
         else:
-            details.update(publicKey="", publicKeysTried=window.samples, remoteAddress=window.client_ip)
+            address = window.client_ip
+            details.update(publicKey=next(iter(window.samples), ""), publicKeysTried=window.samples)
+            details["remoteAddress"] = address
         events.append(
             AuditEvent(
                 event_type=window.event_type,
@@ -150,7 +161,7 @@ def authentication_failures_flush(*, now=None) -> list[AuditEvent]:
                 target_id=window.api_key_public_id,
                 target_name=window.public_key,
                 details=details,
-                client_ip=window.client_ip or None,
+                client_ip=_ip_or_none(address),
                 created_at=window.first_at,
             )
         )

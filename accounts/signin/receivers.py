@@ -45,7 +45,7 @@ def recovery_codes_regenerated(sender, request, user, authenticator, **kwargs):
 @receiver(authenticator_used, dispatch_uid="accessportal.two_factor_used")
 def recovery_code_used(sender, request, user, authenticator, **kwargs):
     if authenticator.type == TYPE.RECOVERY_CODES:
-        left = len(authenticator.wrap().get_unused_codes())
+        left = len(Authenticator.objects.get(pk=authenticator.pk).wrap().get_unused_codes())  # as now saved
         two_factor_event_record(
             user=user, event_type=Event.TWO_FACTOR_RECOVERY_CODE_USED, details={"codesLeft": left}
         )
