@@ -1,5 +1,8 @@
 """Fixtures shared by the whole suite."""
 
+import copy
+import uuid
+
 import pytest
 from django.db import connection
 
@@ -34,6 +37,16 @@ def _roomy_api_limits(settings):
     of the limits (tests/api/test_limits.py) set their own small limits."""
     settings.API_AUTH_FAILURE_LIMIT_PER_KEY = settings.API_AUTH_FAILURE_LIMIT_PER_ADDRESS = 1_000_000
     settings.API_THROTTLE_RATES = {"api_key": "1000000/minute", "session": "1000000/minute"}
+
+
+@pytest.fixture(autouse=True)
+def _own_default_cache(settings):
+    """allauth keeps its rate limits (sign-ups, resets, confirmation emails per address) and used two-factor
+    codes in the default cache, which outlives a test on Redis: each test gets a key prefix of its own there, as
+    each portal sharing one Redis would."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = uuid.uuid4().hex
+    settings.CACHES = caches
 
 
 @pytest.fixture

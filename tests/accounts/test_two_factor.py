@@ -47,6 +47,9 @@ def test_setting_up_an_authenticator_app_gives_recovery_codes_and_is_audited(cli
     page = client.get(SETUP)
     assert page.status_code == 200
     secret = page.context["form"].secret
+    html = page.content.decode()
+    assert "<svg" in html and "data:image" not in html  # inline QR code: shown under a CSP of 'self'
+    assert secret in html
 
     wrong = committed(client.post, SETUP, {"code": "000000" if totp_code(secret) != "000000" else "111111"})
     assert wrong.status_code == 200
