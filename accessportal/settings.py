@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,12 +42,18 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's sessions page
     "guardian",
     "rest_framework",
     "anymail",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from our static files: /api/docs/ works offline
     "django_celery_beat",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "axes",
     "accounts",
     "monitoring",
     "support",
@@ -61,7 +68,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.audit.ClientIPMiddleware",
+    # Sign-in and account security (see "Sign-in, two-factor and lockout" below).
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.signin.middleware.TimeZoneMiddleware",
+    "accounts.signin.middleware.TwoFactorRequiredMiddleware",
     "accounts.middleware.ServiceErrorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
 ROOT_URLCONF = "accessportal.urls"
@@ -93,7 +105,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "accounts.signin.lockout.LockoutBackend",  # first: a locked-out account or address is refused before any check
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 # No guardian anonymous user: anonymous requests hold no object permission at all.
@@ -108,9 +122,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "account_login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -132,15 +146,15 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-        "shared": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "accessportal_shared_cache",
-            # The default (300) culls live entries: a culled nonce count could be replayed.
-            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
-        },
+    _shared_table = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "accessportal_shared_cache",
+        # The default (300) culls live entries: a culled nonce count could be replayed.
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     }
+    # "default" is the table too: allauth keeps its rate limits and used TOTP codes there (web and worker
+    # processes must see them); nothing of ours caches in process memory.
+    CACHES = {"default": _shared_table, "shared": _shared_table}
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
@@ -175,6 +189,51 @@ ANYMAIL = {
 # The address people reach the portal at, for links in email.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
+# ---- Sign-in, two-factor and lockout (django-allauth, django-axes, DRF throttles) --------------------------------
+# Sign in by email (the user model has no username); registration needs a verified email address and is open
+# unless SIGNUP_OPEN=false (an invitation link still signs its invitee up: the link proves the address).
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+ACCOUNT_ADAPTER = "accounts.signin.adapters.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True  # one address, changed only once the new one is verified
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True  # "your password / email / two-factor changed" notices
+ACCOUNT_SIGNUP_REDIRECT_URL = "welcome"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+# django-axes counts failed sign-ins; allauth's own per-account login limit would only duplicate it.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "accessportal"
+# Lockout (django-axes, counted in the database, so every process sees it): AXES_FAILURE_LIMIT failed attempts
+# in a row for one account, or from one address, lock it for AXES_COOLOFF_MINUTES; the lock ends on time.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = "accounts.signin.lockout.lockout_parameters"
+AXES_USERNAME_CALLABLE = "accounts.signin.lockout.attempted_email"
+AXES_LOCKOUT_CALLABLE = "accounts.signin.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock ends when the page says it does
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)  # as the audit trail: a header cannot forge the address
+AXES_VERBOSE = False
+# API: failed HTTP Digest answers per public key and per client address within a window; past either limit
+# the key or address gets 429 RATE_LIMITED with Retry-After until the window ends.
+API_AUTH_FAILURE_WINDOW_SECONDS = env.int("API_AUTH_FAILURE_WINDOW_SECONDS", default=300)
+API_AUTH_FAILURE_LIMIT_PER_KEY = env.int("API_AUTH_FAILURE_LIMIT_PER_KEY", default=10)
+API_AUTH_FAILURE_LIMIT_PER_ADDRESS = env.int("API_AUTH_FAILURE_LIMIT_PER_ADDRESS", default=50)
+# API fairness (DRF throttles, counted in the shared cache): requests per API key and per signed-in session.
+API_THROTTLE_RATES = {
+    "api_key": env("API_THROTTLE_RATE_API_KEY", default="600/minute"),
+    "session": env("API_THROTTLE_RATE_SESSION", default="600/minute"),
+}
+REST_FRAMEWORK_THROTTLES = [
+    "accessportal.api.throttling.ApiKeyRateThrottle",
+    "accessportal.api.throttling.SessionRateThrottle",
+]
+
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "accessportal.api.negotiation.AtlasContentNegotiation",
@@ -191,6 +250,7 @@ REST_FRAMEWORK = {
         "accessportal.api.authentication.DigestAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": REST_FRAMEWORK_THROTTLES,
 }
 
 SPECTACULAR_SETTINGS = {

@@ -1,18 +1,41 @@
 """URLs: the admin, sign-in, and the customers' pages."""
 
+from allauth.account import views as account_views
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from accessportal.api import urls as api_urls
+from accounts.signin.lockout import address_guard, token_guard
+
+# The admin signs in through allauth's sign-in page (lockout, two-factor), never through its own form.
+admin.site.login = secure_admin_login(admin.site.login)
+
+# Sign-in pages (allauth) under /accounts/; the password reset pages behind the lockout (an unknown reset
+# link counts as a failed attempt of its address), and the names and paths the portal used before.
+signin_urlpatterns = [
+    path("accounts/login/", account_views.login, name="login"),
+    path("accounts/logout/", account_views.logout, name="logout"),
+    path("accounts/password/reset/", address_guard(account_views.password_reset), name="account_reset_password"),
+    re_path(
+        r"^accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
+        token_guard(failed=lambda response: bool(getattr(response, "context_data", {}).get("token_fail")))(
+            account_views.password_reset_from_key
+        ),
+        name="account_reset_password_from_key",
+    ),
+    path("accounts/password_reset/", RedirectView.as_view(pattern_name="account_reset_password")),
+    path("accounts/password_change/", RedirectView.as_view(pattern_name="account_change_password")),
+    path("accounts/", include("allauth.urls")),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/atlas/", include("accessportal.api.urls")),
     path("api/docs/", include(api_urls.docs_urlpatterns)),
     path("anymail/", include("anymail.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    *signin_urlpatterns,
     path("", include("accounts.urls")),
     path("", include("monitoring.urls")),
     path("", include("support.urls")),

@@ -7,3 +7,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from . import webhooks  # noqa: F401 (connects the ESP tracking receiver)
+        from .signin import receivers  # noqa: F401 (audit hooks on allauth's and axes' signals)

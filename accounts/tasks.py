@@ -31,3 +31,11 @@ def send_email(self, email_id: int, secret_context: dict | None = None) -> str |
 def expire_invitations() -> int:
     """Beat, every minute: pending invitations past their expiry become EXPIRED; inviters are told."""
     return len(invitations_expire_due())
+
+
+@shared_task(acks_late=True)
+def flush_authentication_failures() -> int:
+    """Beat, every minute: each closed minute of refused API authentications becomes one audit event."""
+    from .services.signin import authentication_failures_flush
+
+    return len(authentication_failures_flush())

@@ -4,6 +4,8 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("welcome/", views.welcome, name="welcome"),
+    path("accounts/profile/", views.profile, name="account_profile"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("orgs/<str:org_id>/", views.organization_access, name="organization_access"),
     path("projects/<str:project_id>/", views.project_access, name="project_access"),

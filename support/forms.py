@@ -46,3 +46,9 @@ class OrganizationSettingsForm(forms.Form):
         required=False,
         help_text="The organization's API keys are refused unless they have an IP access list.",
     )
+    multi_factor_auth_required = forms.BooleanField(
+        label="Require two-factor authentication",
+        required=False,
+        help_text="Members without it are sent to set it up before they reach the organization. Set it up "
+        "for your own account first.",
+    )

@@ -31,6 +31,7 @@ class OrganizationSettings:
     organization: Organization
     restrict_employee_access: bool
     api_access_list_required: bool
+    multi_factor_auth_required: bool
 
 
 def organization_settings(organization) -> OrganizationSettings:
@@ -38,6 +39,7 @@ def organization_settings(organization) -> OrganizationSettings:
         organization=organization,
         restrict_employee_access=support_access_restricted(organization),
         api_access_list_required=organization.api_access_list_required,
+        multi_factor_auth_required=organization.multi_factor_auth_required,
     )
 
 

@@ -114,6 +114,7 @@ def organization_settings(request, org_id):
                     actor=request.user,
                     restrict_employee_access=form.cleaned_data["restrict_employee_access"],
                     api_access_list_required=form.cleaned_data["api_access_list_required"],
+                    multi_factor_auth_required=form.cleaned_data["multi_factor_auth_required"],
                 )
             except ServiceError as error:
                 messages.error(request, f"Nothing was changed. {error.message}")
@@ -126,6 +127,7 @@ def organization_settings(request, org_id):
         initial={
             "restrict_employee_access": current.restrict_employee_access,
             "api_access_list_required": current.api_access_list_required,
+            "multi_factor_auth_required": current.multi_factor_auth_required,
         }
     )
     return render(

@@ -1,5 +1,8 @@
 """Fixtures shared by the whole suite."""
 
+import copy
+import uuid
+
 import pytest
 from django.db import connection
 
@@ -25,6 +28,34 @@ def _eager_tasks(request):
     app.conf.task_always_eager = app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture(autouse=True)
+def _roomy_api_limits(settings):
+    """The API's failure limits and throttles count in the shared cache, which outlives a test (Redis, or the
+    cache table behind live-server tests): other tests must not trip over counts left by earlier ones. The tests
+    of the limits (tests/api/test_limits.py) set their own small limits."""
+    settings.API_AUTH_FAILURE_LIMIT_PER_KEY = settings.API_AUTH_FAILURE_LIMIT_PER_ADDRESS = 1_000_000
+    settings.API_THROTTLE_RATES = {"api_key": "1000000/minute", "session": "1000000/minute"}
+
+
+@pytest.fixture(autouse=True)
+def _own_default_cache(settings):
+    """allauth keeps its rate limits (sign-ups, resets, confirmation emails per address) and used two-factor
+    codes in the default cache, which outlives a test on Redis: each test gets a key prefix of its own there, as
+    each portal sharing one Redis would."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = uuid.uuid4().hex
+    settings.CACHES = caches
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    """pytest-django's staff superuser (behind ``admin_client``), with two-factor authentication: staff need it
+    for the Django admin (tests/accounts/test_two_factor.py shows that staff without it are sent to set it up)."""
+    user = django_user_model.objects.create_superuser("admin@example.com", "password")
+    factories.give_totp(user)
+    return user
 
 
 @pytest.fixture

@@ -10,9 +10,11 @@ from accounts.services.api_keys import (
     api_key_record_use,
     api_key_refusal_record,
 )
+from accounts.services.signin import authentication_failure_count as audit_failure_count
 
 from . import digest, schema  # noqa: F401 (schema registers the Digest scheme with drf-spectacular)
 from .errors import AtlasAuthenticationFailed, AtlasPermissionDenied
+from .throttling import AuthenticationRateLimited, authentication_failure_count, authentication_failures_check
 
 
 class DigestAuthentication(BaseAuthentication):
@@ -20,7 +22,9 @@ class DigestAuthentication(BaseAuthentication):
 
     An unknown key, a wrong secret, a replayed (nonce, nc) or a malformed header gets 401 with a fresh
     challenge (``stale=true`` when only the nonce had expired, so clients retry without asking anyone); a key
-    used from outside its access list gets 403 IP_ADDRESS_NOT_ON_ACCESS_LIST. Every refusal is audited."""
+    used from outside its access list gets 403 IP_ADDRESS_NOT_ON_ACCESS_LIST. Every refusal is audited; refused
+    credentials are counted per public key and per address, and past the limit (``throttling``) the key or
+    address gets 429 RATE_LIMITED, right secret or not, until its window ends."""
 
     def authenticate(self, request):
         header = get_authorization_header(request).decode("latin-1")
@@ -42,6 +46,17 @@ class DigestAuthentication(BaseAuthentication):
         except digest.DigestError as error:
             self._refuse(request, credentials.username, error.reason, address)
 
+        # Sign-in limits: before the secret is checked, so that guessing stops at the limit.
+        try:
+            authentication_failures_check(public_key=credentials.username, address=address)
+        except AuthenticationRateLimited:
+            audit_failure_count(
+                public_key=credentials.username,
+                address=address,
+                reason="rate limited",
+                api_key=api_key_for_public_key(credentials.username),
+            )
+            raise
         api_key = api_key_for_public_key(credentials.username)
         ha1 = api_key_ha1(api_key, credentials.ha1_algorithm) if api_key else None
         # An unknown key is checked against a throwaway HA1, so that it costs what a wrong secret costs and the
@@ -82,7 +97,9 @@ class DigestAuthentication(BaseAuthentication):
         return api_key.user, api_key
 
     def _refuse(self, request, public_key, reason, address, api_key=None):
-        api_key_refusal_record(public_key=public_key, reason=reason, address=address, api_key=api_key)
+        authentication_failure_count(public_key=public_key, address=address)
+        # Audited once per key (or address) and minute, with a count: see accounts.services.signin.
+        audit_failure_count(public_key=public_key, reason=reason, address=address, api_key=api_key)
         raise AtlasAuthenticationFailed(
             "You are not authorized for this resource: the API key or its signature was not accepted.",
             parameters=[public_key] if public_key else [],

@@ -1,6 +1,7 @@
 """Atlas's error shape {detail, error, errorCode, parameters, reason, badRequestDetail}, and the one exception
 handler that gives every refusal that shape: a service's ServiceError keeps its stable code and status."""
 
+import math
 from http import HTTPStatus
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -113,7 +114,7 @@ def atlas_exception_handler(exc, context):
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header
     if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait))
+        headers["Retry-After"] = str(max(1, math.ceil(exc.wait)))
     from rest_framework.views import set_rollback  # not at import time: DRF's views import our authentication
 
     set_rollback()

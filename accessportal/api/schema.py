@@ -56,6 +56,11 @@ ERRORS = {
     403: OpenApiResponse(ErrorSerializer, description="Authenticated, but the role is too weak"),
     404: OpenApiResponse(ErrorSerializer, description="No such object, or one of another organization"),
     409: OpenApiResponse(ErrorSerializer, description="Conflicts with the current state"),
+    429: OpenApiResponse(
+        ErrorSerializer,
+        description="RATE_LIMITED: too many requests, or too many failed authentications; retry after the "
+        "Retry-After header's seconds",
+    ),
 }
 
 

@@ -1,7 +1,7 @@
 """The accounts app's models, one module per part of the domain."""
 
 from .api_keys import ApiKey, ApiKeyAccessListEntry
-from .audit import AuditEvent
+from .audit import AuditEvent, AuthenticationFailureWindow
 from .emails import OutboundEmail
 from .invitations import Invitation, JoinRequest, invitation_token_hash
 from .tenancy import (
@@ -33,6 +33,7 @@ __all__ = [
     "Invitation",
     "JoinRequest",
     "AuditEvent",
+    "AuthenticationFailureWindow",
     "Cluster",
     "Organization",
     "OutboundEmail",

@@ -60,6 +60,14 @@ class AuditEvent(models.Model):
         API_KEY_AUTHENTICATION_FAILED = "API_KEY_AUTHENTICATION_FAILED"
         API_KEY_ACCESS_LIST_REFUSED = "API_KEY_ACCESS_LIST_REFUSED"
         ORG_SETTINGS_CHANGED = "ORG_SETTINGS_CHANGED"
+        # sign-in and account security
+        ORG_TWO_FACTOR_AUTH_REQUIRED = "ORG_TWO_FACTOR_AUTH_REQUIRED"
+        ORG_TWO_FACTOR_AUTH_OPTIONAL = "ORG_TWO_FACTOR_AUTH_OPTIONAL"
+        TWO_FACTOR_AUTH_ENABLED = "TWO_FACTOR_AUTH_ENABLED"
+        TWO_FACTOR_AUTH_DISABLED = "TWO_FACTOR_AUTH_DISABLED"
+        TWO_FACTOR_RECOVERY_CODE_USED = "TWO_FACTOR_RECOVERY_CODE_USED"
+        TWO_FACTOR_RECOVERY_CODES_REGENERATED = "TWO_FACTOR_RECOVERY_CODES_REGENERATED"
+        SIGN_IN_LOCKED_OUT = "SIGN_IN_LOCKED_OUT"
         # monitoring
         MONITORING_USER_ATTACHED = "MONITORING_USER_ATTACHED"
         MONITORING_USER_DETACHED = "MONITORING_USER_DETACHED"
@@ -109,3 +117,36 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.event_type} {self.target_name} by {self.actor_email or 'system'}"
+
+
+class AuthenticationFailureWindow(models.Model):
+    """Refused API authentications of one minute, counted for one API key (``public_key`` set: the key exists)
+    or for one client address (``client_ip`` set: no key, or one that does not exist). A beat job turns each
+    closed window into one AuditEvent with the count, so that nobody without credentials adds more than one
+    audit row per key or address per minute, however many requests they send."""
+
+    event_type = models.CharField(max_length=64)  # an AuditEvent.Type
+    public_key = models.CharField(max_length=64, blank=True)
+    client_ip = models.CharField(max_length=45, blank=True)
+    minute = models.DateTimeField(help_text="Start of the minute the refusals fell in (UTC).")
+    organization_id = models.BigIntegerField(null=True, blank=True)
+    api_key_public_id = models.CharField(max_length=24, blank=True)
+    count = models.PositiveIntegerField(default=0)
+    reasons = models.JSONField(default=dict, blank=True, help_text="reason -> how many times")
+    samples = models.JSONField(
+        default=dict, blank=True, help_text="addresses (for a key) or public keys (for an address) -> how many"
+    )
+    first_at = models.DateTimeField(default=timezone.now)
+    last_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_type", "public_key", "client_ip", "minute"],
+                name="accounts_auth_failure_window_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["minute"], name="accounts_auth_failure_minute")]
+
+    def __str__(self):
+        return f"{self.event_type} {self.public_key or self.client_ip} {self.minute:%Y-%m-%d %H:%M}: {self.count}"

@@ -35,8 +35,14 @@ class UserManager(BaseUserManager):
         return user
 
     def create_superuser(self, email, password=None, **extra_fields):
+        """``manage.py createsuperuser``: the operator typed the address, so it counts as verified (sign-in
+        asks for no confirmation email). Two-factor is set up at the first visit to the admin."""
+        from accounts.services.signin import user_email_verified_set
+
         extra_fields.update(is_staff=True, is_superuser=True)
-        return self.create_user(email, password, **extra_fields)
+        user = self.create_user(email, password, **extra_fields)
+        user_email_verified_set(user=user)
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -48,6 +54,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     last_name = models.CharField(max_length=150, blank=True)
     is_staff = models.BooleanField(default=False, help_text="May sign in to the Django admin.")
     is_active = models.BooleanField(default=True)
+    time_zone = models.CharField(
+        max_length=64, default="UTC", help_text="IANA time zone (e.g. Europe/Paris) the pages show times in."
+    )
     is_service_account = models.BooleanField(
         default=False, editable=False, help_text="Acts for an API key; cannot sign in to the portal."
     )
@@ -79,6 +88,11 @@ class Organization(models.Model):
     api_access_list_required = models.BooleanField(
         default=False,
         help_text="API keys of this organization are refused unless they have an IP access list.",
+    )
+    multi_factor_auth_required = models.BooleanField(
+        "two-factor authentication required",
+        default=False,
+        help_text="Members must set up two-factor authentication before they reach the organization.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 

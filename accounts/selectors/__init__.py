@@ -8,6 +8,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
 from accounts import roles
+from accounts.errors import ServiceError
 from accounts.models import (
     ApiKey,
     Invitation,
@@ -67,6 +68,9 @@ __all__ = [
     "project_members",
     "project_people",
     "projects_for_user",
+    "two_factor_required_by",
+    "two_factor_user_ids",
+    "user_has_two_factor",
     "visible_organizations",
     "visible_people",
     "visible_projects",
@@ -216,3 +220,48 @@ def organization_teams(organization):
         )
         .order_by("name")
     )
+
+
+# ---- two-factor authentication -----------------------------------------------------------------------------------
+
+# What counts as two-factor: an authenticator app (TOTP) or a security key; recovery codes only back them up.
+TWO_FACTOR_TYPES = ("totp", "webauthn")
+
+
+def user_has_two_factor(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user_id=user.pk, type__in=TWO_FACTOR_TYPES).exists()
+
+
+def two_factor_user_ids(user_ids) -> set[int]:
+    """Which of these users have two-factor authentication: one query, for a users list of any length (the
+    organization's Users tab marks them)."""
+    from allauth.mfa.models import Authenticator
+
+    return set(
+        Authenticator.objects.filter(user_id__in=list(user_ids), type__in=TWO_FACTOR_TYPES)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def two_factor_required_by(*, user, admin=False, organization_id=None, project_id=None) -> str | None:
+    """Why ``user`` must set up two-factor authentication before opening the Django admin (``admin``, for
+    staff) or a page of an organization or project (by public id), or None when nothing requires it. Someone
+    who may not see the organization is not told it exists: the page answers them as it would anyway. One query
+    when the organization does not require it."""
+    if admin:
+        if user_has_two_factor(user):
+            return None
+        return "Staff need two-factor authentication to use the Django admin."
+    try:
+        if organization_id is not None:
+            organization = access_organization(actor=user, organization_id=organization_id)
+        else:
+            organization = access_project(actor=user, project_id=project_id).organization
+    except ServiceError:  # not found (or not visible): the page itself answers
+        return None
+    if not organization.multi_factor_auth_required or user_has_two_factor(user):
+        return None
+    return f"{organization.name} requires two-factor authentication."

@@ -17,6 +17,7 @@ from accounts.models import (
     ProjectRole,
 )
 from accounts.permissions import actor_may, require, sync_organization_permissions
+from accounts.selectors import user_has_two_factor
 from accounts.selectors.access import access_colleague, body_reference
 
 from ._rules import clean_name, lock_organization
@@ -75,8 +76,12 @@ def organization_rename(*, organization, name, actor) -> Organization:
 
 
 @transaction.atomic
-def organization_settings_update(*, organization, actor, api_access_list_required=None) -> Organization:
-    """The organization's own settings (ORG_OWNER): for now whether its API keys need an IP access list."""
+def organization_settings_update(
+    *, organization, actor, api_access_list_required=None, multi_factor_auth_required=None
+) -> Organization:
+    """The organization's own settings (ORG_OWNER): whether its API keys need an IP access list, and whether its
+    members need two-factor authentication (Atlas's ``multiFactorAuthRequired``). A person who turns the latter
+    on must have it already, or they would shut themselves out."""
     organization = lock_organization(organization)
     require(actor, roles.CHANGE_ORGANIZATION, organization)
     if (
@@ -92,6 +97,27 @@ def organization_settings_update(*, organization, actor, api_access_list_require
             organization=organization,
             target=organization,
             details={"apiAccessListRequired": {"from": old, "to": organization.api_access_list_required}},
+        )
+    if (
+        multi_factor_auth_required is not None
+        and bool(multi_factor_auth_required) != organization.multi_factor_auth_required
+    ):
+        required = bool(multi_factor_auth_required)
+        if required and not actor.is_service_account and not user_has_two_factor(actor):
+            raise ServiceError(
+                "TWO_FACTOR_AUTH_NOT_ENABLED",
+                "Set up two-factor authentication for your own account before requiring it of the "
+                f"members of {organization.name}.",
+                field="multiFactorAuthRequired",
+            )
+        organization.multi_factor_auth_required = required
+        organization.save(update_fields=["multi_factor_auth_required"])
+        audit_event_record(
+            event_type=Event.ORG_TWO_FACTOR_AUTH_REQUIRED if required else Event.ORG_TWO_FACTOR_AUTH_OPTIONAL,
+            actor=actor,
+            organization=organization,
+            target=organization,
+            details={"multiFactorAuthRequired": {"from": not required, "to": required}},
         )
     return organization
 

@@ -2,6 +2,7 @@
 
 from .access import invitation_action, join_request_action, organization_access, project_access
 from .invitations import home, invitation_accept, project_join_request
+from .profile import profile, welcome
 
 __all__ = [
     "home",
@@ -9,6 +10,8 @@ __all__ = [
     "invitation_action",
     "join_request_action",
     "organization_access",
+    "profile",
     "project_access",
     "project_join_request",
+    "welcome",
 ]

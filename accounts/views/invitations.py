@@ -13,6 +13,7 @@ from .. import selectors
 from ..errors import ServiceError
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
+from ..signin.lockout import token_guard
 
 
 @login_required
@@ -36,6 +37,7 @@ class InvitationSignupForm(forms.Form):
         return password
 
 
+@token_guard(failed=lambda response: response.status_code == 404)  # an unknown token: a guess, counted
 def invitation_accept(request, token):
     """The link in the invitation email: shows the invitation, accepts it for the signed-in invitee, or signs
     the invitee up with the invited address and accepts it. Each refusal has its own message."""

@@ -32,8 +32,13 @@ class OrganizationSettingsSerializer(serializers.Serializer):
         source="api_access_list_required",
         help_text="The organization's API keys are refused unless they have an IP access list.",
     )
+    multiFactorAuthRequired = serializers.BooleanField(  # noqa: N815
+        source="multi_factor_auth_required",
+        help_text="Members must set up two-factor authentication before they reach the organization.",
+    )
 
 
 class OrganizationSettingsUpdateSerializer(serializers.Serializer):
     restrictEmployeeAccess = serializers.BooleanField(required=False)  # noqa: N815
     apiAccessListRequired = serializers.BooleanField(required=False)  # noqa: N815
+    multiFactorAuthRequired = serializers.BooleanField(required=False)  # noqa: N815

@@ -95,5 +95,6 @@ class OrganizationSettingsView(AtlasView):
             actor=request.user,
             restrict_employee_access=data.get("restrictEmployeeAccess"),
             api_access_list_required=data.get("apiAccessListRequired"),
+            multi_factor_auth_required=data.get("multiFactorAuthRequired"),
         )
         return Response(OrganizationSettingsSerializer(settings).data)

@@ -53,17 +53,27 @@ def support_access_restrict_set(*, organization, restrict, actor) -> SupportAcce
 
 @transaction.atomic
 def organization_settings_set(
-    *, organization, actor, restrict_employee_access=None, api_access_list_required=None
+    *,
+    organization,
+    actor,
+    restrict_employee_access=None,
+    api_access_list_required=None,
+    multi_factor_auth_required=None,
 ) -> OrganizationSettings:
     """Change any of the organization's settings in one transaction (each through its own service, each
     audited): all of them change, or none."""
     organization = lock_organization(organization)
     require(actor, roles.CHANGE_ORGANIZATION, organization)
-    if api_access_list_required is not None:
+    if api_access_list_required is not None or multi_factor_auth_required is not None:
         organization = organization_settings_update(
             organization=organization,
             actor=actor,
-            api_access_list_required=_clean_flag(api_access_list_required, "apiAccessListRequired"),
+            api_access_list_required=None
+            if api_access_list_required is None
+            else _clean_flag(api_access_list_required, "apiAccessListRequired"),
+            multi_factor_auth_required=None
+            if multi_factor_auth_required is None
+            else _clean_flag(multi_factor_auth_required, "multiFactorAuthRequired"),
         )
     if restrict_employee_access is not None:
         support_access_restrict_set(organization=organization, restrict=restrict_employee_access, actor=actor)

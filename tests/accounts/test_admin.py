@@ -270,7 +270,7 @@ def test_demoting_the_last_org_owner_in_the_inline_is_refused_and_nothing_of_the
 def test_staff_without_the_power_to_manage_members_are_refused_by_the_service(client, organization):
     """The admin's model permissions open the page; the service still decides (here: no
     manage_organization_members), and the rename in the same save is undone."""
-    staff = UserFactory(email="staff@example.com", is_staff=True)
+    staff = UserFactory(email="staff@example.com", is_staff=True, totp=True)
     staff.user_permissions.set(
         Permission.objects.filter(
             content_type__app_label="accounts",

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.services import organization_create, project_create, project_member_add
 from tests.factories import UserFactory
+from tests.signin import sign_in, verified
 
 pytestmark = pytest.mark.django_db
 
@@ -17,11 +18,10 @@ def test_home_needs_sign_in(client):
 
 
 def test_sign_in_with_email_and_password(client):
-    UserFactory(email="Person@Example.com")
-    response = client.post(
-        "/accounts/login/", {"username": "person@example.com", "password": "correct horse battery staple"}
-    )
+    verified(UserFactory(email="Person@Example.com"))
+    response = sign_in(client, "person@example.com")
     assert response.status_code == 302
+    assert "_auth_user_id" in client.session
 
 
 def test_home_lists_only_the_projects_the_user_may_see(client, organization, project, owner):

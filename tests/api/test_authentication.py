@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -15,6 +16,7 @@ import requests
 import time_machine
 from django.conf import settings as django_settings
 from django.db import connection
+from django.utils import timezone
 from requests.auth import HTTPDigestAuth
 from requests.utils import parse_dict_header
 
@@ -22,6 +24,7 @@ from accessportal.api.digest import make_nonce
 from accounts import roles
 from accounts.models import ApiKey, ApiKeyAccessListEntry, AuditEvent
 from accounts.services.api_keys import api_key_access_list_add, api_key_create
+from accounts.services.signin import authentication_failures_flush
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,6 +68,8 @@ def get(url, **kwargs):
 
 
 def failures(**details):
+    """The audited refusals: each key's (or address's) minute becomes one event when the minute has ended."""
+    authentication_failures_flush(now=timezone.now() + timedelta(minutes=1))
     events = AuditEvent.objects.filter(event_type=Event.API_KEY_AUTHENTICATION_FAILED)
     return [e for e in events if all(e.details.get(k) == v for k, v in details.items())]
 
@@ -202,7 +207,8 @@ def test_a_malformed_digest_header_gets_401_never_500_and_is_audited(base_url, h
     assert response.status_code == 401, response.text
     assert challenge_of(response)["nonce"]
     assert response.json()["errorCode"] == "UNAUTHORIZED"
-    assert AuditEvent.objects.filter(event_type=Event.API_KEY_AUTHENTICATION_FAILED).count() == 1
+    [event] = failures()
+    assert event.details["count"] == 1
 
 
 def test_a_digest_header_signed_for_another_realm_or_path_gets_401(base_url, key_pair):
@@ -218,7 +224,8 @@ def test_a_digest_header_signed_for_another_realm_or_path_gets_401(base_url, key
 
     assert get(base_url + ROOT, headers={"Authorization": other_realm}).status_code == 401
     assert get(base_url + ROOT, headers={"Authorization": other_path}).status_code == 401
-    assert len(failures(publicKey=api_key.public_key)) == 2
+    [event] = failures(publicKey=api_key.public_key)
+    assert event.details["count"] == 2
 
 
 # --- Nonces: replays and expiry --------------------------------------------------------------------------

@@ -244,6 +244,7 @@ def test_settings_read_and_change_both_fields(api, organization):
     assert api.get(settings_url(organization)).json() == {
         "restrictEmployeeAccess": False,
         "apiAccessListRequired": False,
+        "multiFactorAuthRequired": False,
     }
 
     response = api.patch(
@@ -253,7 +254,11 @@ def test_settings_read_and_change_both_fields(api, organization):
     )
 
     assert response.status_code == 200
-    assert response.json() == {"restrictEmployeeAccess": True, "apiAccessListRequired": True}
+    assert response.json() == {
+        "restrictEmployeeAccess": True,
+        "apiAccessListRequired": True,
+        "multiFactorAuthRequired": False,
+    }
     assert support_access_restricted(organization)
     assert AuditEvent.objects.filter(event_type="ORG_EMPLOYEE_ACCESS_RESTRICTED").count() == 1
 
@@ -261,7 +266,7 @@ def test_settings_read_and_change_both_fields(api, organization):
 def test_settings_patch_changes_only_what_it_names(api, organization):
     api.patch(settings_url(organization), {"apiAccessListRequired": True}, format="json")
     body = api.patch(settings_url(organization), {"restrictEmployeeAccess": True}, format="json").json()
-    assert body == {"restrictEmployeeAccess": True, "apiAccessListRequired": True}
+    assert body == {"restrictEmployeeAccess": True, "apiAccessListRequired": True, "multiFactorAuthRequired": False}
 
 
 def test_a_bad_settings_value_is_a_400_and_changes_nothing(api, organization):

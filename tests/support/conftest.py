@@ -33,7 +33,7 @@ def support_group(db):
 @pytest.fixture
 def engineer(support_group):
     """A support engineer: a staff user in the Support group."""
-    user = UserFactory(email="tse@provider.example", is_staff=True)
+    user = UserFactory(email="tse@provider.example", is_staff=True, totp=True)
     user.groups.add(support_group)
     return user
 

@@ -84,7 +84,7 @@ def test_staff_revoke_grants_in_force_through_the_service(admin_client, blocked,
 
 def test_the_revoke_action_needs_the_power_to_revoke(client, blocked, owner, cluster):
     make_grant(cluster, owner)
-    staff = UserFactory(is_staff=True)
+    staff = UserFactory(is_staff=True, totp=True)
     staff.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_supportaccessgrant", "change_supportaccessgrant"])
     )
@@ -186,7 +186,7 @@ def test_the_engineer_view_is_for_support_engineers_only(client, admin_client):
     assert (
         admin_client.get(admin_url(SupportReach)).status_code == 403
     )  # a superuser outside the Support group
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(UserFactory(is_staff=True, totp=True))
     assert client.get(admin_url(SupportReach)).status_code == 403
 
 

@@ -12,6 +12,7 @@ from accounts.models import Organization, OrganizationMembership
 from accounts.services import organization_create, organization_member_add, organization_member_roles_set
 from accounts.services.api_keys import api_key_create
 from accounts.services.invitations import clean_emails
+from accounts.services.signin import user_email_verified_set
 
 
 class Command(BaseCommand):
@@ -59,6 +60,7 @@ class Command(BaseCommand):
         owner = User.objects.filter(email__iexact=email).first()
         if owner is None:
             owner = User.objects.create_user(email, None)  # sets a password through "forgot password"
+            user_email_verified_set(user=owner)  # the operator named the address
         matches = list(Organization.objects.filter(name=name)[:2])
         if len(matches) > 1:
             raise CommandError(f"Several organizations are named {name!r}; cannot tell which one to use.")

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from accounts import roles, services
 from accounts.models import Cluster, Organization, User
+from accounts.services.signin import user_email_verified_set
 
 # Demo only: printed at the end of every load, never to be used anywhere else.
 DEMO_PASSWORD = "accessportal-demo"
@@ -127,7 +128,7 @@ class Command(BaseCommand):
             email: User.objects.create(email=email, first_name=first, last_name=last, password=password)
             for email, (first, last) in PEOPLE.items()
         }
-        User.objects.create(
+        admin = User.objects.create(
             email=ADMIN_EMAIL,
             first_name="Portal",
             last_name="Admin",
@@ -135,6 +136,8 @@ class Command(BaseCommand):
             is_staff=True,
             is_superuser=True,
         )
+        for user in [*users.values(), admin]:  # demo addresses need no confirmation email to sign in
+            user_email_verified_set(user=user)
         counts = {"organizations": 0, "projects": 0, "teams": 0, "clusters": 0}
         for spec in ORGANIZATIONS:
             organization = services.organization_create(
@@ -184,5 +187,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {spec['owner']:<24} owner of {spec['name']}")
         others = [email for email in PEOPLE if email not in {spec["owner"] for spec in ORGANIZATIONS}]
         self.stdout.write(f"Other users: {', '.join(others)}")
-        self.stdout.write(f"Django admin (/admin/): {ADMIN_EMAIL}")
+        self.stdout.write(
+            f"Django admin (/admin/): {ADMIN_EMAIL} (sets up two-factor authentication at its first visit)"
+        )
         self.stdout.write(f"demo password: {DEMO_PASSWORD}  (demo only; never use it for anything real)")

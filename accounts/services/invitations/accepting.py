@@ -20,6 +20,7 @@ from accounts.permissions import sync_organization_permissions
 
 from .._rules import lock_organization
 from ..members import add_to_organization, add_to_project
+from ..signin import user_email_verified_set
 from ..teams import add_to_team
 from ._common import clean_emails, queue_inviter_notice, token_hash
 
@@ -141,6 +142,7 @@ def invitation_signup_accept(*, token, email, password, first_name="", last_name
             "USER_ALREADY_EXISTS", f"An account for {email} exists already: sign in to accept the invitation."
         )
     user = User.objects.create_user(email, password, first_name=first_name, last_name=last_name)
+    user_email_verified_set(user=user)  # the link reached this address: no verification email needed
     invitation_accept(token=token, user=user)
     return user
 
