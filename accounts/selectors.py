@@ -233,3 +233,9 @@ def organization_teams(organization):
         )
         .order_by("name")
     )
+
+
+def organizations_of_member(user):
+    """The organizations the person belongs to (their own memberships, not what staff powers reach), by name:
+    the header's organization switcher. One query."""
+    return Organization.objects.filter(memberships__user=user).order_by("name").only("public_id", "name")
