@@ -155,7 +155,9 @@ def test_the_organization_switcher_and_the_person_menu_work_without_javascript(s
     switcher.get_by_text("Organization: Globex").click()  # a <details> menu: opens without JavaScript
     switcher.get_by_role("link", name="Acme Corp").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Access Manager")
-    expect(page.locator(".subtitle")).to_have_text("Acme Corp")  # (check_page needs JavaScript: axe runs in it)
+    expect(page.locator(".subtitle")).to_have_text(
+        "Acme Corp"
+    )  # (check_page needs JavaScript: axe runs in it)
 
     page.get_by_text(f"Account: {hank.email}").click()
     page.get_by_role("button", name="Sign out").click()
@@ -223,3 +225,42 @@ def test_error_pages_in_the_layout_with_a_way_back(page, signed_in, demo):
     assert response.status == 403
     expect(reader.get_by_role("heading", level=1)).to_have_text("You may not do this")
     check_page(reader)
+
+
+def test_a_list_swaps_its_page_in_place_with_htmx_and_loads_whole_without_javascript(signed_in, demo):
+    from accounts.models import User
+    from support.services import support_access_decide
+    from support.views import DECISIONS_PER_PAGE
+
+    engineer = User.objects.get(email="tse@provider.example")
+    cluster = demo["production"].clusters.get(name="prod-reporting")
+    for _ in range(DECISIONS_PER_PAGE):  # with the demo's two: two pages
+        support_access_decide(engineer=engineer, cluster=cluster, scope="CLUSTER_LOGS")
+    log = f"/orgs/{demo['acme'].public_id}/support-access/log/"
+
+    page = signed_in(demo["alice"])
+    page.goto(log)
+    page.evaluate("() => { document.querySelector('.site-header').dataset.loaded = 'once'; }")
+    pages = page.get_by_role("navigation", name="Support access log: pages")
+    expect(pages).to_contain_text(f"1–{DECISIONS_PER_PAGE} of {DECISIONS_PER_PAGE + 2}")
+    pages.get_by_role("link", name="Next").click()
+    expect(pages).to_contain_text("Page 2 of 2")
+    expect(page).to_have_url(re.compile(r"\?page=2$"))  # pushed: reloading or sharing shows page 2
+    assert page.evaluate("() => document.querySelector('.site-header').dataset.loaded") == "once"  # in place
+    check_page(page)
+
+    plain = signed_in(demo["alice"], java_script_enabled=False)
+    plain.goto(log)
+    plain.get_by_role("navigation", name="Support access log: pages").get_by_role("link", name="Next").click()
+    expect(plain).to_have_url(re.compile(r"\?page=2$"))
+    expect(plain.get_by_role("navigation", name="Support access log: pages")).to_contain_text("Page 2 of 2")
+
+
+def test_the_header_menus_open_within_a_phones_width(signed_in, demo):
+    page = signed_in(demo["alice"], width=390)
+    page.goto("/")
+    page.get_by_text("Organization: Organizations").click()
+    expect(page.get_by_role("link", name="All organizations")).to_be_visible()
+    page.get_by_text("Account: alice@acme.example").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    check_page(page, screenshot="menus")
