@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",  # allauth's sessions page
+    "django.forms",  # the built-in widget templates, for FORM_RENDERER (TemplatesSetting)
+    "django_htmx",
     "guardian",
     "rest_framework",
     "anymail",
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",  # request.htmx: which requests swap part of a page
+    "accounts.views.errors.ErrorPageMiddleware",  # our 403/404 pages, DEBUG on or off (not /api/, /admin/)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.audit.ClientIPMiddleware",
     # Sign-in and account security (see "Sign-in, two-factor and lockout" below).
@@ -77,6 +81,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "accessportal.urls"
+# Forms render with our templates (templates/forms/): a field's errors once, next to it.
+FORM_RENDERER = "accessportal.forms.FormRenderer"
 WSGI_APPLICATION = "accessportal.wsgi.application"
 
 TEMPLATES = [
@@ -89,6 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.views.pages.organization_switcher",
             ],
         },
     },
@@ -132,6 +139,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The site's stylesheet and the vendored htmx (static/vendor/, each with its license): no CDN, no build step.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
 # Redis is the Celery broker and the cache in production; without it, tasks run eagerly in the request.

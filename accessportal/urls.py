@@ -42,3 +42,5 @@ urlpatterns = [
 ]
 
 handler404 = "accessportal.api.not_found.not_found"
+handler403 = "accounts.views.errors.permission_denied"
+handler500 = "accounts.views.errors.server_error"

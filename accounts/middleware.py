@@ -1,13 +1,11 @@
 """How the customers' pages answer a service's refusal, in one place: a ``ServiceError`` that a page view does not
-handle itself becomes the site's 404 page (a missing or foreign object), its 403 page (seen but not allowed), or
-the error page with the refusal's message and status. The API answers refusals through its own exception
-handler (``accessportal.api.errors``), which DRF applies before this middleware could see them."""
-
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
-from django.shortcuts import render
+handle itself becomes the site's error page with the refusal's status and message (404 for a missing or foreign
+object, 403 for one seen but not allowed, the refusal's own status otherwise), in the layout, with DEBUG on or
+off. The API answers refusals through its own exception handler (``accessportal.api.errors``), which DRF applies
+before this middleware could see them."""
 
 from .errors import ServiceError
+from .views.pages import error_page
 
 
 class ServiceErrorMiddleware:
@@ -18,15 +16,6 @@ class ServiceErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, ServiceError):
+        if not isinstance(exception, ServiceError) or request.path.startswith(("/api/", "/admin/")):
             return None
-        if exception.status == 404:
-            raise Http404(exception.message) from exception
-        if exception.status == 403:
-            raise PermissionDenied(exception.message) from exception
-        return render(
-            request,
-            "error.html",
-            {"status": exception.status, "message": exception.message},
-            status=exception.status,
-        )
+        return error_page(request, status=exception.status, message=exception.message)

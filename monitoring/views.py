@@ -3,7 +3,7 @@ groups and a cluster's, and the offboarding confirmation."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -12,6 +12,7 @@ from accounts import selectors as account_selectors
 from accounts.errors import ServiceError
 from accounts.models import Cluster
 from accounts.permissions import actor_may
+from accounts.views.pages import render_page
 
 from . import selectors, services
 from .forms import AttachForm, GroupCreateForm, MemberAddForm
@@ -88,7 +89,7 @@ def organization_monitoring(request, org_id):
     members = list(
         account_selectors.organization_members(organization).filter(user__is_service_account=False)
     )
-    return render(
+    return render_page(
         request,
         "monitoring/organization.html",
         {
@@ -100,6 +101,8 @@ def organization_monitoring(request, org_id):
             "not_eligible_message": NOT_ELIGIBLE_MESSAGE,
             "members": members if may_manage else [],
         },
+        organization=organization,
+        tab="monitoring",
         status=400 if form.errors else 200,
     )
 
@@ -136,10 +139,22 @@ def _offboarding(request, organization, subject):
         except ServiceError as error:
             _refused(request, error)
         else:
-            return render(
-                request, "monitoring/offboarded.html", {"organization": organization, "report": report}
+            return render_page(
+                request,
+                "monitoring/offboarded.html",
+                {"organization": organization, "report": report},
+                organization=organization,
+                tab="monitoring",
+                crumbs=[("Offboarded", None)],
             )
-    return render(request, "monitoring/offboard.html", {"organization": organization, "plan": plan})
+    return render_page(
+        request,
+        "monitoring/offboard.html",
+        {"organization": organization, "plan": plan},
+        organization=organization,
+        tab="monitoring",
+        crumbs=[("Offboard", None)],
+    )
 
 
 @login_required
@@ -180,7 +195,7 @@ def project_monitoring(request, project_id):
             else:
                 messages.success(request, f"The monitoring group {group.name} was created.")
                 return redirect("monitoring:group", project_id=project.public_id, group_id=group.public_id)
-    return render(
+    return render_page(
         request,
         "monitoring/project.html",
         {
@@ -189,6 +204,8 @@ def project_monitoring(request, project_id):
             "form": form,
             "may_manage": actor_may(request.user, roles.MANAGE_MONITORING, project),
         },
+        project=project,
+        tab="monitoring",
         status=400 if form.errors else 200,
     )
 
@@ -196,7 +213,7 @@ def project_monitoring(request, project_id):
 def _group_page(request, project, group, form=None, status=200):
     may_manage = actor_may(request.user, roles.MANAGE_MONITORING, project)
     may_add = may_manage and (not group.is_system or may_manage_system_groups(request.user))
-    return render(
+    return render_page(
         request,
         "monitoring/group.html",
         {
@@ -206,6 +223,9 @@ def _group_page(request, project, group, form=None, status=200):
             "may_add": may_add,
             "form": form or MemberAddForm(),
         },
+        project=project,
+        tab="monitoring",
+        crumbs=[(group.name, None)],
         status=status,
     )
 
@@ -243,10 +263,13 @@ def cluster_monitoring(request, project_id, cluster_name):
     project = _project(request, project_id)
     cluster = account_selectors.access_cluster(actor=request.user, project=project, name=cluster_name)
     if not is_eligible(cluster):
-        return render(
+        return render_page(
             request,
             "monitoring/not_eligible.html",
             {"project": project, "cluster": cluster, "message": NOT_ELIGIBLE_MESSAGE},
+            project=project,
+            tab="monitoring",
+            crumbs=[(cluster.name, None)],
         )
     group = selectors.cluster_group(cluster)
     return redirect("monitoring:group", project_id=project.public_id, group_id=group.public_id)

@@ -7,10 +7,13 @@ class SupportConfig(AppConfig):
 
     def ready(self):
         """Plug into accounts without accounts knowing this app: the error codes' HTTP statuses, the cluster
-        change hook (a deleted cluster's grant ends), and the cluster JSON's ``mongoDBEmployeeAccessGrant``."""
+        change hook (a deleted cluster's grant ends), the cluster JSON's ``mongoDBEmployeeAccessGrant``, and the
+        Settings tab of an organization's pages and the Clusters tab of a project's."""
+        from accounts import roles
         from accounts.api.clusters import ClusterExtras, register_cluster_extras
         from accounts.errors import STATUS_BY_CODE
         from accounts.services.clusters import register_cluster_change_hook
+        from accounts.views.pages import ORGANIZATION, PROJECT, Tab, register_tab
 
         from . import selectors
         from .api.serializers import employee_access_grant_json
@@ -24,4 +27,9 @@ class SupportConfig(AppConfig):
                 prefetch=selectors.clusters_with_active_grant,
                 employee_access_grant=employee_access_grant_json,
             )
+        )
+        register_tab(PROJECT, Tab("clusters", "Clusters", "support:project_clusters", roles.VIEW_PROJECT))
+        register_tab(
+            ORGANIZATION,
+            Tab("settings", "Settings", "support:organization_settings", roles.VIEW_ORGANIZATION),
         )

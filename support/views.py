@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -14,6 +14,7 @@ from accounts import roles
 from accounts import selectors as accounts_selectors
 from accounts.errors import ServiceError
 from accounts.permissions import actor_may
+from accounts.views.pages import render_page
 
 from . import selectors, services
 from .forms import GrantForm, OrganizationSettingsForm
@@ -49,10 +50,12 @@ def project_clusters(request, project_id):
                 "form": form if may_grant and form.fields["grant_type"].choices else None,
             }
         )
-    return render(
+    return render_page(
         request,
         "support/project_clusters.html",
         {"project": project, "restricted": restricted, "may_grant": may_grant, "rows": rows, "now": now},
+        project=project,
+        tab="clusters",
     )
 
 
@@ -130,7 +133,7 @@ def organization_settings(request, org_id):
             "multi_factor_auth_required": current.multi_factor_auth_required,
         }
     )
-    return render(
+    return render_page(
         request,
         "support/organization_settings.html",
         {
@@ -140,6 +143,8 @@ def organization_settings(request, org_id):
             "form": form,
             "is_owner": actor_may(request.user, roles.CHANGE_ORGANIZATION, organization),
         },
+        organization=organization,
+        tab="settings",
     )
 
 
@@ -153,6 +158,11 @@ def organization_decisions(request, org_id):
     page = Paginator(selectors.organization_decisions(organization), DECISIONS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return render(
-        request, "support/organization_decisions.html", {"organization": organization, "page": page}
+    return render_page(
+        request,
+        "support/organization_decisions.html",
+        {"organization": organization, "page": page},
+        organization=organization,
+        tab="settings",
+        crumbs=[("Support access log", None)],
     )

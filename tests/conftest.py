@@ -2,6 +2,7 @@
 
 import copy
 import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -79,8 +80,16 @@ def project(organization, owner):
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` need row locks and concurrent transactions: they run in CI's PostgreSQL pass
-    and are skipped, saying so, on SQLite."""
+    and are skipped, saying so, on SQLite. Browser tests (tests/browser, marked ``browser``) run last: the
+    Playwright session that they start lasts until the end, and with it Django's async-safety check is off
+    (tests/browser/conftest.py)."""
     from django.conf import settings
+
+    browser_dir = Path(__file__).parent / "browser"
+    for item in items:
+        if browser_dir in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable sort
 
     on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
     with_worker = on_postgres and bool(settings.REDIS_URL)

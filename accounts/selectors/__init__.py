@@ -265,3 +265,7 @@ def two_factor_required_by(*, user, admin=False, organization_id=None, project_i
     if not organization.multi_factor_auth_required or user_has_two_factor(user):
         return None
     return f"{organization.name} requires two-factor authentication."
+def organizations_of_member(user):
+    """The organizations the person belongs to (their own memberships, not what staff powers reach), by name:
+    the header's organization switcher. One query."""
+    return Organization.objects.filter(memberships__user=user).order_by("name").only("public_id", "name")

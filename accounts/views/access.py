@@ -4,7 +4,7 @@ requests to join, teams; invite, resend, revoke, approve, deny. Every change is 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from .. import roles, selectors
@@ -13,6 +13,7 @@ from ..forms import organization_invite_form, project_invite_form
 from ..permissions import actor_may
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
+from .pages import render_page
 
 
 @login_required
@@ -39,7 +40,7 @@ def organization_access(request, org_id):
                 return redirect("organization_access", org_id=organization.public_id)
     members = selectors.organization_members(organization).filter(user__is_service_account=False)
     invitations = selectors.invitations_listed(organization=organization)
-    return render(
+    return render_page(
         request,
         "accounts/organization_access.html",
         {
@@ -51,6 +52,8 @@ def organization_access(request, org_id):
             "may_manage": may_manage,
             "form": form,
         },
+        organization=organization,
+        tab="users",
     )
 
 
@@ -76,7 +79,7 @@ def project_access(request, project_id):
             else:
                 messages.success(request, "Invitation sent.")
                 return redirect("project_access", project_id=project.public_id)
-    return render(
+    return render_page(
         request,
         "accounts/project_access.html",
         {
@@ -85,6 +88,8 @@ def project_access(request, project_id):
             "may_manage": may_manage,
             "form": form,
         },
+        project=project,
+        tab="access",
     )
 
 

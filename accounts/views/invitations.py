@@ -6,7 +6,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from .. import selectors
@@ -14,11 +14,12 @@ from ..errors import ServiceError
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
 from ..signin.lockout import token_guard
+from .pages import render_page
 
 
 @login_required
 def home(request):
-    return render(
+    return render_page(
         request, "accounts/home.html", {"organizations": selectors.organizations_overview(request.user)}
     )
 
@@ -69,7 +70,7 @@ def invitation_accept(request, token):
 
 def _invitation_page(request, invitation, form):
     wrong_user = request.user.is_authenticated and request.user.email.lower() != invitation.email.lower()
-    return render(
+    return render_page(
         request,
         "accounts/invitation_accept.html",
         {"invitation": invitation, "form": form, "wrong_user": wrong_user},
@@ -78,7 +79,7 @@ def _invitation_page(request, invitation, form):
 
 def _refused(request, token, error):
     invitation_services.audit_refused_acceptance(token=token, user=request.user, error=error)
-    return render(request, "accounts/invitation_refused.html", {"error": error}, status=error.status)
+    return render_page(request, "accounts/invitation_refused.html", {"error": error}, status=error.status)
 
 
 @login_required
