@@ -21,7 +21,7 @@ from .models import (
     Team,
     TeamMembership,
 )
-from .permissions import actor_may
+from .permissions import actor_may, permission_refusal_log
 
 
 def organizations_for_user(user, permission=roles.VIEW_ORGANIZATION):
@@ -60,7 +60,11 @@ def _access(model, kind, *, actor, public_id, need, queryset=None, permission_ob
     if not actor_may(actor, need, target):
         view = roles.VIEW_ORGANIZATION if isinstance(target, Organization) else roles.VIEW_PROJECT
         if not actor_may(actor, view, target):
+            permission_refusal_log(
+                actor=actor, code="RESOURCE_NOT_FOUND", kind=kind, object_id=public_id, permission=need
+            )
             raise not_found(kind, public_id)
+        permission_refusal_log(actor=actor, code="USER_UNAUTHORIZED", kind=kind, object_id=public_id, permission=need)
         raise ServiceError(
             "USER_UNAUTHORIZED",
             f"You do not have the permission to do this on {kind} {public_id}.",
@@ -104,7 +108,11 @@ def access_cluster(*, actor, project, name, need=roles.VIEW_PROJECT) -> Cluster:
     when it cannot see the project, 403 when it sees it but lacks ``need``."""
     if not actor_may(actor, need, project):
         if not actor_may(actor, roles.VIEW_PROJECT, project):
+            permission_refusal_log(
+                actor=actor, code="RESOURCE_NOT_FOUND", kind="cluster", object_id=name, permission=need
+            )
             raise not_found("cluster", name)
+        permission_refusal_log(actor=actor, code="USER_UNAUTHORIZED", kind="cluster", object_id=name, permission=need)
         raise ServiceError(
             "USER_UNAUTHORIZED",
             f"You do not have the permission to do this on cluster {name}.",
