@@ -62,7 +62,9 @@ def invitations_expired_record(*, number: int) -> None:
         transaction.on_commit(lambda: INVITATIONS.labels(event="expired").inc(number))
 
 
-def api_authentication_failure_record(*, scheme: str, reason: str, public_key: str = "", address: str = "") -> None:
+def api_authentication_failure_record(
+    *, scheme: str, reason: str, public_key: str = "", address: str = ""
+) -> None:
     """A refused API authentication (Digest today; OAuth client credentials will call it with
     ``scheme="oauth"``): counted, and logged with the key or client id named, never its secret.
     ``reason`` is a short fixed word (``credentials``, ``replay``, ``malformed``, ...): it is a metric label."""

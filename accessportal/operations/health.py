@@ -82,7 +82,9 @@ class MigrationsApplied(HealthCheck):
         missing = _migration_nodes(self.alias) - applied
         if missing:
             apps = ", ".join(sorted({app for app, _ in missing}))
-            raise ServiceUnavailable(f"{len(missing)} migration(s) not applied ({apps}): run manage.py migrate")
+            raise ServiceUnavailable(
+                f"{len(missing)} migration(s) not applied ({apps}): run manage.py migrate"
+            )
 
 
 def readiness_checks(cache_aliases):

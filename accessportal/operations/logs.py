@@ -54,11 +54,12 @@ SECRET_TEXT = (
     re.compile(r"(/reset/[^/\s\"'<>]+/)[^/?#\s\"'<>]+"),
     # a secret in a query string
     re.compile(
-        r"([?&](?:token|key|code|password|secret|client_secret|access_token|refresh_token)=)[^&#\s\"'<>]+",
+        r"((?:^|[?&])(?:token|key|code|password|secret|client_secret|access_token|refresh_token)=)[^&#\s\"'<>]+",
         re.IGNORECASE,
     ),
-    # an Authorization header, or a bearer token, that found its way into a message
-    re.compile(r"""((?:HTTP_)?Authorization['"]?\s*[:=]\s*['"]?)[^'"\n]+""", re.IGNORECASE),
+    # an Authorization header (to the end of the line: Digest values hold quotes and commas), or a bearer token,
+    # that found its way into a message
+    re.compile(r"""((?:HTTP_)?Authorization['"]?\s*[:=]\s*['"]?)[^\n]+""", re.IGNORECASE),
     re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE),
     re.compile(r"""(\bresponse=["']?)[0-9a-fA-F]{16,}"""),
     # "'token': '...'" in the repr of a dict (Celery prints task arguments at DEBUG)
@@ -139,6 +140,16 @@ def gunicorn_access_fields(logger, method_name, event_dict):
     return event_dict
 
 
+def request_id_of_record(logger, method_name, event_dict):
+    """Foreign-record processor: Django logs a 4xx/5xx answer (``django.request``) after the middlewares have
+    returned, when the request's context is gone; such a record carries the request, and the request its id."""
+    if "request_id" not in event_dict:
+        request_id = getattr(getattr(event_dict.get("_record"), "request", None), "request_id", None)
+        if request_id:
+            event_dict["request_id"] = request_id
+    return event_dict
+
+
 def _shared_processors():
     return [
         structlog.contextvars.merge_contextvars,
@@ -159,7 +170,7 @@ def formatter(fmt: str) -> dict:
         )
     return {
         "()": structlog.stdlib.ProcessorFormatter,
-        "foreign_pre_chain": [*_shared_processors(), gunicorn_access_fields],
+        "foreign_pre_chain": [*_shared_processors(), request_id_of_record, gunicorn_access_fields],
         "pass_foreign_args": True,
         "processors": [
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
@@ -234,8 +245,8 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        request.request_id = request_id = structlog.contextvars.get_contextvars().get("request_id")
         response = self.get_response(request)
-        request_id = structlog.contextvars.get_contextvars().get("request_id")
         if request_id:
             response["X-Request-ID"] = request_id
         return response

@@ -84,7 +84,9 @@ class _Scrape:
 def metrics_view(request):
     """GET /metrics: Prometheus's text format, for allowed addresses or the bearer token; 403 otherwise."""
     if not scrape_allowed(request.META.get("REMOTE_ADDR"), request.headers.get("Authorization")):
-        return HttpResponse("Metrics are not available to this address.\n", status=403, content_type="text/plain")
+        return HttpResponse(
+            "Metrics are not available to this address.\n", status=403, content_type="text/plain"
+        )
     return HttpResponse(generate_latest(_Scrape(SCRAPE_TIME_COLLECTORS)), content_type=CONTENT_TYPE_LATEST)
 
 

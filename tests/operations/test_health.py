@@ -89,7 +89,12 @@ def test_readiness_is_503_naming_the_broker_and_the_cache_when_redis_is_unreacha
 def _run(args, **env):
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **env}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -134,7 +134,9 @@ def test_an_invitation_link_in_a_line_is_redacted_before_it_is_written(secret_re
 
     token = new_token()
     with scanning() as scan:
-        structlog.get_logger("accessportal.careless").info("link", link=f"https://portal.example/invitations/{token}/")
+        structlog.get_logger("accessportal.careless").info(
+            "link", link=f"https://portal.example/invitations/{token}/"
+        )
         logging.getLogger("django.request").warning("Gone: /invitations/%s/", token)
     assert scan.lines == 2
     assert scan.leaks(secret_registry.secrets) == {}
