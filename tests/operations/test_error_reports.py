@@ -17,7 +17,13 @@ def _shell(code, tmp_path, **env):
     script = tmp_path / "script.py"
     script.write_text("import django\ndjango.setup()\n" + code)
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")}
-    environment.update(env, PYTHONPATH=str(ROOT), DJANGO_SETTINGS_MODULE="accessportal.settings")
+    environment.update(
+        env,
+        PYTHONPATH=str(ROOT),
+        DJANGO_SETTINGS_MODULE="accessportal.settings",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'unused.sqlite3'}",  # the failing request reads no table
+    )
+    environment.pop("REDIS_URL", None)
     result = subprocess.run(
         [sys.executable, str(script)], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
     )
@@ -84,7 +90,7 @@ environ = {
     "wsgi.input": io.BytesIO(body),
     "HTTP_HOST": "127.0.0.1",
     "HTTP_AUTHORIZATION": "Bearer BeArErToKeN0123456789",
-    "HTTP_COOKIE": "sessionid=SeSsIoN0123456789; csrftoken=abcdefghijklmnopqrstuvwxyzABCDEF",
+    "HTTP_COOKIE": "remember=SeSsIoN0123456789; csrftoken=abcdefghijklmnopqrstuvwxyzABCDEF",
     "HTTP_X_CSRFTOKEN": "abcdefghijklmnopqrstuvwxyzABCDEF",
 }
 setup_testing_defaults(environ)
