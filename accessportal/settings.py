@@ -2,7 +2,6 @@
 
 import base64
 import hashlib
-import logging
 from pathlib import Path
 
 import environ
@@ -220,7 +219,10 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
 
 # Operations: health, logs, metrics, errors ----------------------------------------------------------------
-# (accessportal/operations; README "Running it in production"). This block only adds to what is above.
+# (accessportal/operations; README "Running it in production"). This block adds to what is above and
+# defines LOGGING.
+import logging  # noqa: E402
+
 from accessportal.operations import logs as _logs  # noqa: E402
 
 INSTALLED_APPS += ["health_check", "django_structlog", "django_prometheus", "accessportal.operations"]
