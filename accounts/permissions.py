@@ -221,7 +221,9 @@ def require(actor, permission: str, obj) -> None:
             actor=actor, code="RESOURCE_NOT_FOUND", kind=kind, object_id=object_id, permission=permission
         )
         raise not_found(kind, object_id)
-    permission_refusal_log(actor=actor, code="USER_UNAUTHORIZED", kind=kind, object_id=object_id, permission=permission)
+    permission_refusal_log(
+        actor=actor, code="USER_UNAUTHORIZED", kind=kind, object_id=object_id, permission=permission
+    )
     raise ServiceError(
         "USER_UNAUTHORIZED",
         f"You do not have the permission to {roles.ORGANIZATION_PERMISSIONS.get(permission) or roles.PROJECT_PERMISSIONS.get(permission, permission)} "  # noqa: E501

@@ -64,7 +64,9 @@ def _access(model, kind, *, actor, public_id, need, queryset=None, permission_ob
                 actor=actor, code="RESOURCE_NOT_FOUND", kind=kind, object_id=public_id, permission=need
             )
             raise not_found(kind, public_id)
-        permission_refusal_log(actor=actor, code="USER_UNAUTHORIZED", kind=kind, object_id=public_id, permission=need)
+        permission_refusal_log(
+            actor=actor, code="USER_UNAUTHORIZED", kind=kind, object_id=public_id, permission=need
+        )
         raise ServiceError(
             "USER_UNAUTHORIZED",
             f"You do not have the permission to do this on {kind} {public_id}.",
@@ -112,7 +114,9 @@ def access_cluster(*, actor, project, name, need=roles.VIEW_PROJECT) -> Cluster:
                 actor=actor, code="RESOURCE_NOT_FOUND", kind="cluster", object_id=name, permission=need
             )
             raise not_found("cluster", name)
-        permission_refusal_log(actor=actor, code="USER_UNAUTHORIZED", kind="cluster", object_id=name, permission=need)
+        permission_refusal_log(
+            actor=actor, code="USER_UNAUTHORIZED", kind="cluster", object_id=name, permission=need
+        )
         raise ServiceError(
             "USER_UNAUTHORIZED",
             f"You do not have the permission to do this on cluster {name}.",

@@ -19,7 +19,10 @@ def send_email(self, email_id: int, secret_context: dict | None = None) -> str |
         if self.request.retries >= self.max_retries:
             email_give_up(email_id=email_id, error=error)
             email_outcome_record(
-                outcome="failed", email_id=email_id, reason="gave up", attempts=self.request.retries + 1,
+                outcome="failed",
+                email_id=email_id,
+                reason="gave up",
+                attempts=self.request.retries + 1,
                 error=str(error),
             )
             return "FAILED"
@@ -29,7 +32,10 @@ def send_email(self, email_id: int, secret_context: dict | None = None) -> str |
             factor=2, retries=self.request.retries, maximum=600, full_jitter=True
         )
         email_outcome_record(
-            outcome="retried", email_id=email_id, attempt=self.request.retries + 1, countdown=countdown,
+            outcome="retried",
+            email_id=email_id,
+            attempt=self.request.retries + 1,
+            countdown=countdown,
             error=str(error),
         )
         raise self.retry(exc=error, countdown=countdown) from error

@@ -26,7 +26,9 @@ def secret_registry():
     leaks = scan.leaks(registry.secrets)
     if leaks:
         report = "\n".join(f"- {secret[:6]}... in: {line}" for secret, line in leaks.items())
-        pytest.fail(f"{len(leaks)} secret(s) made during this run appear in log lines:\n{report}", pytrace=False)
+        pytest.fail(
+            f"{len(leaks)} secret(s) made during this run appear in log lines:\n{report}", pytrace=False
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -52,7 +52,9 @@ class DigestAuthentication(BaseAuthentication):
             credentials.username, digest.get_realm(), "", credentials.ha1_algorithm
         )
         if not digest.verify_response(credentials, method=request.method, ha1=checked) or ha1 is None:
-            self._refuse(request, credentials.username, "unknown key or wrong secret", address, api_key, "credentials")
+            self._refuse(
+                request, credentials.username, "unknown key or wrong secret", address, api_key, "credentials"
+            )
         if not digest.claim_nonce_count(credentials):
             self._refuse(request, credentials.username, "replayed nonce count", address, api_key, "replay")
         if not api_key.user.is_active:
@@ -94,7 +96,9 @@ class DigestAuthentication(BaseAuthentication):
 
     def _refuse(self, request, public_key, reason, address, api_key=None, kind="credentials"):
         api_key_refusal_record(public_key=public_key, reason=reason, address=address, api_key=api_key)
-        api_authentication_failure_record(scheme="digest", reason=kind, public_key=public_key, address=address)
+        api_authentication_failure_record(
+            scheme="digest", reason=kind, public_key=public_key, address=address
+        )
         raise AtlasAuthenticationFailed(
             "You are not authorized for this resource: the API key or its signature was not accepted.",
             parameters=[public_key] if public_key else [],

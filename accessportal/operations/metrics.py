@@ -1,5 +1,5 @@
 """Prometheus metrics (django-prometheus, prometheus_client): the /metrics view, who may read it, the exporter a
-Celery worker serves, and the gauges computed at scrape time.
+Celery worker serves, and the collectors read at scrape time.
 
 django-prometheus counts requests and latencies by view, database queries and their durations, and cache gets;
 the apps count their own events (``accounts.metrics``). With several processes per machine (gunicorn workers,
@@ -13,10 +13,9 @@ import threading
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from django.conf import settings
-from django.db.models import Count
 from django.http import HttpResponse
+from django.utils.module_loading import import_string
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
-from prometheus_client.core import GaugeMetricFamily
 
 
 def scrape_allowed(remote_addr: str | None, authorization: str | None) -> bool:
@@ -40,27 +39,8 @@ def scrape_allowed(remote_addr: str | None, authorization: str | None) -> bool:
     return False
 
 
-class ActiveSupportGrants:
-    """Support-access grants in force now, by type: one query at each scrape (the database is the truth for
-    every process, so no process has to keep a gauge up to date)."""
-
-    def collect(self):
-        from support.models import SupportAccessGrant
-        from support.selectors import active_grants
-
-        family = GaugeMetricFamily(
-            "accessportal_support_grants_active",
-            "Support-access grants in force now, by grant type.",
-            labels=["grant_type"],
-        )
-        counts = dict(active_grants().values_list("grant_type").annotate(n=Count("id")).order_by())
-        for grant_type in SupportAccessGrant.GrantType.values:
-            family.add_metric([grant_type], counts.get(grant_type, 0))
-        yield family
-
-
 # Collectors that read the database when scraped (the web's /metrics only; a worker's exporter has none).
-SCRAPE_TIME_COLLECTORS = (ActiveSupportGrants,)
+SCRAPE_TIME_COLLECTORS = ("support.metrics.ActiveSupportGrants",)
 
 
 class _Scrape:
@@ -78,7 +58,7 @@ class _Scrape:
             source = REGISTRY
         yield from source.collect()
         for collector in self.collectors:
-            yield from collector().collect()
+            yield from import_string(collector)().collect()
 
 
 def metrics_view(request):

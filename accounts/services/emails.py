@@ -111,7 +111,11 @@ def _send_locked(email_id, secret_context):
         email.save(update_fields=["status", "error", "attempts"])
         if not temporary:
             email_outcome_record(
-                outcome="failed", email_id=email.pk, template=email.template, reason="refused", error=email.error
+                outcome="failed",
+                email_id=email.pk,
+                template=email.template,
+                reason="refused",
+                error=email.error,
             )
         return email, (email.error if temporary else None)
     status = getattr(message, "anymail_status", None)
@@ -122,7 +126,10 @@ def _send_locked(email_id, secret_context):
     email.error = ""
     email.save(update_fields=["status", "sent_at", "esp_message_id", "attempts", "error"])
     email_outcome_record(
-        outcome="sent", email_id=email.pk, template=email.template, attempts=email.attempts,
+        outcome="sent",
+        email_id=email.pk,
+        template=email.template,
+        attempts=email.attempts,
         esp_message_id=email.esp_message_id,
     )
     return email, None

@@ -14,7 +14,7 @@ from django.test import TestCase
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from accessportal.operations.metrics import ActiveSupportGrants, worker_metrics_serve
+from accessportal.operations.metrics import worker_metrics_serve
 from accounts.metrics import lockout_record
 from accounts.models import Cluster, Invitation, OutboundEmail
 from accounts.services import cluster_create, organization_create, project_create
@@ -24,6 +24,7 @@ from accounts.services.invitations import (
     invitations_expire_due,
     organization_invitations_create,
 )
+from support.metrics import ActiveSupportGrants
 from support.models import SupportAccessGrant
 from tests.factories import UserFactory
 
