@@ -69,7 +69,7 @@ def api_authentication_failure_record(
     ``scheme="oauth"``): counted, and logged with the key or client id named, never its secret.
     ``reason`` is a short fixed word (``credentials``, ``replay``, ``malformed``, ...): it is a metric label."""
     API_AUTHENTICATION_FAILURES.labels(scheme=scheme, reason=reason).inc()
-    log.info("api_authentication_refused", scheme=scheme, reason=reason, public_key=public_key, ip=address)
+    log.info("api_authentication_refused", scheme=scheme, reason=reason, public_key=public_key[:64], ip=address)
 
 
 def lockout_record(*, kind: str, address: str = "", username: str = "") -> None:
