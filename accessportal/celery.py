@@ -2,10 +2,36 @@
 
 import os
 
-from celery import Celery
+from celery import Celery, signals
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accessportal.settings")
 
 app = Celery("accessportal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Operations: in a worker, each task's log lines carry the request id of the request that queued it (sent in
+# the message headers by django-structlog), and task start, retry, success and failure are logged.
+app.steps["worker"].add(DjangoStructLogInitStep)
+
+
+@signals.setup_logging.connect
+def _logging_from_settings(**kwargs):
+    """Workers and beat log through the LOGGING setting (structured lines), not Celery's own handlers."""
+    import logging.config
+
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+@signals.worker_init.connect
+def _metrics_exporter(**kwargs):
+    """With CELERY_METRICS_PORT set, the worker serves its metrics (see accessportal.operations.metrics)."""
+    from django.conf import settings
+
+    if settings.CELERY_METRICS_PORT:
+        from accessportal.operations.metrics import worker_metrics_serve
+
+        worker_metrics_serve(address=settings.CELERY_METRICS_ADDRESS, port=settings.CELERY_METRICS_PORT)

@@ -288,9 +288,76 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+# Operations: health, logs, metrics, errors ----------------------------------------------------------------
+# (accessportal/operations; README "Running it in production"). This block adds to what is above and
+# defines LOGGING.
+import logging  # noqa: E402
+
+from accessportal.operations import logs as _logs  # noqa: E402
+
+INSTALLED_APPS += ["health_check", "django_structlog", "django_prometheus", "accessportal.operations"]
+# django-prometheus times the whole stack, so its two middlewares wrap all others; django-structlog's comes
+# next, so that every line of a request (Django's own included) carries its request id.
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
+    "accessportal.operations.logs.RequestContextMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+
+# Logs: JSON lines with DEBUG off, readable lines otherwise (LOG_FORMAT overrides), on standard error.
+LOG_FORMAT = env("LOG_FORMAT", default="console" if DEBUG else "json")
+LOGGING = _logs.logging_config(fmt=LOG_FORMAT, level=env("LOG_LEVEL", default="INFO"))
+_logs.configure_structlog()
+# The request id comes from the X-Request-ID header only when a proxy we trust sets it (and drops the
+# client's); otherwise each request gets a new one. Either way it is returned as X-Request-ID.
+REQUEST_ID_FROM_PROXY = env.bool("REQUEST_ID_FROM_PROXY", default=False)
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = REQUEST_ID_FROM_PROXY
+DJANGO_STRUCTLOG_CELERY_ENABLED = True
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # the address is REMOTE_ADDR, bound by operations.logs
+DJANGO_STRUCTLOG_USER_ID_FIELD = "public_id"
+DJANGO_STRUCTLOG_STATUS_4XX_LOG_LEVEL = logging.INFO  # refusals are routine; failures (5xx) stay ERROR
+
+# Metrics: /metrics answers addresses in METRICS_ALLOWED_IPS (addresses or CIDR blocks) or a request with
+# "Authorization: Bearer METRICS_TOKEN"; a Celery worker serves the same on CELERY_METRICS_PORT when set.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
+CELERY_METRICS_ADDRESS = env("CELERY_METRICS_ADDRESS", default="0.0.0.0")
+# Database and cache timings (django-prometheus's wrappers keep the vendor: connection.vendor is unchanged).
+# Redis caches only: its local-memory wrapper would return the default for a cached falsy value.
+_INSTRUMENTED = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+    "django.core.cache.backends.redis.RedisCache": "django_prometheus.cache.backends.redis.NativeRedisCache",
 }
+for _config in (*DATABASES.values(), *CACHES.values()):
+    _key = "ENGINE" if "ENGINE" in _config else "BACKEND"
+    _config[_key] = _INSTRUMENTED.get(_config[_key], _config[_key])
+
+# Health: /health/ (liveness) and /health/ready/ (database, caches, broker, migrations). A probe must not hang
+# on an unreachable Redis: the readiness check reaches it through a cache of its own with short timeouts.
+if REDIS_URL:
+    CACHES["health_probe"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    HEALTH_CACHE_ALIASES = ["health_probe"]
+else:
+    HEALTH_CACHE_ALIASES = ["default", "shared"]
+# Probes and scrapes come over plain HTTP from inside the network: no redirect to HTTPS for them.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+
+# Error reports: Sentry only when SENTRY_DSN is set (no personal data, no request bodies, secrets scrubbed).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from accessportal.operations.error_reports import sentry_init  # noqa: E402
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=ACCESSPORTAL_VERSION,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

@@ -2,11 +2,13 @@
 
 from allauth.account import views as account_views
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from accessportal.api import urls as api_urls
+from accessportal.operations import health, metrics
 from accounts.signin.lockout import address_guard, token_guard
 
 # The admin signs in through allauth's sign-in page (lockout, two-factor), never through its own form.
@@ -39,6 +41,17 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("monitoring.urls")),
     path("", include("support.urls")),
+]
+
+# Operations: liveness, readiness (503 naming what failed), Prometheus metrics for allowed scrapers.
+urlpatterns += [
+    path("health/", health.ProbeView.as_view(checks=()), name="health_live"),
+    path(
+        "health/ready/",
+        health.ProbeView.as_view(checks=health.readiness_checks(settings.HEALTH_CACHE_ALIASES)),
+        name="health_ready",
+    ),
+    path("metrics", metrics.metrics_view, name="prometheus-django-metrics"),
 ]
 
 handler404 = "accessportal.api.not_found.not_found"

@@ -7,6 +7,7 @@ permissions of the team's ``auth.Group``, so that team membership is group membe
 sync_permissions`` runs the same computation over everything.
 """
 
+import structlog
 from django.contrib.auth.models import Permission
 from guardian.core import ObjectPermissionChecker
 
@@ -26,6 +27,22 @@ from .models import (
 )
 
 ALL = None  # scope marker: every user (or team) of the organization
+
+log = structlog.get_logger("accessportal.permissions")
+
+
+def permission_refusal_log(*, actor, code, kind, object_id, permission="", **fields) -> None:
+    """One INFO line for each refusal: who, what they needed, on which object, and the code answered (a
+    RESOURCE_NOT_FOUND here is an object that exists but that the actor may not see)."""
+    log.info(
+        "permission_refused",
+        code=code,
+        actor_id=getattr(actor, "public_id", None),
+        object_kind=kind,
+        object_id=str(object_id),
+        permission=permission,
+        **fields,
+    )
 
 
 def _permission_ids() -> dict[tuple[str, str], int]:
@@ -198,8 +215,15 @@ def require(actor, permission: str, obj) -> None:
         return
     kind = _model_label(obj)
     view = _VIEW_PERMISSION.get(kind)
+    object_id = getattr(obj, "public_id", obj.pk)
     if view is not None and not actor_may(actor, view, obj):
-        raise not_found(kind, getattr(obj, "public_id", obj.pk))
+        permission_refusal_log(
+            actor=actor, code="RESOURCE_NOT_FOUND", kind=kind, object_id=object_id, permission=permission
+        )
+        raise not_found(kind, object_id)
+    permission_refusal_log(
+        actor=actor, code="USER_UNAUTHORIZED", kind=kind, object_id=object_id, permission=permission
+    )
     raise ServiceError(
         "USER_UNAUTHORIZED",
         f"You do not have the permission to {roles.ORGANIZATION_PERMISSIONS.get(permission) or roles.PROJECT_PERMISSIONS.get(permission, permission)} "  # noqa: E501
@@ -219,6 +243,14 @@ def require_may_grant(actor, role_names, obj) -> None:
     held = permissions_on(actor, obj)
     lacking = sorted(carried - held)
     if lacking:
+        permission_refusal_log(
+            actor=actor,
+            code="ROLE_ESCALATION",
+            kind=_model_label(obj),
+            object_id=getattr(obj, "public_id", obj.pk),
+            roles=sorted(role_names),
+            lacking=lacking,
+        )
         raise ServiceError(
             "ROLE_ESCALATION",
             f"You cannot grant {', '.join(sorted(role_names))}: it carries more than you hold "

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from .metrics import email_outcome_record
 from .services.emails import TemporaryEmailError, email_give_up, email_send
 from .services.invitations import invitations_expire_due
 
@@ -17,11 +18,25 @@ def send_email(self, email_id: int, secret_context: dict | None = None) -> str |
     except TemporaryEmailError as error:
         if self.request.retries >= self.max_retries:
             email_give_up(email_id=email_id, error=error)
+            email_outcome_record(
+                outcome="failed",
+                email_id=email_id,
+                reason="gave up",
+                attempts=self.request.retries + 1,
+                error=str(error),
+            )
             return "FAILED"
         from celery.utils.time import get_exponential_backoff_interval
 
         countdown = get_exponential_backoff_interval(
             factor=2, retries=self.request.retries, maximum=600, full_jitter=True
+        )
+        email_outcome_record(
+            outcome="retried",
+            email_id=email_id,
+            attempt=self.request.retries + 1,
+            countdown=countdown,
+            error=str(error),
         )
         raise self.retry(exc=error, countdown=countdown) from error
     return email.status if email else None

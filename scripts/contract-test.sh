@@ -61,13 +61,13 @@ cleanup() {
     fi
   done
   if [ "$rc" -ne 0 ] && [ -f "$WORK/server.log" ]; then
-    if grep -q '^Internal Server Error' "$WORK/server.log"; then
+    if grep -q 'Internal Server Error: ' "$WORK/server.log"; then
       echo "--- the server's internal errors (first lines of each traceback's end)" >&2
-      awk '/^Internal Server Error/ {n = 1; print; next}
+      awk '/Internal Server Error: / {n = 1; print; next}
            n && /^[A-Za-z_.]*(Error|Exception)[:(]/ {print "    " $0; n = 0}' "$WORK/server.log" | head -n 60 >&2
     else
       echo "--- last lines of the server log" >&2
-      grep -Ev '" [1-4][0-9][0-9] |^(Not Found|Bad Request|Conflict|Forbidden|Unauthorized|Method Not Allowed|Unsupported Media Type):' \
+      grep -Ev '" [1-4][0-9][0-9] |\] (Not Found|Bad Request|Conflict|Forbidden|Unauthorized|Method Not Allowed|Unsupported Media Type):|request_(started|finished)' \
         "$WORK/server.log" | tail -n 30 >&2 || true
     fi
   fi
@@ -97,6 +97,8 @@ export CONTRACT_PUBLIC_KEY CONTRACT_PRIVATE_KEY CONTRACT_HARNESS_KEY_ID CONTRACT
 read -r CONTRACT_HARNESS_KEY_ID CONTRACT_SPARE_KEY_ID < <("$PY" -c 'import json, sys
 d = json.load(open(sys.argv[1])); print(d["harnessKeyId"], d["pools"]["api_user_id"][0])' "$WORK/seed.json")
 export DEBUG=false
+# Readable log lines (not production's JSON), which the error count below and summary.py read.
+export LOG_FORMAT=console
 
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
@@ -149,7 +151,7 @@ response = requests.get(f"{base}/api/atlas/v2/orgs/{org_id}", auth=auth, timeout
 if response.status_code != 200:
     sys.exit(f"contract run: the run's API key no longer works ({response.status_code}): {response.text[:300]}")
 PY
-errors=$(grep -c '^Internal Server Error' "$WORK/server.log" || true)
+errors=$(grep -c 'Internal Server Error: ' "$WORK/server.log" || true)
 if [ "$errors" -gt 0 ]; then
   echo "contract run: the server logged $errors internal server errors" >&2
   [ "$rc" -ne 0 ] || rc=1

@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite."""
 
 import copy
+import logging
 import uuid
 from pathlib import Path
 
@@ -8,6 +9,29 @@ import pytest
 from django.db import connection
 
 from tests import factories
+from tests.log_secrets import LogScan, SecretRegistry
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secret_registry():
+    """For the whole run: every secret the suite makes is recorded, every log line rendered as in production is
+    scanned, and the run fails (an error at its last teardown) if any of those secrets is in any line."""
+    registry = SecretRegistry()
+    registry.install()
+    scan = LogScan()
+    root = logging.getLogger()
+    root.addHandler(scan)
+    try:
+        yield registry
+    finally:
+        root.removeHandler(scan)
+        registry.uninstall()
+    leaks = scan.leaks(registry.secrets)
+    if leaks:
+        report = "\n".join(f"- {secret[:6]}... in: {line}" for secret, line in leaks.items())
+        pytest.fail(
+            f"{len(leaks)} secret(s) made during this run appear in log lines:\n{report}", pytrace=False
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +115,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable sort
 
-    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    on_postgres = connection.vendor == "postgresql"  # the ENGINE may be django-prometheus's wrapper
     with_worker = on_postgres and bool(settings.REDIS_URL)
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); runs in CI's PostgreSQL pass")
     skip_worker = pytest.mark.skip(

@@ -1,7 +1,9 @@
 """DRF authentication with organization API keys over HTTP Digest (RFC 7616), as Atlas clients speak it."""
 
+import structlog
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from accounts.metrics import api_authentication_failure_record
 from accounts.models import AuditEvent
 from accounts.selectors import api_key_for_public_key
 from accounts.services.api_keys import (
@@ -34,7 +36,7 @@ class DigestAuthentication(BaseAuthentication):
         try:
             credentials = digest.parse_authorization(header)
         except digest.DigestError as error:
-            self._refuse(request, "", f"malformed Digest header: {error.reason}", address)
+            self._refuse(request, "", f"malformed Digest header: {error.reason}", address, kind="malformed")
         try:
             if credentials.realm != digest.get_realm():
                 raise digest.DigestError(f"unknown realm {credentials.realm!r}")
@@ -44,7 +46,7 @@ class DigestAuthentication(BaseAuthentication):
             request._digest_stale = True
             raise AtlasAuthenticationFailed("The nonce has expired; retry with the new challenge.") from None
         except digest.DigestError as error:
-            self._refuse(request, credentials.username, error.reason, address)
+            self._refuse(request, credentials.username, error.reason, address, kind="invalid")
 
         # Sign-in limits: before the secret is checked, so that guessing stops at the limit.
         try:
@@ -65,11 +67,13 @@ class DigestAuthentication(BaseAuthentication):
             credentials.username, digest.get_realm(), "", credentials.ha1_algorithm
         )
         if not digest.verify_response(credentials, method=request.method, ha1=checked) or ha1 is None:
-            self._refuse(request, credentials.username, "unknown key or wrong secret", address, api_key)
+            self._refuse(
+                request, credentials.username, "unknown key or wrong secret", address, api_key, "credentials"
+            )
         if not digest.claim_nonce_count(credentials):
-            self._refuse(request, credentials.username, "replayed nonce count", address, api_key)
+            self._refuse(request, credentials.username, "replayed nonce count", address, api_key, "replay")
         if not api_key.user.is_active:
-            self._refuse(request, credentials.username, "key disabled", address, api_key)
+            self._refuse(request, credentials.username, "key disabled", address, api_key, "disabled")
 
         entry = access_list_entry_for(api_key, address)
         if entry is None:
@@ -79,6 +83,9 @@ class DigestAuthentication(BaseAuthentication):
                 address=address,
                 api_key=api_key,
                 event_type=AuditEvent.Type.API_KEY_ACCESS_LIST_REFUSED,
+            )
+            api_authentication_failure_record(
+                scheme="digest", reason="access_list", public_key=api_key.public_key, address=address
             )
             if api_key.organization.api_access_list_required and not api_key.access_list.all():
                 raise AtlasPermissionDenied(
@@ -94,12 +101,19 @@ class DigestAuthentication(BaseAuthentication):
                 parameters=[address],
             )
         api_key_record_use(api_key=api_key, address=address, entry=entry)
+        # The rest of the request's log lines name the key, its service account and its organization.
+        structlog.contextvars.bind_contextvars(
+            api_key=api_key.public_key,
+            user_id=api_key.user.public_id,
+            api_key_org_id=api_key.organization.public_id,
+        )
         return api_key.user, api_key
 
-    def _refuse(self, request, public_key, reason, address, api_key=None):
+    def _refuse(self, request, public_key, reason, address, api_key=None, kind="credentials"):
         authentication_failure_count(public_key=public_key, address=address)
         # Audited once per key (or address) and minute, with a count: see accounts.services.signin.
         audit_failure_count(public_key=public_key, reason=reason, address=address, api_key=api_key)
+        api_authentication_failure_record(scheme="digest", reason=kind, public_key=public_key, address=address)
         raise AtlasAuthenticationFailed(
             "You are not authorized for this resource: the API key or its signature was not accepted.",
             parameters=[public_key] if public_key else [],

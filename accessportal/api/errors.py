@@ -4,12 +4,15 @@ handler that gives every refusal that shape: a service's ServiceError keeps its 
 import math
 from http import HTTPStatus
 
+import structlog
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
 
 from accounts.errors import ServiceError
+
+log = structlog.get_logger("accessportal.api")
 
 
 def atlas_error_body(status: int, code: str, detail: str, parameters=(), bad_request_detail=None) -> dict:
@@ -110,6 +113,14 @@ def atlas_exception_handler(exc, context):
     status, body = _body_for(exc)
     if body is None:
         return None  # a real bug: let it be a 500 with a traceback in the logs
+    # Every refusal (permission, authentication, validation, not found) is one INFO line with its stable code.
+    log.info(
+        "api_request_refused",
+        status=status,
+        error_code=body["errorCode"],
+        detail=str(body["detail"])[:300],
+        view=type(context.get("view")).__name__,
+    )
     headers = {}
     if getattr(exc, "auth_header", None):
         headers["WWW-Authenticate"] = exc.auth_header

@@ -12,6 +12,7 @@ from django.core.cache import caches
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.metrics import lockout_record
 from accounts.models import ApiKey
 
 from .errors import atlas_error_body
@@ -65,16 +66,22 @@ def authentication_failures_check(*, public_key: str, address: str, now: float |
 
 
 def authentication_failure_count(*, public_key: str, address: str, now: float | None = None) -> None:
-    """Count one refused answer for the key and for the address."""
+    """Count one refused answer for the key and for the address; the one that reaches a limit starts a lock
+    (counted as a lockout in the metrics)."""
     number, wait = _window(time.time() if now is None else now)
     cache = _cache()
-    for _, stem, _ in _counters(public_key, address):
+    for what, stem, limit in _counters(public_key, address):
         key = f"{_PREFIX}:{stem}:{number}"
         cache.add(key, 0, timeout=wait + 60)
         try:
-            cache.incr(key)
+            count = cache.incr(key)
         except ValueError:  # expired between add and incr: a new window begins with this failure
             cache.add(key, 1, timeout=wait + 60)
+            count = 1
+        if count == limit:
+            lockout_record(
+                kind="api", address=address, username=public_key if what == "API key" else ""
+            )
 
 
 class _SharedRateThrottle(SimpleRateThrottle):

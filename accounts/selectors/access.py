@@ -26,7 +26,7 @@ from accounts.models import (
     Team,
     team_name_key,
 )
-from accounts.permissions import actor_may
+from accounts.permissions import actor_may, permission_refusal_log
 
 
 def access_common(
@@ -41,10 +41,16 @@ def access_common(
     the "not found" error where Atlas has a code of its own for the kind (API_KEY_NOT_FOUND)."""
     obj = visible.first()
     if obj is None:
+        permission_refusal_log(
+            actor=actor, code="RESOURCE_NOT_FOUND", kind=kind, object_id=identifier, permission=need or ""
+        )
         raise missing() if missing else not_found(kind, identifier)
     if need is not None:
         target = permission_target(obj) if permission_target else obj
         if not actor_may(actor, need, target):
+            permission_refusal_log(
+                actor=actor, code="USER_UNAUTHORIZED", kind=kind, object_id=identifier, permission=need
+            )
             raise ServiceError(
                 "USER_UNAUTHORIZED",
                 f"You do not have the permission to do this on {kind} {identifier}.",

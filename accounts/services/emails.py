@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.audit import audit_event_record
+from accounts.metrics import email_outcome_record
 from accounts.models import AuditEvent, Invitation, OutboundEmail, invitation_token_hash
 
 
@@ -85,6 +86,7 @@ def _send_locked(email_id, secret_context):
     if not _still_relevant(email, secret_context):
         email.status = OutboundEmail.Status.SKIPPED
         email.save(update_fields=["status"])
+        email_outcome_record(outcome="skipped", email_id=email.pk, template=email.template)
         return email, None
     context = {**email.context, **secret_context, "portal_url": settings.PORTAL_BASE_URL}
     message = EmailMultiAlternatives(
@@ -107,6 +109,14 @@ def _send_locked(email_id, secret_context):
         if not temporary:
             email.status = OutboundEmail.Status.FAILED
         email.save(update_fields=["status", "error", "attempts"])
+        if not temporary:
+            email_outcome_record(
+                outcome="failed",
+                email_id=email.pk,
+                template=email.template,
+                reason="refused",
+                error=email.error,
+            )
         return email, (email.error if temporary else None)
     status = getattr(message, "anymail_status", None)
     message_id = getattr(status, "message_id", None) if status else None
@@ -115,6 +125,13 @@ def _send_locked(email_id, secret_context):
     email.sent_at = timezone.now()
     email.error = ""
     email.save(update_fields=["status", "sent_at", "esp_message_id", "attempts", "error"])
+    email_outcome_record(
+        outcome="sent",
+        email_id=email.pk,
+        template=email.template,
+        attempts=email.attempts,
+        esp_message_id=email.esp_message_id,
+    )
     return email, None
 
 
@@ -148,6 +165,7 @@ def email_tracking_event_record(*, event) -> OutboundEmail | None:
         email.bounced_at = timezone.now()
         email.error = str(event.description or event.mta_response or event.reject_reason or "")[:2000]
         fields += ["status", "bounced_at", "error"]
+        email_outcome_record(outcome="bounced", email_id=email.pk, template=email.template, error=email.error)
         invitation = email.invitation
         if invitation is not None and invitation.bounced_at is None:
             Invitation.objects.filter(pk=invitation.pk).update(bounced_at=email.bounced_at)

@@ -11,6 +11,7 @@ from allauth.mfa.signals import (
 from axes.signals import user_locked_out
 from django.dispatch import receiver
 
+from accounts.metrics import lockout_record
 from accounts.models import AuditEvent
 from accounts.services.signin import sign_in_lockout_record, two_factor_event_record
 
@@ -65,4 +66,4 @@ def sign_in_locked_out(sender, request, username, ip_address, **kwargs):
         until=locked_until(request, credentials),
         failures=failures,
     )
-    # Operations: a lockout counter (metrics) belongs here, beside the audit event.
+    lockout_record(kind="sign_in", address=ip_address or "", username=attempted_email(request, credentials) or "")

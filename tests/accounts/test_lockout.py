@@ -69,9 +69,17 @@ def test_the_lockout_page_says_when_to_retry(person):
 
 
 def test_a_lock_is_audited_once_however_many_attempts_follow(person):
+    from prometheus_client import REGISTRY
+
+    def locks():
+        return REGISTRY.get_sample_value("accessportal_lockouts_total", {"kind": "sign_in"}) or 0
+
+    before = locks()
     client = from_address("198.51.100.7")
     for i in range(9):
         sign_in(client, person.email, f"wrong {i}")
+
+    assert locks() == before + 1  # counted once in the metrics too
 
     [event] = AuditEvent.objects.filter(event_type=Event.SIGN_IN_LOCKED_OUT)
     assert event.details["email"] == person.email

@@ -59,6 +59,9 @@ def test_wrong_secrets_past_the_limit_get_429_rate_limited_with_retry_after(sett
         other = client.get(ROOT, HTTP_AUTHORIZATION=digest(other_key.public_key, other_private))
 
     assert [r.status_code for r in answers] == [401, 401, 401, 429]
+    from prometheus_client import REGISTRY
+
+    assert REGISTRY.get_sample_value("accessportal_lockouts_total", {"kind": "api"}) >= 1
     for refused in (answers[3], right, from_elsewhere):  # the key is limited, from anywhere, secret or not
         assert refused.status_code == 429
         assert refused.json()["errorCode"] == "RATE_LIMITED"

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
+from accounts.metrics import invitation_event_record
 from accounts.models import (
     AuditEvent,
     Invitation,
@@ -108,6 +109,7 @@ def invitation_accept(*, token, user) -> Invitation:
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
+    invitation_event_record(event="accepted", invitation=invitation)
     target = invitation.project or invitation.organization
     queue_inviter_notice(
         invitation,

@@ -6,6 +6,7 @@ from django.utils import timezone
 from accounts import roles as catalogue
 from accounts.audit import audit_event_record, audit_events_record_bulk
 from accounts.errors import ServiceError
+from accounts.metrics import invitation_event_record, invitations_expired_record
 from accounts.models import (
     AuditEvent,
     Invitation,
@@ -67,6 +68,7 @@ def _invite(*, organization, project, email, role_names, teams, group_role_assig
         },
     )
     queue_invitation_email(invitation, token)
+    invitation_event_record(event="sent", invitation=invitation)
     return invitation
 
 
@@ -225,6 +227,7 @@ def invitation_resend(*, invitation, actor) -> Invitation:
         details={"email": invitation.email, "expiresAt": invitation.expires_at.isoformat()},
     )
     queue_invitation_email(invitation, token)
+    invitation_event_record(event="sent", invitation=invitation)
     return invitation
 
 
@@ -285,4 +288,5 @@ def invitations_expire_due(*, now=None) -> list[int]:
         if notice is not None:
             notices.append((notice, None))
     emails_queue_bulk(notices)
+    invitations_expired_record(number=len(ids))
     return ids
