@@ -166,10 +166,15 @@ EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent-email"))  
 SLOW_EMAIL_MARKER = env("SLOW_EMAIL_MARKER", default="")  # the worker tests' stalling backend only
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="accessportal <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The "user:password" the ESP's tracking webhook sends as basic auth. Without it (DEBUG on only) the webhook
+# refuses every call; with DEBUG off it has no default, like SECRET_KEY.
+ANYMAIL_WEBHOOK_SECRET = env("ANYMAIL_WEBHOOK_SECRET", default="") if DEBUG else env("ANYMAIL_WEBHOOK_SECRET")
+if not DEBUG and ":" not in ANYMAIL_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("ANYMAIL_WEBHOOK_SECRET must be user:password (the ESP webhook's basic auth)")
 ANYMAIL = {
     "POSTMARK_SERVER_TOKEN": env("POSTMARK_SERVER_TOKEN", default=""),
     "AMAZON_SES_CLIENT_PARAMS": {"region_name": env("AWS_SES_REGION", default="us-east-1")},
-    "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
+    "WEBHOOK_SECRET": ANYMAIL_WEBHOOK_SECRET,
 }
 # The address people reach the portal at, for links in email.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

@@ -1,10 +1,17 @@
 """Every email the portal sends: one row a message, so that a delivery, a retry, a permanent failure or a bounce
 is recorded and one bad address blocks nobody."""
 
+import secrets
+
 from django.db import models
 from django.utils import timezone
 
 from .invitations import Invitation
+
+
+def new_tracking_id() -> str:
+    """128 random bits: what the ESP echoes back on tracking events (a sequential id would be guessable)."""
+    return secrets.token_hex(16)
 
 
 class OutboundEmail(models.Model):
@@ -18,6 +25,13 @@ class OutboundEmail(models.Model):
         BOUNCED = "BOUNCED"
         SKIPPED = "SKIPPED", "Skipped (no longer relevant)"
 
+    tracking_id = models.CharField(
+        max_length=32,
+        unique=True,
+        default=new_tracking_id,
+        editable=False,
+        help_text="Sent to the ESP as metadata; a tracking event must carry it and the ESP's message id.",
+    )
     to = models.EmailField(max_length=254)
     subject = models.CharField(max_length=255)
     template = models.CharField(max_length=200, help_text="Template path without .txt/.html")

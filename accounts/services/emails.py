@@ -94,7 +94,7 @@ def _send_locked(email_id, secret_context):
         to=[email.to],
     )
     message.attach_alternative(render_to_string(f"{email.template}.html", context), "text/html")
-    message.metadata = {"outbound_email_id": str(email.pk)}  # anymail: comes back on tracking events
+    message.metadata = {"outbound_email_id": email.tracking_id}  # anymail: comes back on tracking events
     email.attempts += 1
     try:
         message.send()
@@ -131,14 +131,21 @@ _BOUNCES = {"bounced", "rejected", "failed"}
 @transaction.atomic
 def email_tracking_event_record(*, event) -> OutboundEmail | None:
     """An anymail tracking event (delivered, bounced, ...) for one of our messages. A bounce marks the message
-    BOUNCED and, for an invitation email, the pending invitation as bounced."""
+    BOUNCED and, for an invitation email, the pending invitation as bounced.
+
+    The event must name the message twice: our random ``tracking_id`` (sent as metadata) and the message id the
+    ESP gave when it took the message. Anything else (a guessed or a sequential id) matches nothing."""
     metadata = getattr(event, "metadata", None) or {}
-    emails = OutboundEmail.objects.select_for_update(of=("self",)).select_related("invitation")
-    email = None
-    if metadata.get("outbound_email_id", "").isdigit():
-        email = emails.filter(pk=int(metadata["outbound_email_id"])).first()
-    if email is None and event.message_id:
-        email = emails.filter(esp_message_id=str(event.message_id)).first()
+    tracking_id, message_id = metadata.get("outbound_email_id"), event.message_id
+    if not isinstance(tracking_id, str) or not tracking_id or not message_id:
+        return None
+    email = (
+        OutboundEmail.objects.select_for_update(of=("self",))
+        .select_related("invitation")
+        .filter(tracking_id=tracking_id, esp_message_id=str(message_id))
+        .exclude(esp_message_id="")
+        .first()
+    )
     if email is None:
         return None
     email.last_event = str(event.event_type)[:32]
