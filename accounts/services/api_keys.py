@@ -26,7 +26,13 @@ from accounts.models import (
 )
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 
-from ._rules import clean_organization_roles, clean_project_roles, lock_organization, replace_roles
+from ._rules import (
+    clean_organization_roles,
+    clean_project_roles,
+    lock_organization,
+    refuse_unsafe_characters,
+    replace_roles,
+)
 from .members import add_to_organization, add_to_project
 
 Event = AuditEvent.Type
@@ -65,7 +71,7 @@ def _clean_description(description) -> str:
         raise ServiceError(
             "VALIDATION_ERROR", "An API key needs a description of 1 to 250 characters.", field="desc"
         )
-    return description
+    return refuse_unsafe_characters(description, field="desc", what="API key description")
 
 
 @transaction.atomic

@@ -57,9 +57,15 @@ def _still_relevant(email, secret_context) -> bool:
     return True
 
 
-def _is_temporary(error: AnymailAPIError) -> bool:
-    status = getattr(error, "status_code", None)
-    return status is None or status == 429 or status >= 500
+def _is_temporary(error: Exception) -> bool:
+    """Worth another try: the ESP or the network could not take the message now (network, 5xx, 429). A refused
+    recipient, a bad header, a failing template or anything else fails the same way every time."""
+    if isinstance(error, AnymailRecipientsRefused):
+        return False
+    if isinstance(error, AnymailAPIError):
+        status = getattr(error, "status_code", None)
+        return status is None or status == 429 or status >= 500
+    return isinstance(error, OSError)  # ConnectionError, TimeoutError, SMTP errors
 
 
 def email_send(*, email_id, secret_context=None) -> OutboundEmail | None:
@@ -87,22 +93,21 @@ def _send_locked(email_id, secret_context):
         email.save(update_fields=["status"])
         return email, None
     context = {**email.context, **secret_context, "portal_url": settings.PORTAL_BASE_URL}
-    message = EmailMultiAlternatives(
-        subject=email.subject,
-        body=render_to_string(f"{email.template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[email.to],
-    )
-    message.attach_alternative(render_to_string(f"{email.template}.html", context), "text/html")
-    message.metadata = {"outbound_email_id": email.tracking_id}  # anymail: comes back on tracking events
     email.attempts += 1
     try:
+        # Rendering counts as sending: a template that fails, or a header the message cannot carry (a name
+        # with a line break: BadHeaderError), fails the same way on every try.
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=render_to_string(f"{email.template}.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email.to],
+        )
+        message.attach_alternative(render_to_string(f"{email.template}.html", context), "text/html")
+        message.metadata = {"outbound_email_id": email.tracking_id}  # anymail: comes back on tracking events
         message.send()
-    except (AnymailRecipientsRefused, AnymailAPIError, ConnectionError, TimeoutError, OSError) as error:
-        if isinstance(error, AnymailAPIError) and not isinstance(error, AnymailRecipientsRefused):
-            temporary = _is_temporary(error)
-        else:
-            temporary = not isinstance(error, AnymailRecipientsRefused)
+    except Exception as error:  # whatever it is, the row says what happened; never left QUEUED
+        temporary = _is_temporary(error)
         email.error = _describe(error)
         if not temporary:
             email.status = OutboundEmail.Status.FAILED

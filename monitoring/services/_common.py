@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.errors import ServiceError
+from accounts.services._rules import refuse_unsafe_characters, unsafe_characters
 from monitoring.models import (
     GroupRole,
     MonitoringGroup,
@@ -52,12 +53,12 @@ def clean_username(username) -> str:
             f"A monitoring user name has at most {_USERNAME_MAX} characters and no spaces.",
             field="username",
         )
-    return username
+    return refuse_unsafe_characters(username, field="username", what="monitoring user name")
 
 
 def _clean_email(email) -> str:
     email = (email or "").strip().lower()
-    if not _is_email(email):
+    if not _is_email(email) or unsafe_characters(email):
         raise ServiceError("VALIDATION_ERROR", f"{email!r} is not an email address.", field="emailAddress")
     return email
 

@@ -17,7 +17,7 @@ from accounts.models import (
 )
 from accounts.permissions import require_may_grant
 
-from .._rules import clean_project_roles
+from .._rules import clean_project_roles, unsafe_characters
 from ..emails import email_queue, emails_queue_bulk
 
 Event = AuditEvent.Type
@@ -86,6 +86,9 @@ def clean_emails(emails) -> list[str]:
             validate_email(email)
         except ValidationError:
             bad.append(email or "(empty)")
+            continue
+        if unsafe_characters(email):  # a quoted local part or an IDN domain may hold them
+            bad.append(repr(email))
             continue
         if email not in cleaned:
             cleaned.append(email)

@@ -18,7 +18,7 @@ from accounts.models import (
 )
 from accounts.permissions import sync_organization_permissions
 
-from .._rules import lock_organization
+from .._rules import clean_person_name, lock_organization
 from ..members import add_to_organization, add_to_project
 from ..teams import add_to_team
 from ._common import clean_emails, queue_inviter_notice, token_hash
@@ -135,6 +135,8 @@ def invitation_signup_accept(*, token, email, password, first_name="", last_name
             "INVITATION_WRONG_USER",
             f"This invitation was sent to {invitation.email}; sign up with that address.",
         )
+    first_name = clean_person_name(first_name, field="first_name", what="first name")
+    last_name = clean_person_name(last_name, field="last_name", what="last name")
     User = get_user_model()
     if User.objects.filter(email__iexact=email).exists():
         raise ServiceError(
