@@ -158,6 +158,9 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="accessportal")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Longer than any countdown or retry back-off we use, so Redis never hands a waiting task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# A queued email whose task has not sent it within this lease is queued again by the beat job "Re-queue stalled
+# emails" (every minute): a message lost with a killed worker waits minutes, not the visibility timeout.
+EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=300)
 
 # Email: the console on a newcomer's machine; in production an anymail backend, e.g.
 # EMAIL_BACKEND=anymail.backends.amazon_ses.EmailBackend or anymail.backends.postmark.EmailBackend.

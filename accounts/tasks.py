@@ -2,7 +2,13 @@
 
 from celery import shared_task
 
-from .services.emails import TemporaryEmailError, email_give_up, email_send
+from .services.emails import (
+    RETRY_BACKOFF_MAX_SECONDS,
+    TemporaryEmailError,
+    email_give_up,
+    email_send,
+    emails_requeue_stalled,
+)
 from .services.invitations import invitations_expire_due
 
 EMAIL_MAX_RETRIES = 8  # back-off 2, 4, 8 ... 256 s (with jitter): about eight and a half minutes in all
@@ -11,7 +17,10 @@ EMAIL_MAX_RETRIES = 8  # back-off 2, 4, 8 ... 256 s (with jitter): about eight a
 @shared_task(bind=True, max_retries=EMAIL_MAX_RETRIES, acks_late=True)
 def send_email(self, email_id: int, secret_context: dict | None = None) -> str | None:
     """Send one OutboundEmail. Temporary ESP errors retry with exponential back-off and jitter; after the last
-    retry, or on a permanent error, the message is recorded as failed and nothing else waits on it."""
+    retry, or on a permanent error, the message is recorded as failed and nothing else waits on it.
+
+    The message carries the id only (what the email needs is on the row, its secret encrypted);
+    ``secret_context`` is read only from messages queued by an earlier version."""
     try:
         email = email_send(email_id=email_id, secret_context=secret_context)
     except TemporaryEmailError as error:
@@ -21,7 +30,7 @@ def send_email(self, email_id: int, secret_context: dict | None = None) -> str |
         from celery.utils.time import get_exponential_backoff_interval
 
         countdown = get_exponential_backoff_interval(
-            factor=2, retries=self.request.retries, maximum=600, full_jitter=True
+            factor=2, retries=self.request.retries, maximum=RETRY_BACKOFF_MAX_SECONDS, full_jitter=True
         )
         raise self.retry(exc=error, countdown=countdown) from error
     return email.status if email else None
@@ -31,3 +40,9 @@ def send_email(self, email_id: int, secret_context: dict | None = None) -> str |
 def expire_invitations() -> int:
     """Beat, every minute: pending invitations past their expiry become EXPIRED; inviters are told."""
     return len(invitations_expire_due())
+
+
+@shared_task(acks_late=True)
+def requeue_stalled_emails() -> int:
+    """Beat, every minute: QUEUED emails past their lease are queued again (safe if two copies run)."""
+    return len(emails_requeue_stalled())

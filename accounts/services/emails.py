@@ -1,14 +1,33 @@
-"""Email: queue a message (after commit, one task each), send it, give up on it, record what the ESP reports."""
+"""Email: queue a message (after commit, one task each), send it, give up on it, queue again what was lost,
+record what the ESP reports."""
+
+import json
+from datetime import timedelta
+from functools import partial
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Invitation, OutboundEmail, invitation_token_hash
+
+from .api_keys import decrypt_secret, encrypt_secret
+
+# A QUEUED message whose lease ran out is queued again by the beat job (its message was lost, its worker killed,
+# or the broker was down when it was published); one still QUEUED a day after it was made is given up.
+RETRY_BACKOFF_MAX_SECONDS = 600  # the longest wait between two tries of one message (the task's back-off)
+GIVE_UP_AFTER = timedelta(days=1)
+REQUEUE_BATCH = 1000
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.EMAIL_LEASE_SECONDS)
 
 
 class TemporaryEmailError(Exception):
@@ -17,7 +36,8 @@ class TemporaryEmailError(Exception):
 
 def email_queue(*, to, subject, template, context, secret_context=None, invitation=None) -> OutboundEmail:
     """Record one message and queue its sending for after the surrounding transaction commits (a rolled-back
-    change sends nothing). ``secret_context`` never touches the database: it travels in the task's arguments."""
+    change sends nothing). ``secret_context`` (an accept link's token) is stored only encrypted, and never
+    travels through the broker."""
     email = OutboundEmail(
         to=to, subject=subject[:255], template=template, context=context, invitation=invitation
     )
@@ -26,14 +46,31 @@ def email_queue(*, to, subject, template, context, secret_context=None, invitati
 
 def emails_queue_bulk(messages) -> list[OutboundEmail]:
     """Queue many messages ([(unsaved OutboundEmail, secret_context or None)]) in one INSERT; still one task
-    each, sent after commit."""
+    each, published after commit with the row's id only."""
+    lease_ends = timezone.now() + _lease()
+    for email, secret_context in messages:
+        email.lease_expires_at = lease_ends
+        if secret_context:
+            email.secret_context_encrypted = encrypt_secret(json.dumps(secret_context))
+    emails = OutboundEmail.objects.bulk_create([email for email, _ in messages])
+    for email in emails:
+        transaction.on_commit(partial(_publish, email.pk))
+    return emails
+
+
+def _publish(email_id) -> None:
     from accounts.tasks import send_email
 
-    emails = OutboundEmail.objects.bulk_create([email for email, _ in messages])
-    for email, (_, secret_context) in zip(emails, messages, strict=True):
-        secret = dict(secret_context or {})
-        transaction.on_commit(lambda pk=email.pk, secret=secret: send_email.delay(pk, secret))
-    return emails
+    send_email.delay(email_id)
+
+
+def _secret_context(email) -> dict:
+    if not email.secret_context_encrypted:
+        return {}
+    try:
+        return json.loads(decrypt_secret(email.secret_context_encrypted))
+    except InvalidToken:  # encrypted with a key no longer configured: the link cannot be rebuilt
+        return {"undecryptable": True}
 
 
 def _describe(error) -> str:
@@ -69,17 +106,25 @@ def _is_temporary(error: Exception) -> bool:
 
 
 def email_send(*, email_id, secret_context=None) -> OutboundEmail | None:
-    """Send one queued message. Safe to run twice: only a QUEUED row is sent (the row is locked while sending).
-    A temporary ESP error is recorded on the row and raised as TemporaryEmailError (the task retries with
-    back-off); a permanent one marks the message FAILED and is not retried."""
+    """Send one queued message. Safe to run twice: only a QUEUED row is sent (the row is locked while sending,
+    so a worker lost mid-send leaves it QUEUED for the beat job). A temporary ESP error is recorded on the row
+    and raised as TemporaryEmailError (the task retries with back-off); anything else marks the message FAILED
+    and is not retried. ``secret_context`` is only for task messages queued before secrets moved to the row."""
     email, temporary_error = _send_locked(email_id, secret_context or {})
     if temporary_error is not None:
         raise TemporaryEmailError(temporary_error)
     return email
 
 
+def _finish(email, status, fields=()):
+    """The message is done with: its secret is dropped (not even kept encrypted)."""
+    email.status = status
+    email.secret_context_encrypted = ""
+    email.save(update_fields=["status", "secret_context_encrypted", *fields])
+
+
 @transaction.atomic
-def _send_locked(email_id, secret_context):
+def _send_locked(email_id, legacy_secret_context):
     email = (
         OutboundEmail.objects.select_for_update(of=("self",))
         .select_related("invitation")
@@ -88,9 +133,13 @@ def _send_locked(email_id, secret_context):
     )
     if email is None or email.status != OutboundEmail.Status.QUEUED:
         return email, None
+    secret_context = _secret_context(email) or legacy_secret_context
+    if secret_context.get("undecryptable"):
+        email.error = "Its secret was encrypted with a key that is no longer in API_KEY_ENCRYPTION_KEYS."
+        _finish(email, OutboundEmail.Status.FAILED, ["error"])
+        return email, None
     if not _still_relevant(email, secret_context):
-        email.status = OutboundEmail.Status.SKIPPED
-        email.save(update_fields=["status"])
+        _finish(email, OutboundEmail.Status.SKIPPED)
         return email, None
     context = {**email.context, **secret_context, "portal_url": settings.PORTAL_BASE_URL}
     email.attempts += 1
@@ -107,27 +156,57 @@ def _send_locked(email_id, secret_context):
         message.metadata = {"outbound_email_id": email.tracking_id}  # anymail: comes back on tracking events
         message.send()
     except Exception as error:  # whatever it is, the row says what happened; never left QUEUED
-        temporary = _is_temporary(error)
         email.error = _describe(error)
-        if not temporary:
-            email.status = OutboundEmail.Status.FAILED
-        email.save(update_fields=["status", "error", "attempts"])
-        return email, (email.error if temporary else None)
+        if not _is_temporary(error):
+            _finish(email, OutboundEmail.Status.FAILED, ["error", "attempts"])
+            return email, None
+        # The task retries within RETRY_BACKOFF_MAX_SECONDS: the beat job leaves it that long, and a lease more.
+        email.lease_expires_at = timezone.now() + timedelta(seconds=RETRY_BACKOFF_MAX_SECONDS) + _lease()
+        email.save(update_fields=["error", "attempts", "lease_expires_at"])
+        return email, email.error
     status = getattr(message, "anymail_status", None)
     message_id = getattr(status, "message_id", None) if status else None
     email.esp_message_id = "" if message_id is None else str(message_id)[:255]
-    email.status = OutboundEmail.Status.SENT
     email.sent_at = timezone.now()
     email.error = ""
-    email.save(update_fields=["status", "sent_at", "esp_message_id", "attempts", "error"])
+    _finish(email, OutboundEmail.Status.SENT, ["sent_at", "esp_message_id", "attempts", "error"])
     return email, None
 
 
 def email_give_up(*, email_id, error) -> None:
     """After the last retry: record the failure; the message is not tried again."""
     OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.QUEUED).update(
-        status=OutboundEmail.Status.FAILED, error=str(error)[:2000]
+        status=OutboundEmail.Status.FAILED, error=str(error)[:2000], secret_context_encrypted=""
     )
+
+
+@transaction.atomic
+def emails_requeue_stalled(*, now=None) -> list[int]:
+    """Beat, every minute: queue again every QUEUED message whose lease ran out (its broker message was lost,
+    its worker killed, or the broker down when it was published), with a new lease; give up (FAILED, with the
+    reason) on those still QUEUED a day after they were made. Returns the ids queued again.
+
+    Safe with two copies at once: rows are claimed with FOR UPDATE SKIP LOCKED (on PostgreSQL; SQLite's
+    IMMEDIATE transactions run one at a time), and a row that is being sent is locked, so it is skipped too.
+    Each claimed row is published once, after commit, with its id only."""
+    now = now or timezone.now()
+    stalled = OutboundEmail.objects.filter(
+        Q(lease_expires_at__lte=now) | Q(lease_expires_at__isnull=True), status=OutboundEmail.Status.QUEUED
+    )
+    ids = list(stalled.select_for_update(skip_locked=True).values_list("pk", flat=True)[:REQUEUE_BATCH])
+    if not ids:
+        return []
+    claimed = OutboundEmail.objects.filter(pk__in=ids, status=OutboundEmail.Status.QUEUED)
+    claimed.filter(created_at__lte=now - GIVE_UP_AFTER).update(
+        status=OutboundEmail.Status.FAILED,
+        secret_context_encrypted="",
+        error=f"Not sent within {GIVE_UP_AFTER.days} day(s) of being queued: given up.",
+    )
+    requeued = list(claimed.values_list("pk", flat=True))
+    OutboundEmail.objects.filter(pk__in=requeued).update(lease_expires_at=now + _lease())
+    for email_id in requeued:
+        transaction.on_commit(partial(_publish, email_id))
+    return requeued
 
 
 _BOUNCES = {"bounced", "rejected", "failed"}
