@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.audit.ClientIPMiddleware",
+    "accessportal.unavailable.ServiceUnavailableMiddleware",  # Redis down: 503 + Retry-After, not a 500
 ]
 
 ROOT_URLCONF = "accessportal.urls"

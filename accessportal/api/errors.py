@@ -106,6 +106,10 @@ def _body_for(exc):
 
 
 def atlas_exception_handler(exc, context):
+    from accessportal.unavailable import RETRY_AFTER_SECONDS, UNAVAILABLE, unavailable_body
+
+    if isinstance(exc, UNAVAILABLE):  # the cache (Digest nonce counts) or the broker is down: retry later
+        return Response(unavailable_body(), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     status, body = _body_for(exc)
     if body is None:
         return None  # a real bug: let it be a 500 with a traceback in the logs

@@ -3,7 +3,6 @@ record what the ESP reports."""
 
 import json
 from datetime import timedelta
-from functools import partial
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from cryptography.fernet import InvalidToken
@@ -14,6 +13,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accessportal.celery import publish_after_commit
 from accounts.audit import audit_event_record
 from accounts.models import AuditEvent, Invitation, OutboundEmail, invitation_token_hash
 
@@ -54,14 +54,14 @@ def emails_queue_bulk(messages) -> list[OutboundEmail]:
             email.secret_context_encrypted = encrypt_secret(json.dumps(secret_context))
     emails = OutboundEmail.objects.bulk_create([email for email, _ in messages])
     for email in emails:
-        transaction.on_commit(partial(_publish, email.pk))
+        publish_after_commit(_send_email_task(), email.pk)
     return emails
 
 
-def _publish(email_id) -> None:
+def _send_email_task():
     from accounts.tasks import send_email
 
-    send_email.delay(email_id)
+    return send_email
 
 
 def _secret_context(email) -> dict:
@@ -205,7 +205,7 @@ def emails_requeue_stalled(*, now=None) -> list[int]:
     requeued = list(claimed.values_list("pk", flat=True))
     OutboundEmail.objects.filter(pk__in=requeued).update(lease_expires_at=now + _lease())
     for email_id in requeued:
-        transaction.on_commit(partial(_publish, email_id))
+        publish_after_commit(_send_email_task(), email_id)
     return requeued
 
 
