@@ -154,7 +154,18 @@ def api_key_update(*, api_key, actor, description=None, roles=None) -> ApiKey:
                 target_type="api_key",
                 details={"from": old, "to": role_names},
             )
+        if removed:
+            _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} lost {', '.join(removed)}")
     return api_key
+
+
+def _revoke_invitations_of_key(api_key, actor, reason, everything=False):
+    """The pending invitations the key sent and could no longer send (``everything``: the key is going)."""
+    from .invitations.revoking import invitations_revoke_beyond_inviter
+
+    invitations_revoke_beyond_inviter(
+        organization=api_key.organization, inviters=[api_key.user], actor=actor, reason=reason, everything=everything
+    )
 
 
 @transaction.atomic
@@ -170,6 +181,7 @@ def api_key_delete(*, api_key, actor) -> None:
         target_type="api_key",
         details={"publicKey": api_key.public_key},
     )
+    _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} was deleted", everything=True)
     user = api_key.user
     api_key.delete()
     user.delete()  # memberships, roles and object permissions cascade
@@ -231,6 +243,8 @@ def api_key_project_roles_set(*, api_key, project, roles, actor) -> ProjectMembe
             target_type="api_key",
             details={"from": old, "to": role_names},
         )
+    if removed:
+        _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} lost {', '.join(removed)}")
     return membership
 
 
@@ -250,6 +264,7 @@ def api_key_project_unassign(*, api_key, project, actor) -> None:
         target_type="api_key",
         details={"publicKey": api_key.public_key},
     )
+    _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} was removed from {project.name}")
 
 
 def clean_access_list_entry(value) -> str:

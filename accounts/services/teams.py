@@ -22,6 +22,17 @@ from ._rules import clean_name, clean_project_roles, lock_organization, replace_
 Event = AuditEvent.Type
 
 
+def _members(team) -> list:
+    return [m.user for m in team.memberships.select_related("user")]
+
+
+def _revoke_invitations_beyond(organization, users, actor, reason) -> list[str]:
+    """Those who lost power through the team lose the pending invitations they could no longer send."""
+    from .invitations.revoking import invitations_revoke_beyond_inviter
+
+    return invitations_revoke_beyond_inviter(organization=organization, inviters=users, actor=actor, reason=reason)
+
+
 def team_name_key(name: str) -> str:
     """Team names are unique per organization whatever their case, in every alphabet ("Équipe" = "équipe")."""
     return name.casefold()
@@ -94,9 +105,11 @@ def team_delete(*, team, actor) -> dict:
     audit_event_record(
         event_type=Event.TEAM_DELETED, actor=actor, organization=organization, target=team, details=removed
     )
+    members = [m.user for m in team.memberships.select_related("user")]
     group = team.group
     team.delete()
     group.delete()  # takes the group's object permissions and its user links with it
+    _revoke_invitations_beyond(organization, members, actor, f"team {team.name} was deleted")
     return removed
 
 
@@ -194,6 +207,7 @@ def team_member_remove(*, team, user, actor) -> None:
         target=user,
         details={"team": team.name, "teamId": team.public_id},
     )
+    _revoke_invitations_beyond(team.organization, [user], actor, f"{user.email} left team {team.name}")
 
 
 def _assignment(team, project) -> TeamProjectAssignment:
@@ -254,6 +268,9 @@ def team_project_unassign(*, team, project, actor) -> None:
         target=team,
         details={"roles": old},
     )
+    _revoke_invitations_beyond(
+        project.organization, _members(team), actor, f"team {team.name} was removed from {project.name}"
+    )
 
 
 @transaction.atomic
@@ -273,6 +290,10 @@ def team_project_roles_set(*, team, project, roles, actor) -> TeamProjectAssignm
             project=project,
             target=team,
             details={"from": old, "to": role_names},
+        )
+    if removed:
+        _revoke_invitations_beyond(
+            project.organization, _members(team), actor, f"team {team.name} lost {', '.join(removed)}"
         )
     return assignment
 
