@@ -126,8 +126,14 @@ def _join_project(project, user, role_names, details):
 
 @transaction.atomic
 def invitation_signup_accept(*, token, email, password, first_name="", last_name=""):
-    """Sign up from an invitation link with the invited address, then accept it, in one transaction."""
+    """Sign up from an invitation link with the invited address, then accept it, in one transaction.
+
+    The invitation is locked before the user is made (its organization first, then its row, in the order
+    accepting takes them), so of two sign-ups from one link at once the second waits, then finds it accepted
+    (INVITATION_ALREADY_USED) instead of tripping over the first one's new user."""
     invitation = invitation_for_token(token)
+    lock_organization(invitation.organization)
+    invitation = invitation_for_token(token, lock=True)
     check_invitation_usable(invitation)
     email = clean_emails([email])[0]
     if email != invitation.email.lower():
