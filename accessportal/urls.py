@@ -20,3 +20,4 @@ urlpatterns = [
 ]
 
 handler404 = "accessportal.api.not_found.not_found"
+handler400 = "accessportal.api.not_found.bad_request"

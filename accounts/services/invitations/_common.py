@@ -76,11 +76,24 @@ def queue_inviter_notice(invitation, *, template, subject):
         emails_queue_bulk([(notice, None)])
 
 
+INVITATIONS_PER_REQUEST_MAX = 100
+
+
 def clean_emails(emails) -> list[str]:
+    """Distinct, valid, lower-cased addresses; at most INVITATIONS_PER_REQUEST_MAX in one request."""
     if isinstance(emails, str):
         emails = [emails]
+    emails = list(emails or ())
+    if len(emails) > INVITATIONS_PER_REQUEST_MAX:
+        raise ServiceError(
+            "VALIDATION_ERROR",
+            f"At most {INVITATIONS_PER_REQUEST_MAX} addresses can be invited in one request; this one has "
+            f"{len(emails)}.",
+            field="username",
+            limit=INVITATIONS_PER_REQUEST_MAX,
+        )
     cleaned, bad = [], []
-    for email in emails or ():
+    for email in emails:
         email = (email or "").strip().lower()
         try:
             validate_email(email)
