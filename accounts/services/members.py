@@ -65,7 +65,7 @@ def _refuse_if_last_organization_owner(organization, user, *, demoting=False):
     )
     if not owners.filter(membership__user=user).exists():
         return
-    if not owners.exclude(membership__user=user).exists():
+    if not owners.exclude(membership__user=user).filter(membership__user__is_active=True).exists():
         verb = "demoted" if demoting else "removed"
         raise ServiceError(
             "CANNOT_REMOVE_LAST_ORG_OWNER",
@@ -76,14 +76,18 @@ def _refuse_if_last_organization_owner(organization, user, *, demoting=False):
 
 
 def _projects_left_without_owner(user, projects) -> list[Project]:
-    """Of ``projects``, those where ``user`` is the only individual GROUP_OWNER."""
+    """Of ``projects``, those where ``user`` is the only active individual GROUP_OWNER."""
     owned = ProjectRole.objects.filter(
         name=catalogue.GROUP_OWNER,
         membership__project__in=projects,
         membership__user__is_service_account=False,
     )
     mine = set(owned.filter(membership__user=user).values_list("membership__project_id", flat=True))
-    others = set(owned.exclude(membership__user=user).values_list("membership__project_id", flat=True))
+    others = set(
+        owned.exclude(membership__user=user)
+        .filter(membership__user__is_active=True)
+        .values_list("membership__project_id", flat=True)
+    )
     return [project for project in projects if project.pk in mine - others]
 
 
