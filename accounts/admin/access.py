@@ -119,7 +119,8 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     list_filter = ("status", "template")
     search_fields = ("to", "subject", "esp_message_id")
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+    # Not even the encrypted secret (an accept link) is shown.
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields if f.name != "secret_context_encrypted"]
 
     def has_add_permission(self, request):
         return False

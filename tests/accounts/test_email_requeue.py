@@ -140,3 +140,14 @@ def test_a_temporary_failure_holds_the_row_for_the_retry_back_off(monkeypatch):
 
     email.refresh_from_db()
     assert email.lease_expires_at >= timezone.now() + timedelta(seconds=RETRY_BACKOFF_MAX_SECONDS)
+
+
+def test_the_admin_does_not_show_the_encrypted_secret(admin_client, organization, owner, published):
+    invitation = invite(organization, owner)
+    email = OutboundEmail.objects.get(invitation=invitation)
+    assert email.secret_context_encrypted
+
+    page = admin_client.get(f"/admin/accounts/outboundemail/{email.pk}/change/")
+
+    assert page.status_code == 200
+    assert email.secret_context_encrypted not in page.content.decode()
