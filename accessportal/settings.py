@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "axes",
+    "csp",
     "accounts",
     "monitoring",
     "support",
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -77,6 +80,7 @@ MIDDLEWARE = [
     "accounts.signin.middleware.TimeZoneMiddleware",
     "accounts.signin.middleware.TwoFactorRequiredMiddleware",
     "accounts.middleware.ServiceErrorMiddleware",
+    "accessportal.unavailable.ServiceUnavailableMiddleware",  # Redis down: 503 + Retry-After, not a 500
     "axes.middleware.AxesMiddleware",  # last: turns a lockout into the lockout page
 ]
 
@@ -139,7 +143,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-# The site's stylesheet and the vendored htmx (static/vendor/, each with its license): no CDN, no build step.
+# The site's stylesheet and the vendored htmx (static/vendor/, each with its license), and the API docs' style:
+# no CDN, no build step.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
@@ -182,6 +187,9 @@ CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", default="accessportal")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Longer than any countdown or retry back-off we use, so Redis never hands a waiting task to a second worker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 3600}
+# A queued email whose task has not sent it within this lease is queued again by the beat job "Re-queue stalled
+# emails" (every minute): a message lost with a killed worker waits minutes, not the visibility timeout.
+EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=300)
 
 # Email: the console on a newcomer's machine; in production an anymail backend, e.g.
 # EMAIL_BACKEND=anymail.backends.amazon_ses.EmailBackend or anymail.backends.postmark.EmailBackend.
@@ -190,10 +198,15 @@ EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(BASE_DIR / "sent-email"))  
 SLOW_EMAIL_MARKER = env("SLOW_EMAIL_MARKER", default="")  # the worker tests' stalling backend only
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="accessportal <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The "user:password" the ESP's tracking webhook sends as basic auth. Without it (DEBUG on only) the webhook
+# refuses every call; with DEBUG off it has no default, like SECRET_KEY.
+ANYMAIL_WEBHOOK_SECRET = env("ANYMAIL_WEBHOOK_SECRET", default="") if DEBUG else env("ANYMAIL_WEBHOOK_SECRET")
+if not DEBUG and ":" not in ANYMAIL_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("ANYMAIL_WEBHOOK_SECRET must be user:password (the ESP webhook's basic auth)")
 ANYMAIL = {
     "POSTMARK_SERVER_TOKEN": env("POSTMARK_SERVER_TOKEN", default=""),
     "AMAZON_SES_CLIENT_PARAMS": {"region_name": env("AWS_SES_REGION", default="us-east-1")},
-    "WEBHOOK_SECRET": env("ANYMAIL_WEBHOOK_SECRET", default=""),
+    "WEBHOOK_SECRET": ANYMAIL_WEBHOOK_SECRET,
 }
 # The address people reach the portal at, for links in email.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
@@ -281,12 +294,34 @@ DIGEST_CHALLENGE_ALGORITHM = env("DIGEST_CHALLENGE_ALGORITHM", default="MD5")
 DIGEST_NONCE_TTL_SECONDS = env.int("DIGEST_NONCE_TTL_SECONDS", default=300)
 DIGEST_NONCE_CACHE = "shared"
 
-if not DEBUG:
+# Content-Security-Policy (django-csp): scripts, styles, images, fonts and connections from our own origin only;
+# no inline script or style anywhere (the Swagger UI at /api/docs/ gets its settings as a script of ours, its page
+# style from a static file; the Django admin needs nothing inline). Swagger UI's icons are data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# X-Forwarded-Proto says "https" only when a TLS proxy in front sets it (and strips what clients send); trusted
+# only when BEHIND_TLS_PROXY says there is one, else any client could claim a secure connection.
+if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # An hour by default, so that a first deployment can still back out of HTTPS; a year (31536000) once it
+    # works: the README's production settings.
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # Operations: health, logs, metrics, errors ----------------------------------------------------------------
 # (accessportal/operations; README "Running it in production"). This block adds to what is above and

@@ -10,6 +10,7 @@ from django.views.generic import RedirectView
 from accessportal.api import urls as api_urls
 from accessportal.operations import health, metrics
 from accounts.signin.lockout import address_guard, token_guard
+from accounts.webhooks import tracking_webhook
 
 # The admin signs in through allauth's sign-in page (lockout, two-factor), never through its own form.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -36,7 +37,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/atlas/", include("accessportal.api.urls")),
     path("api/docs/", include(api_urls.docs_urlpatterns)),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/<slug:esp>/tracking/", tracking_webhook, name="email_tracking_webhook"),
     *signin_urlpatterns,
     path("", include("accounts.urls")),
     path("", include("monitoring.urls")),
@@ -55,5 +56,6 @@ urlpatterns += [
 ]
 
 handler404 = "accessportal.api.not_found.not_found"
+handler400 = "accessportal.api.not_found.bad_request"
 handler403 = "accounts.views.errors.permission_denied"
 handler500 = "accounts.views.errors.server_error"

@@ -5,6 +5,7 @@ import re
 from django import forms
 
 from . import roles
+from .services.invitations import INVITATIONS_PER_REQUEST_MAX
 
 
 class InviteForm(forms.Form):
@@ -26,7 +27,12 @@ class InviteForm(forms.Form):
             self.fields["teams"].queryset = teams
 
     def clean_emails(self):
-        return [e for e in re.split(r"[\s,;]+", self.cleaned_data["emails"]) if e]
+        emails = [e for e in re.split(r"[\s,;]+", self.cleaned_data["emails"]) if e]
+        if len(emails) > INVITATIONS_PER_REQUEST_MAX:  # the services' cap, said on the field
+            raise forms.ValidationError(
+                f"At most {INVITATIONS_PER_REQUEST_MAX} addresses can be invited at once; you gave {len(emails)}."
+            )
+        return emails
 
 
 def organization_invite_form(organization, data=None):

@@ -3,7 +3,13 @@
 from celery import shared_task
 
 from .metrics import email_outcome_record
-from .services.emails import TemporaryEmailError, email_give_up, email_send
+from .services.emails import (
+    RETRY_BACKOFF_MAX_SECONDS,
+    TemporaryEmailError,
+    email_give_up,
+    email_send,
+    emails_requeue_stalled,
+)
 from .services.invitations import invitations_expire_due
 
 EMAIL_MAX_RETRIES = 8  # back-off 2, 4, 8 ... 256 s (with jitter): about eight and a half minutes in all
@@ -12,7 +18,10 @@ EMAIL_MAX_RETRIES = 8  # back-off 2, 4, 8 ... 256 s (with jitter): about eight a
 @shared_task(bind=True, max_retries=EMAIL_MAX_RETRIES, acks_late=True)
 def send_email(self, email_id: int, secret_context: dict | None = None) -> str | None:
     """Send one OutboundEmail. Temporary ESP errors retry with exponential back-off and jitter; after the last
-    retry, or on a permanent error, the message is recorded as failed and nothing else waits on it."""
+    retry, or on a permanent error, the message is recorded as failed and nothing else waits on it.
+
+    The message carries the id only (what the email needs is on the row, its secret encrypted);
+    ``secret_context`` is read only from messages queued by an earlier version."""
     try:
         email = email_send(email_id=email_id, secret_context=secret_context)
     except TemporaryEmailError as error:
@@ -29,7 +38,7 @@ def send_email(self, email_id: int, secret_context: dict | None = None) -> str |
         from celery.utils.time import get_exponential_backoff_interval
 
         countdown = get_exponential_backoff_interval(
-            factor=2, retries=self.request.retries, maximum=600, full_jitter=True
+            factor=2, retries=self.request.retries, maximum=RETRY_BACKOFF_MAX_SECONDS, full_jitter=True
         )
         email_outcome_record(
             outcome="retried",
@@ -54,3 +63,9 @@ def flush_authentication_failures() -> int:
     from .services.signin import authentication_failures_flush
 
     return len(authentication_failures_flush())
+
+
+@shared_task(acks_late=True)
+def requeue_stalled_emails() -> int:
+    """Beat, every minute: QUEUED emails past their lease are queued again (safe if two copies run)."""
+    return len(emails_requeue_stalled())

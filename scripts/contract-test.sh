@@ -43,6 +43,8 @@ export SECRET_KEY ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false SE
 SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')
 export API_KEY_ENCRYPTION_KEYS
 API_KEY_ENCRYPTION_KEYS=$("$PY" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')
+export ANYMAIL_WEBHOOK_SECRET
+ANYMAIL_WEBHOOK_SECRET="contract:$("$PY" -c 'import secrets; print(secrets.token_urlsafe(24))')"
 export EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
 # The run checks shapes, not fairness: its one key sends far more than a client's share of requests a minute.
 export API_THROTTLE_RATE_API_KEY=1000000/minute API_THROTTLE_RATE_SESSION=1000000/minute

@@ -12,7 +12,8 @@ def run_check(**env):
     environment = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "API_KEY_ENCRYPTION_KEYS"}
+        if k
+        not in {"SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "API_KEY_ENCRYPTION_KEYS", "ANYMAIL_WEBHOOK_SECRET"}
     }
     environment.update(env)
     return subprocess.run(
@@ -31,12 +32,60 @@ def test_without_debug_the_environment_configures_the_portal():
 
     key = Fernet.generate_key().decode()
     result = run_check(
-        DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="portal.example.com", API_KEY_ENCRYPTION_KEYS=key
+        DEBUG="false",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="portal.example.com",
+        API_KEY_ENCRYPTION_KEYS=key,
+        ANYMAIL_WEBHOOK_SECRET="esp:secret",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_without_debug_a_missing_webhook_secret_stops_start_up():
+    """Else the ESP's tracking webhook would take anyone's word for a bounce."""
+    from cryptography.fernet import Fernet
+
+    key = Fernet.generate_key().decode()
+    result = run_check(
+        DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="portal.example.com", API_KEY_ENCRYPTION_KEYS=key
+    )
+    assert result.returncode != 0
+    assert "ANYMAIL_WEBHOOK_SECRET" in result.stderr
 
 
 def test_without_debug_api_keys_need_an_encryption_key_from_the_environment():
     result = run_check(DEBUG="false", SECRET_KEY="x" * 50, ALLOWED_HOSTS="portal.example.com")
     assert result.returncode != 0
     assert "API_KEY_ENCRYPTION_KEYS" in result.stderr
+
+
+def test_check_deploy_with_production_settings_reports_nothing():
+    """``manage.py check --deploy`` with DEBUG off and the required secrets: no warning at all (any would fail
+    the command with --fail-level WARNING), with the defaults and with the README's year of HSTS."""
+    import secrets
+
+    from cryptography.fernet import Fernet
+
+    production = {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "portal.example.com",
+        "API_KEY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "ANYMAIL_WEBHOOK_SECRET": "esp:" + secrets.token_urlsafe(16),
+    }
+    for extra in ({}, {"SECURE_HSTS_SECONDS": "31536000", "BEHIND_TLS_PROXY": "true"}):
+        environment = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {*production, "SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT", "BEHIND_TLS_PROXY"}
+        }
+        environment.update(production, **extra)
+        result = subprocess.run(
+            [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "System check identified no issues" in result.stdout

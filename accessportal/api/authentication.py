@@ -40,6 +40,7 @@ class DigestAuthentication(BaseAuthentication):
         try:
             if credentials.realm != digest.get_realm():
                 raise digest.DigestError(f"unknown realm {credentials.realm!r}")
+            digest.check_algorithm(credentials)
             digest.check_uri(credentials, request.get_full_path())
             digest.check_nonce(credentials.nonce)
         except digest.StaleNonce:

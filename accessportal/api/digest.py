@@ -5,6 +5,7 @@ HA1 = H(public_key:realm:private_key) for each of ``HA1_ALGORITHMS`` (see ``comp
 authentication class calls, in this order:
 
     credentials = parse_authorization(header)         # DigestError -> 401 with challenge_header()
+    check_algorithm(credentials)                       # only the algorithm challenged (no downgrade to MD5)
     check_nonce(credentials.nonce)                     # StaleNonce -> 401 with challenge_header(stale=True)
     check_uri(credentials, request.get_full_path())
     ha1 = <the stored HA1 for credentials.ha1_algorithm of the key named credentials.username>
@@ -213,6 +214,14 @@ def challenge_header(*, stale: bool = False, algorithm: str | None = None) -> st
     if stale:
         value += ", stale=true"
     return value
+
+
+def check_algorithm(credentials: DigestCredentials) -> None:
+    """Answers only in the algorithm we challenged with (DIGEST_CHALLENGE_ALGORITHM): a client may not choose
+    another, such as MD5 when SHA-256 is configured."""
+    challenged = _ALGORITHMS.get(getattr(settings, "DIGEST_CHALLENGE_ALGORITHM", "MD5").lower())
+    if credentials.algorithm != challenged:
+        raise DigestError(f"algorithm {credentials.algorithm} was not challenged: answer with {challenged}")
 
 
 def compute_ha1(username: str, realm: str, password: str, algorithm: str) -> str:

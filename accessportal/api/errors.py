@@ -5,7 +5,9 @@ import math
 from http import HTTPStatus
 
 import structlog
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -109,7 +111,23 @@ def _body_for(exc):
     return status, atlas_error_body(status, code, str(exc.detail))
 
 
+def request_refused_body(exc) -> dict:
+    """Django's refusals of a request's body (SuspiciousOperation): too large, too many fields."""
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return atlas_error_body(
+            400, "REQUEST_BODY_TOO_LARGE", f"The request body is larger than the {limit} bytes allowed.", [limit]
+        )
+    return atlas_error_body(400, "INVALID_REQUEST", "The request was refused as malformed.")
+
+
 def atlas_exception_handler(exc, context):
+    from accessportal.unavailable import RETRY_AFTER_SECONDS, UNAVAILABLE, unavailable_body
+
+    if isinstance(exc, UNAVAILABLE):  # the cache (Digest nonce counts) or the broker is down: retry later
+        return Response(unavailable_body(), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    if isinstance(exc, RequestDataTooBig | TooManyFieldsSent):
+        return Response(request_refused_body(exc), status=400)
     status, body = _body_for(exc)
     if body is None:
         return None  # a real bug: let it be a 500 with a traceback in the logs

@@ -119,7 +119,8 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     list_filter = ("status", "template")
     search_fields = ("to", "subject", "esp_message_id")
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in OutboundEmail._meta.fields]
+    # Not even the encrypted secret (an accept link) is shown.
+    readonly_fields = [f.name for f in OutboundEmail._meta.fields if f.name != "secret_context_encrypted"]
 
     def has_add_permission(self, request):
         return False
@@ -223,7 +224,7 @@ class ApiKeyAdmin(ActionOnlyAdmin):
     def project_access(self, api_key):
         memberships = api_key.user.project_memberships.select_related("project").prefetch_related("roles")
         rows = ((m.project.name, role_list(m)) for m in memberships.order_by("project__name"))
-        return format_html_join(mark_safe("<br>"), "{} ({})", rows) or "—"
+        return format_html_join(mark_safe("<br>"), "{} ({})", rows) or "—"  # nosec B308  # a constant separator
 
     def remove(self, request, api_key):
         api_key_services.api_key_delete(api_key=api_key, actor=request.user)

@@ -9,6 +9,7 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.functional import cached_property
 
 from .. import roles as catalogue
+from ..errors import ServiceError
 from ..models import (
     Organization,
     OrganizationMembership,
@@ -18,6 +19,7 @@ from ..models import (
     TeamProjectAssignment,
     User,
 )
+from ..services._rules import clean_person_name
 
 # ---- refusals shown on the form they came from ------------------------------------------------------------------
 
@@ -204,7 +206,24 @@ def _normalized_email(email) -> str:
     return User.objects.normalize_email(email).lower()
 
 
-class UserCreationForm(auth_forms.AdminUserCreationForm):
+def _person_name(form, field, what) -> str:
+    try:
+        return clean_person_name(form.cleaned_data.get(field), field=field, what=what)
+    except ServiceError as error:
+        raise forms.ValidationError(error.message) from None
+
+
+class _PersonNames:
+    """First and last names obey the rule every name obeys (no control, bidi or zero-width characters)."""
+
+    def clean_first_name(self):
+        return _person_name(self, "first_name", "first name")
+
+    def clean_last_name(self):
+        return _person_name(self, "last_name", "last name")
+
+
+class UserCreationForm(_PersonNames, auth_forms.AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "first_name", "last_name")
@@ -213,7 +232,7 @@ class UserCreationForm(auth_forms.AdminUserCreationForm):
         return _normalized_email(self.cleaned_data["email"])
 
 
-class UserChangeForm(auth_forms.UserChangeForm):
+class UserChangeForm(_PersonNames, auth_forms.UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"

@@ -1,16 +1,20 @@
 """The audit trail, users and staff groups."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.db import router, transaction
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
+from ..errors import ServiceError
 from ..models import (
     AuditEvent,
     User,
 )
+from ..services import staff as staff_services
 from .base import role_list
 from .forms import (
     UserChangeForm,
@@ -59,8 +63,39 @@ class AuditEventAdmin(admin.ModelAdmin):
 # ---- users and staff groups -------------------------------------------------------------------------------------
 
 
+class _RefusalsShown:
+    """A ServiceError anywhere in a save, a deletion or an action rolls the request back and is shown."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ServiceError as error:
+            messages.error(request, f"Nothing was saved. {error.message}")
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ServiceError as error:
+            messages.error(request, f"Nothing was deleted. {error.message}")
+            return HttpResponseRedirect(request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().changelist_view(request, extra_context)
+        except ServiceError as error:
+            messages.error(request, f"Nothing was changed. {error.message}")
+            return HttpResponseRedirect(request.get_full_path())
+
+
+_ACCESS_FLAGS = ("is_active", "is_staff", "is_superuser")
+
+
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(_RefusalsShown, DjangoUserAdmin):
     """Users sign in with their email address. They are never deleted here (that would bypass the last-owner
     rules and orphan what they own): deactivate them instead."""
 
@@ -79,12 +114,15 @@ class UserAdmin(DjangoUserAdmin):
         "last_login",
         "date_joined",
     )
-    filter_horizontal = ("user_permissions",)
+    filter_horizontal = ("groups", "user_permissions")
     fieldsets = (
         (None, {"fields": ("email", "password", "public_id", "is_service_account")}),
         ("Personal info", {"fields": ("first_name", "last_name")}),
         ("Access", {"fields": ("organizations", "projects", "teams")}),
-        ("Staff permissions", {"fields": ("is_active", "is_staff", "is_superuser", "user_permissions")}),
+        (
+            "Staff permissions",
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -110,14 +148,52 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Deactivate selected users", permissions=["change"])
     def deactivate(self, request, queryset):
-        count = queryset.filter(is_active=True).exclude(pk=request.user.pk).update(is_active=False)
-        self.message_user(request, f"Deactivated {count} user(s); they can no longer sign in or act.")
+        """Through the service, one by one in one transaction: the last active owner of an organization or a
+        project is refused (and nothing is changed), as on every other path."""
+        users = list(queryset.filter(is_active=True).exclude(pk=request.user.pk).order_by("pk"))
+        for user in users:
+            staff_services.user_deactivate(user=user, actor=request.user)
+        self.message_user(request, f"Deactivated {len(users)} user(s); they can no longer sign in or act.")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":  # staff groups (Support, ...); a team's group follows its team
+            kwargs["queryset"] = Group.objects.filter(team__isnull=True).order_by("name")
+            kwargs["help_text"] = "Staff groups, such as Support (support engineers). Teams are not listed here."
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        """Active, staff and superuser status go through the staff service (audited, checked); the rest is
+        saved as the form has it."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        stored = User.objects.get(pk=obj.pk)
+        for flag in _ACCESS_FLAGS:
+            setattr(obj, flag, getattr(stored, flag))
+        obj.save()
+        staff_services.user_staff_access_update(
+            user=obj,
+            actor=request.user,
+            **{flag: form.cleaned_data[flag] for flag in _ACCESS_FLAGS if flag in form.changed_data},
+        )
+        obj.refresh_from_db()
+
+    def save_related(self, request, form, formsets, change):
+        """Staff groups and model-wide permissions through the staff service, never straight from the form."""
+        if not change:
+            return super().save_related(request, form, formsets, change)
+        changed = {
+            "staff_groups": form.cleaned_data["groups"] if "groups" in form.changed_data else None,
+            "permissions": form.cleaned_data["user_permissions"] if "user_permissions" in form.changed_data else None,
+        }
+        staff_services.user_staff_access_update(user=form.instance, actor=request.user, **changed)
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     @admin.display(description="organizations")
     def organizations(self, user):
         memberships = user.organization_memberships.select_related("organization").prefetch_related("roles")
         rows = ((m.organization.name, role_list(m)) for m in memberships.order_by("organization__name"))
-        return format_html_join(mark_safe("<br>"), "{} ({})", rows) or "—"
+        return format_html_join(mark_safe("<br>"), "{} ({})", rows) or "—"  # nosec B308  # a constant separator
 
     @admin.display(description="projects (individually)")
     def projects(self, user):
@@ -128,22 +204,43 @@ class UserAdmin(DjangoUserAdmin):
             (m.project.organization.name, m.project.name, role_list(m))
             for m in memberships.order_by("project__organization__name", "project__name")
         )
-        return format_html_join(mark_safe("<br>"), "{} / {} ({})", rows) or "—"
+        return format_html_join(mark_safe("<br>"), "{} / {} ({})", rows) or "—"  # nosec B308  # a constant separator
 
     @admin.display(description="teams")
     def teams(self, user):
         memberships = user.team_memberships.select_related("team__organization")
         rows = ((m.team.organization.name, m.team.name) for m in memberships.order_by("team__name"))
-        return format_html_join(mark_safe("<br>"), "{} / {}", rows) or "—"
+        return format_html_join(mark_safe("<br>"), "{} / {}", rows) or "—"  # nosec B308  # a constant separator
 
 
 admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin):
+class GroupAdmin(_RefusalsShown, DjangoGroupAdmin):
     """Staff groups only. A team's group mirrors the team's members and project roles; it changes only through
-    the team services, so it is not listed here."""
+    the team services, so it is not listed here. A staff group's model-wide permissions change through the staff
+    service (audited; nobody grants what they do not hold); members are given groups on the user's page."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(team__isnull=True)
+
+    def save_model(self, request, obj, form, change):
+        group = staff_services.staff_group_save(
+            group=obj if change else None,
+            name=form.cleaned_data["name"],
+            permissions=form.cleaned_data["permissions"],
+            actor=request.user,
+        )
+        obj.pk = group.pk
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        """The permissions were set by the service in save_model."""
+
+    def delete_model(self, request, obj):
+        staff_services.staff_group_delete(group=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for group in queryset:
+            staff_services.staff_group_delete(group=group, actor=request.user)

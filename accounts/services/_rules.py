@@ -1,6 +1,7 @@
 """Rules that several services share: locking an organization, checking role names and names."""
 
 import re
+import unicodedata
 
 from accounts import roles
 from accounts.errors import ServiceError
@@ -52,16 +53,56 @@ def replace_roles(membership, role_model, names, owner_field="membership") -> tu
 
 _NAME_MAX = 64
 
+# What no name may hold, whoever gave it: control characters (newlines, NUL, escape: header injection, log
+# forging), format characters (bidi overrides and isolates, zero-width spaces and joiners, byte-order marks:
+# text that reads otherwise than it is), line and paragraph separators, and lone surrogates.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 
-def clean_name(name, *, kind: str) -> str:
+
+def unsafe_characters(text: str) -> list[str]:
+    """The refused characters in ``text``, as U+XXXX, each once, in order of appearance."""
+    found = []
+    for character in text:
+        if unicodedata.category(character) in _REFUSED_CATEGORIES:
+            code = f"U+{ord(character):04X}"
+            if code not in found:
+                found.append(code)
+    return found
+
+
+def refuse_unsafe_characters(text: str, *, field: str, what: str) -> str:
+    """``text`` unchanged, or VALIDATION_ERROR naming ``field`` when it holds a control, bidi-override or
+    zero-width character."""
+    found = unsafe_characters(text)
+    if found:
+        raise ServiceError(
+            "VALIDATION_ERROR",
+            f"The {what} must not contain control, bidi-override or zero-width characters "
+            f"(found {', '.join(found)}).",
+            field=field,
+        )
+    return text
+
+
+def clean_name(name, *, kind: str, field: str = "name") -> str:
     name = (name or "").strip()
     if not name:
-        raise ServiceError("VALIDATION_ERROR", f"The {kind} name must not be empty.", field="name")
+        raise ServiceError("VALIDATION_ERROR", f"The {kind} name must not be empty.", field=field)
     if len(name) > _NAME_MAX:
         raise ServiceError(
-            "VALIDATION_ERROR", f"The {kind} name must be at most {_NAME_MAX} characters.", field="name"
+            "VALIDATION_ERROR", f"The {kind} name must be at most {_NAME_MAX} characters.", field=field
         )
-    return name
+    return refuse_unsafe_characters(name, field=field, what=f"{kind} name")
+
+
+def clean_person_name(name, *, field: str, what: str, max_length: int = 150) -> str:
+    """A person's first or last name: may be empty."""
+    name = (name or "").strip()
+    if len(name) > max_length:
+        raise ServiceError(
+            "VALIDATION_ERROR", f"The {what} must be at most {max_length} characters.", field=field
+        )
+    return refuse_unsafe_characters(name, field=field, what=what)
 
 
 _CLUSTER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,63}$")

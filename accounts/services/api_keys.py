@@ -26,7 +26,13 @@ from accounts.models import (
 )
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 
-from ._rules import clean_organization_roles, clean_project_roles, lock_organization, replace_roles
+from ._rules import (
+    clean_organization_roles,
+    clean_project_roles,
+    lock_organization,
+    refuse_unsafe_characters,
+    replace_roles,
+)
 from .members import add_to_organization, add_to_project
 
 Event = AuditEvent.Type
@@ -65,7 +71,7 @@ def _clean_description(description) -> str:
         raise ServiceError(
             "VALIDATION_ERROR", "An API key needs a description of 1 to 250 characters.", field="desc"
         )
-    return description
+    return refuse_unsafe_characters(description, field="desc", what="API key description")
 
 
 @transaction.atomic
@@ -148,7 +154,18 @@ def api_key_update(*, api_key, actor, description=None, roles=None) -> ApiKey:
                 target_type="api_key",
                 details={"from": old, "to": role_names},
             )
+        if removed:
+            _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} lost {', '.join(removed)}")
     return api_key
+
+
+def _revoke_invitations_of_key(api_key, actor, reason, everything=False):
+    """The pending invitations the key sent and could no longer send (``everything``: the key is going)."""
+    from .invitations.revoking import invitations_revoke_beyond_inviter
+
+    invitations_revoke_beyond_inviter(
+        organization=api_key.organization, inviters=[api_key.user], actor=actor, reason=reason, everything=everything
+    )
 
 
 @transaction.atomic
@@ -164,6 +181,7 @@ def api_key_delete(*, api_key, actor) -> None:
         target_type="api_key",
         details={"publicKey": api_key.public_key},
     )
+    _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} was deleted", everything=True)
     user = api_key.user
     api_key.delete()
     user.delete()  # memberships, roles and object permissions cascade
@@ -225,6 +243,8 @@ def api_key_project_roles_set(*, api_key, project, roles, actor) -> ProjectMembe
             target_type="api_key",
             details={"from": old, "to": role_names},
         )
+    if removed:
+        _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} lost {', '.join(removed)}")
     return membership
 
 
@@ -244,6 +264,7 @@ def api_key_project_unassign(*, api_key, project, actor) -> None:
         target_type="api_key",
         details={"publicKey": api_key.public_key},
     )
+    _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} was removed from {project.name}")
 
 
 def clean_access_list_entry(value) -> str:

@@ -65,7 +65,7 @@ def _refuse_if_last_organization_owner(organization, user, *, demoting=False):
     )
     if not owners.filter(membership__user=user).exists():
         return
-    if not owners.exclude(membership__user=user).exists():
+    if not owners.exclude(membership__user=user).filter(membership__user__is_active=True).exists():
         verb = "demoted" if demoting else "removed"
         raise ServiceError(
             "CANNOT_REMOVE_LAST_ORG_OWNER",
@@ -76,14 +76,18 @@ def _refuse_if_last_organization_owner(organization, user, *, demoting=False):
 
 
 def _projects_left_without_owner(user, projects) -> list[Project]:
-    """Of ``projects``, those where ``user`` is the only individual GROUP_OWNER."""
+    """Of ``projects``, those where ``user`` is the only active individual GROUP_OWNER."""
     owned = ProjectRole.objects.filter(
         name=catalogue.GROUP_OWNER,
         membership__project__in=projects,
         membership__user__is_service_account=False,
     )
     mine = set(owned.filter(membership__user=user).values_list("membership__project_id", flat=True))
-    others = set(owned.exclude(membership__user=user).values_list("membership__project_id", flat=True))
+    others = set(
+        owned.exclude(membership__user=user)
+        .filter(membership__user__is_active=True)
+        .values_list("membership__project_id", flat=True)
+    )
     return [project for project in projects if project.pk in mine - others]
 
 
@@ -99,6 +103,12 @@ def _refuse_if_last_project_owner(user, projects, *, demoting=False):
             username=user.email,
             groups=sorted(p.name for p in orphaned),
         )
+
+
+def _revoke_invitations_beyond(organization, users, actor, reason) -> list[str]:
+    from .invitations.revoking import invitations_revoke_beyond_inviter
+
+    return invitations_revoke_beyond_inviter(organization=organization, inviters=users, actor=actor, reason=reason)
 
 
 def add_to_organization(*, organization, user, role_names, actor, details=None) -> OrganizationMembership:
@@ -172,7 +182,8 @@ def organization_member_add(
 @transaction.atomic
 def organization_member_remove(*, organization, user, actor) -> dict:
     """Remove a user from the organization with their teams and project roles there; a user may also leave.
-    Returns what was removed: {"projects": [...], "teams": [...], "roles": [...]}."""
+    The pending invitations they sent there are revoked (they could no longer send them). Returns what was
+    removed: {"projects": [...], "teams": [...], "roles": [...], "invitations": [invited addresses]}."""
     organization = lock_organization(organization)
     _refuse_api_key_account(user)
     if actor is None or actor.pk != user.pk:
@@ -198,6 +209,9 @@ def organization_member_remove(*, organization, user, actor) -> dict:
     get_user_model().groups.through.objects.filter(user=user, group__team__organization=organization).delete()
     membership.delete()
     sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
+    removed["invitations"] = _revoke_invitations_beyond(
+        organization, [user], actor, f"{user.email} was removed from {organization.name}"
+    )
     audit_event_record(
         event_type=Event.REMOVED_FROM_ORG,
         actor=actor,
@@ -230,6 +244,8 @@ def organization_member_roles_set(*, organization, user, roles, actor) -> Organi
             target=user,
             details={"from": old, "to": role_names},
         )
+    if removed:
+        _revoke_invitations_beyond(organization, [user], actor, f"{user.email} no longer holds {', '.join(removed)}")
     return membership
 
 
@@ -262,6 +278,9 @@ def project_member_remove(*, project, user, actor) -> None:
     audit_event_record(
         event_type=Event.REMOVED_FROM_GROUP, actor=actor, project=project, target=user, details={"roles": old}
     )
+    _revoke_invitations_beyond(
+        project.organization, [user], actor, f"{user.email} was removed from project {project.name}"
+    )
 
 
 @transaction.atomic
@@ -284,6 +303,10 @@ def project_member_roles_set(*, project, user, roles, actor) -> ProjectMembershi
             project=project,
             target=user,
             details={"from": old, "to": role_names},
+        )
+    if removed:
+        _revoke_invitations_beyond(
+            project.organization, [user], actor, f"{user.email} no longer holds {', '.join(removed)} in {project.name}"
         )
     return membership
 

@@ -23,6 +23,17 @@ from ._rules import clean_name, clean_project_roles, lock_organization, replace_
 Event = AuditEvent.Type
 
 
+def _members(team) -> list:
+    return [m.user for m in team.memberships.select_related("user")]
+
+
+def _revoke_invitations_beyond(organization, users, actor, reason) -> list[str]:
+    """Those who lost power through the team lose the pending invitations they could no longer send."""
+    from .invitations.revoking import invitations_revoke_beyond_inviter
+
+    return invitations_revoke_beyond_inviter(organization=organization, inviters=users, actor=actor, reason=reason)
+
+
 def _refuse_taken_name(organization, name, *, exclude=None):
     taken = Team.objects.filter(organization=organization, name_key=team_name_key(name))
     if exclude is not None:
@@ -90,9 +101,11 @@ def team_delete(*, team, actor) -> dict:
     audit_event_record(
         event_type=Event.TEAM_DELETED, actor=actor, organization=organization, target=team, details=removed
     )
+    members = [m.user for m in team.memberships.select_related("user")]
     group = team.group
     team.delete()
     group.delete()  # takes the group's object permissions and its user links with it
+    _revoke_invitations_beyond(organization, members, actor, f"team {team.name} was deleted")
     return removed
 
 
@@ -190,6 +203,7 @@ def team_member_remove(*, team, user, actor) -> None:
         target=user,
         details={"team": team.name, "teamId": team.public_id},
     )
+    _revoke_invitations_beyond(team.organization, [user], actor, f"{user.email} left team {team.name}")
 
 
 def _assignment(team, project) -> TeamProjectAssignment:
@@ -250,6 +264,9 @@ def team_project_unassign(*, team, project, actor) -> None:
         target=team,
         details={"roles": old},
     )
+    _revoke_invitations_beyond(
+        project.organization, _members(team), actor, f"team {team.name} was removed from {project.name}"
+    )
 
 
 @transaction.atomic
@@ -269,6 +286,10 @@ def team_project_roles_set(*, team, project, roles, actor) -> TeamProjectAssignm
             project=project,
             target=team,
             details={"from": old, "to": role_names},
+        )
+    if removed:
+        _revoke_invitations_beyond(
+            project.organization, _members(team), actor, f"team {team.name} lost {', '.join(removed)}"
         )
     return assignment
 

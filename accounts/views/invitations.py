@@ -61,6 +61,10 @@ def invitation_accept(request, token):
                 )
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         except ServiceError as error:
+            if error.code == "VALIDATION_ERROR" and not request.user.is_authenticated:
+                field = error.parameters.get("field")
+                form.add_error(field if field in form.fields else None, error.message)
+                return _invitation_page(request, invitation, form, status=400)
             return _refused(request, token, error)
         target = invitation.project or invitation.organization
         messages.success(request, f"Welcome to {target.name}.")
@@ -68,12 +72,13 @@ def invitation_accept(request, token):
     return _invitation_page(request, invitation, form)
 
 
-def _invitation_page(request, invitation, form):
+def _invitation_page(request, invitation, form, status=200):
     wrong_user = request.user.is_authenticated and request.user.email.lower() != invitation.email.lower()
     return render_page(
         request,
         "accounts/invitation_accept.html",
         {"invitation": invitation, "form": form, "wrong_user": wrong_user},
+        status=status,
     )
 
 

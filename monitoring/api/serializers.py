@@ -160,6 +160,11 @@ class OffboardingSerializer(serializers.Serializer):
     organizationRoles = serializers.ListField(child=serializers.CharField())  # noqa: N815
     projects = serializers.ListField(child=serializers.CharField())
     teams = serializers.ListField(child=serializers.CharField())
+    invitationsRevoked = serializers.ListField(  # noqa: N815
+        child=serializers.CharField(),
+        required=False,
+        help_text="The report only: addresses of the pending invitations the user had sent, revoked with them.",
+    )
     monitoringUserDetached = DetachedMonitoringUserSerializer(allow_null=True)  # noqa: N815
     warnings = serializers.ListField(
         child=serializers.CharField(),

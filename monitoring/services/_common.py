@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.errors import ServiceError
+from accounts.services._rules import refuse_unsafe_characters, unsafe_characters
 from monitoring.models import (
     GroupRole,
     MonitoringGroup,
@@ -52,12 +53,12 @@ def clean_username(username) -> str:
             f"A monitoring user name has at most {_USERNAME_MAX} characters and no spaces.",
             field="username",
         )
-    return username
+    return refuse_unsafe_characters(username, field="username", what="monitoring user name")
 
 
 def _clean_email(email) -> str:
     email = (email or "").strip().lower()
-    if not _is_email(email):
+    if not _is_email(email) or unsafe_characters(email):
         raise ServiceError("VALIDATION_ERROR", f"{email!r} is not an email address.", field="emailAddress")
     return email
 
@@ -110,6 +111,18 @@ def monitoring_user_find_or_create(*, organization, username, email=None) -> tup
         return existing, False
 
 
+_INSERT_ATTACHMENT_MEMBERSHIPS = (
+    "INSERT INTO {membership} (group_id, monitoring_user_id, role, source, attachment_id, created_at) "
+    "SELECT g.id, a.monitoring_user_id, a.group_role, %s, a.id, %s "
+    "FROM {group} g "
+    "INNER JOIN {project} p ON p.id = g.project_id "
+    "INNER JOIN {attached} a ON a.organization_id = p.organization_id "
+    "WHERE {conditions} "
+    "AND NOT EXISTS (SELECT 1 FROM {membership} m "
+    "WHERE m.group_id = g.id AND m.monitoring_user_id = a.monitoring_user_id)"
+)
+
+
 def insert_attachment_memberships(*, organization, attachment=None, group_ids=None) -> int:
     """Make each attached monitoring user of ``organization`` (or only ``attachment``) a member of each system
     group there (or only ``group_ids``) that it is not in yet, with its attachment's role: one INSERT ... SELECT,
@@ -129,15 +142,9 @@ def insert_attachment_memberships(*, organization, attachment=None, group_ids=No
     if group_ids is not None:
         conditions.append(f"g.id IN ({', '.join(['%s'] * len(group_ids))})")
         params.extend(group_ids)
-    sql = (
-        f"INSERT INTO {membership} (group_id, monitoring_user_id, role, source, attachment_id, created_at) "
-        f"SELECT g.id, a.monitoring_user_id, a.group_role, %s, a.id, %s "
-        f"FROM {group} g "
-        f"INNER JOIN {project} p ON p.id = g.project_id "
-        f"INNER JOIN {attached} a ON a.organization_id = p.organization_id "
-        f"WHERE {' AND '.join(conditions)} "
-        f"AND NOT EXISTS (SELECT 1 FROM {membership} m "
-        f"WHERE m.group_id = g.id AND m.monitoring_user_id = a.monitoring_user_id)"
+    # Only quoted table names from our models and fixed conditions are formatted in; every value is a parameter.
+    sql = _INSERT_ATTACHMENT_MEMBERSHIPS.format(  # nosec B608
+        membership=membership, group=group, project=project, attached=attached, conditions=" AND ".join(conditions)
     )
     if connection.vendor == "sqlite":
         params[1] = connection.ops.adapt_datetimefield_value(params[1])

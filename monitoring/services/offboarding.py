@@ -19,7 +19,8 @@ def person_offboard(*, organization, actor, user=None, monitoring_user=None) -> 
     """Remove a person from the organization (ORG_OWNER): their organization membership with its teams and
     project roles, and the monitoring user linked to them (detached from every group); or, starting from a
     ``monitoring_user``, the same with the portal user linked to it. All or nothing. Returns the report:
-    {"user", "organizationRoles", "projects", "teams", "monitoringUserDetached", "warnings"}."""
+    {"user", "organizationRoles", "projects", "teams", "invitationsRevoked", "monitoringUserDetached",
+    "warnings"}."""
     organization = lock_organization(organization)
     require(actor, MANAGE_MONITORING_USERS, organization)
     plan = selectors.offboarding_plan(organization=organization, user=user, monitoring_user=monitoring_user)
@@ -30,7 +31,7 @@ def person_offboard(*, organization, actor, user=None, monitoring_user=None) -> 
             f"{who} is neither a member of {organization.name} nor a monitoring user attached to it.",
             username=who,
         )
-    removed = {"roles": [], "projects": [], "teams": []}
+    removed = {"roles": [], "projects": [], "teams": [], "invitations": []}
     if plan.membership is not None:
         removed = organization_member_remove(organization=organization, user=plan.user, actor=actor)
     detached = None
@@ -49,6 +50,7 @@ def person_offboard(*, organization, actor, user=None, monitoring_user=None) -> 
         "organizationRoles": removed["roles"],
         "projects": removed["projects"],
         "teams": removed["teams"],
+        "invitationsRevoked": removed["invitations"],
         "monitoringUserDetached": detached,
         "warnings": plan.warnings,
     }

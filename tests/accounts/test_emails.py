@@ -176,16 +176,17 @@ def test_one_bad_address_blocks_nobody(organization, owner, monkeypatch):
     assert statuses == {"bad@example.com": "FAILED", "good@example.com": "SENT"}
 
 
-def test_a_bounce_reported_by_the_esp_marks_the_invitation(client, organization, owner):
+def test_a_bounce_reported_by_the_esp_marks_the_invitation(client, organization, owner, settings):
     invitation = invite(organization, owner)
     email = OutboundEmail.objects.get(invitation=invitation)
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"  # the ESP whose webhook is mounted
     payload = {
         "RecordType": "Bounce",
         "Type": "HardBounce",
         "MessageID": email.esp_message_id,
         "Email": "new@example.com",
         "Description": "The server was unable to deliver your message",
-        "Metadata": {"outbound_email_id": str(email.pk)},
+        "Metadata": {"outbound_email_id": email.tracking_id},
         "BouncedAt": "2026-11-25T10:00:00Z",
     }
     auth = base64.b64encode(b"esp:webhook-secret").decode()
@@ -205,9 +206,10 @@ def test_a_bounce_reported_by_the_esp_marks_the_invitation(client, organization,
     ).exists()
 
 
-def test_webhook_without_the_secret_is_refused(client):
+def test_webhook_without_the_secret_is_refused(client, settings):
+    settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
     response = client.post("/anymail/postmark/tracking/", "{}", content_type="application/json")
-    assert response.status_code in (400, 401, 403)
+    assert response.status_code == 401
 
 
 def _expire_all(organization, owner, n):

@@ -96,7 +96,9 @@ def test_removing_from_organization_drops_teams_and_project_roles(organization, 
 
     removed = organization_member_remove(organization=organization, user=member, actor=owner)
 
-    assert removed == {"roles": [roles.ORG_MEMBER], "projects": [project.name], "teams": ["Ops"]}
+    assert removed == {
+        "roles": [roles.ORG_MEMBER], "projects": [project.name], "teams": ["Ops"], "invitations": []
+    }
     assert not ProjectMembership.objects.filter(user=member).exists()
     assert not TeamMembership.objects.filter(user=member).exists()
     assert not fresh(member).groups.exists()

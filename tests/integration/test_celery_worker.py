@@ -38,9 +38,10 @@ def queue():
 
 
 @pytest.fixture
-def worker(queue, tmp_path):
-    """Start ``celery worker`` (prefork, one child) against the test database; yields a handle with the
-    directory its email lands in; stops it afterwards, whatever happened."""
+def start_worker(queue, tmp_path):
+    """Start ``celery worker`` (prefork, one child) against the test database, as often as a test needs; each
+    call returns a handle with its process and the directory its email lands in (shared by the workers of one
+    test); every worker is stopped afterwards, whatever happened."""
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     database = connection.settings_dict
@@ -54,48 +55,63 @@ def worker(queue, tmp_path):
         "PYTHONPATH": str(ROOT),
         "CELERY_QUEUE": queue,  # what the worker's own tasks queue further work on, too
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "accessportal",
-            "worker",
-            "-Q",
-            queue,
-            "--concurrency=1",
-            "--pool=prefork",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel=INFO",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    processes = []
 
     class Handle:
         mail = mail_dir
         marker = tmp_path / "stalled-pid"
 
+        def __init__(self, process):
+            self.process = process
+
         @staticmethod
         def messages():
             return [p.read_text() for p in sorted(mail_dir.iterdir())]
 
+    def start():
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "accessportal",
+                "worker",
+                "-Q",
+                queue,
+                "--concurrency=1",
+                "--pool=prefork",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        processes.append(process)
+        return Handle(process)
+
     try:
-        yield Handle
+        yield start
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            output, _ = process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-        print(output[-4000:])  # shown when a test fails
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+            try:
+                output, _ = process.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                output, _ = process.communicate()
+            print(output[-4000:])  # shown when a test fails
+
+
+@pytest.fixture
+def worker(start_worker):
+    return start_worker()
 
 
 def wait_for(condition, timeout=45, what="condition"):
@@ -180,3 +196,82 @@ def test_settings_make_workers_lose_nothing():
     assert settings.CELERY_TASK_ACKS_LATE is True
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
     assert app.conf.worker_prefetch_multiplier == 1
+
+
+@pytest.fixture
+def forget_unacked(queue):
+    """Drop what a killed worker left unacknowledged on our queue (Redis would restore it hours later)."""
+    yield
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    for tag, payload in client.hgetall("unacked").items():
+        try:
+            routing = json.loads(payload)[-1]
+        except (ValueError, IndexError):
+            continue
+        if queue in json.dumps(routing):
+            client.hdel("unacked", tag)
+            client.zrem("unacked_index", tag)
+
+
+def test_a_whole_worker_lost_mid_task_is_replaced_by_the_beat_job_within_the_lease(start_worker, forget_unacked):
+    """Not only a pool process: the whole worker dies (main process and child, killed), so nothing rejects the
+    message back to the queue and Redis keeps it unacknowledged for its visibility timeout (hours). Once the
+    email's lease runs out (minutes), the beat job queues it again and another worker sends it, once."""
+    from accounts.tasks import requeue_stalled_emails
+
+    first = start_worker()
+    email = email_queue_committed()  # published to the broker after commit, with the row's id only
+
+    wait_for(first.marker.exists, what="the task to start and stall")
+    wait_for(lambda: first.marker.read_text().strip().isdigit(), what="the stalled pid")
+    first.process.kill()  # the main process first: nobody is left to notice the child's death
+    os.kill(int(first.marker.read_text()), signal.SIGKILL)
+    first.process.wait(timeout=20)
+
+    second = start_worker()
+    time.sleep(5)
+    email.refresh_from_db()
+    assert email.status == "QUEUED"  # the lost message is not handed to the new worker
+    assert second.messages() == []
+
+    OutboundEmail.objects.filter(pk=email.pk).update(lease_expires_at=timezone.now())  # the lease ran out
+    requeue_stalled_emails.delay()  # what beat sends every minute
+
+    wait_for(lambda: OutboundEmail.objects.get(pk=email.pk).status == "SENT", timeout=60, what="the re-delivery")
+    time.sleep(2)
+    assert len(second.messages()) == 1
+
+
+def test_the_broker_message_of_an_invitation_carries_no_token(worker):
+    """What goes through Redis: the task's arguments are the row's id, never the accept link's token."""
+    import json
+    import re
+
+    from celery.signals import before_task_publish
+
+    from accounts.services.invitations import organization_invitations_create
+
+    worker.marker.write_text("no stall in this test")
+    bodies = []
+
+    def capture(body=None, **kwargs):
+        bodies.append(json.dumps(body))
+
+    before_task_publish.connect(capture, weak=False)
+    try:
+        owner = UserFactory()
+        organization = organization_create(name="Tokens", actor=owner)
+        invitation = organization_invitations_create(
+            organization=organization, emails=["tok@example.com"], actor=owner
+        )[0]
+        wait_for(lambda: OutboundEmail.objects.get(invitation=invitation).status == "SENT", what="the send")
+    finally:
+        before_task_publish.disconnect(capture)
+
+    token = re.search(r"/invitations/([^/\s]+)/", worker.messages()[0]).group(1)
+    assert bodies and all(token not in body for body in bodies)
+    assert len(token) >= 40

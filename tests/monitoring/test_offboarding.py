@@ -40,6 +40,7 @@ def test_offboarding_removes_the_portal_user_and_the_monitoring_user_linked_by_e
         "organizationRoles": [roles.ORG_MEMBER],
         "projects": ["Production"],
         "teams": ["SRE"],
+        "invitationsRevoked": [],
         "monitoringUserDetached": {
             "id": attachment.monitoring_user.public_id,
             "username": "dana@example.com",

@@ -10,7 +10,7 @@ from accounts.services import cluster_create, organization_create, project_creat
 from monitoring.services import monitoring_user_attach
 from monitoring.tasks import notify_group_admins
 from tests.factories import UserFactory
-from tests.integration.test_celery_worker import queue, wait_for, worker  # noqa: F401 (fixtures)
+from tests.integration.test_celery_worker import queue, start_worker, wait_for, worker  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

@@ -59,6 +59,7 @@ def test_a_real_gunicorn_writes_structured_access_lines_with_the_request_id(tmp_
         "SECRET_KEY": "s" * 50,
         "ALLOWED_HOSTS": "127.0.0.1",
         "API_KEY_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "ANYMAIL_WEBHOOK_SECRET": "hooks:webhook-secret-for-tests",
         "SECURE_SSL_REDIRECT": "false",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",

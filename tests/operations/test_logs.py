@@ -308,6 +308,7 @@ def test_production_writes_json_lines():
         SECRET_KEY="s" * 50,
         ALLOWED_HOSTS="portal.example.com",
         API_KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        ANYMAIL_WEBHOOK_SECRET="hooks:webhook-secret-for-tests",
     )
     assert result.returncode == 0, result.stderr
     line = next(json.loads(text) for text in result.stderr.splitlines() if "hello_operator" in text)

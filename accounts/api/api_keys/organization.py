@@ -69,7 +69,8 @@ class OrganizationApiKeysView(AtlasView):
             organization=organization, description=data["desc"], roles=data["roles"], actor=request.user
         )
         body = key_details(request, api_key, private_key=private_key)
-        return Response(body, status=status.HTTP_201_CREATED)
+        # The private key, shown once: no cache (browser, proxy) may keep the answer.
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
 
 
 class OrganizationApiKeyView(AtlasView):

@@ -1,6 +1,6 @@
 """Invitations to an organization or a project: invite, edit, resend, revoke, expire, accept."""
 
-from ._common import clean_emails, token_hash
+from ._common import INVITATIONS_PER_REQUEST_MAX, clean_emails, token_hash
 from .accepting import (
     audit_refused_acceptance,
     check_invitation_usable,
@@ -18,6 +18,7 @@ from .sending import (
 )
 
 __all__ = [
+    "INVITATIONS_PER_REQUEST_MAX",
     "audit_refused_acceptance",
     "check_invitation_usable",
     "clean_emails",

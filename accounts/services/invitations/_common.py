@@ -17,7 +17,7 @@ from accounts.models import (
 )
 from accounts.permissions import require_may_grant
 
-from .._rules import clean_project_roles
+from .._rules import clean_project_roles, unsafe_characters
 from ..emails import email_queue, emails_queue_bulk
 
 Event = AuditEvent.Type
@@ -76,16 +76,32 @@ def queue_inviter_notice(invitation, *, template, subject):
         emails_queue_bulk([(notice, None)])
 
 
+INVITATIONS_PER_REQUEST_MAX = 100
+
+
 def clean_emails(emails) -> list[str]:
+    """Distinct, valid, lower-cased addresses; at most INVITATIONS_PER_REQUEST_MAX in one request."""
     if isinstance(emails, str):
         emails = [emails]
+    emails = list(emails or ())
+    if len(emails) > INVITATIONS_PER_REQUEST_MAX:
+        raise ServiceError(
+            "VALIDATION_ERROR",
+            f"At most {INVITATIONS_PER_REQUEST_MAX} addresses can be invited in one request; this one has "
+            f"{len(emails)}.",
+            field="username",
+            limit=INVITATIONS_PER_REQUEST_MAX,
+        )
     cleaned, bad = [], []
-    for email in emails or ():
+    for email in emails:
         email = (email or "").strip().lower()
         try:
             validate_email(email)
         except ValidationError:
             bad.append(email or "(empty)")
+            continue
+        if unsafe_characters(email):  # a quoted local part or an IDN domain may hold them
+            bad.append(repr(email))
             continue
         if email not in cleaned:
             cleaned.append(email)

@@ -19,7 +19,7 @@ from accounts.models import (
 )
 from accounts.permissions import sync_organization_permissions
 
-from .._rules import lock_organization
+from .._rules import clean_person_name, lock_organization
 from ..members import add_to_organization, add_to_project
 from ..signin import user_email_verified_set
 from ..teams import add_to_team
@@ -129,8 +129,14 @@ def _join_project(project, user, role_names, details):
 
 @transaction.atomic
 def invitation_signup_accept(*, token, email, password, first_name="", last_name=""):
-    """Sign up from an invitation link with the invited address, then accept it, in one transaction."""
+    """Sign up from an invitation link with the invited address, then accept it, in one transaction.
+
+    The invitation is locked before the user is made (its organization first, then its row, in the order
+    accepting takes them), so of two sign-ups from one link at once the second waits, then finds it accepted
+    (INVITATION_ALREADY_USED) instead of tripping over the first one's new user."""
     invitation = invitation_for_token(token)
+    lock_organization(invitation.organization)
+    invitation = invitation_for_token(token, lock=True)
     check_invitation_usable(invitation)
     email = clean_emails([email])[0]
     if email != invitation.email.lower():
@@ -138,6 +144,8 @@ def invitation_signup_accept(*, token, email, password, first_name="", last_name
             "INVITATION_WRONG_USER",
             f"This invitation was sent to {invitation.email}; sign up with that address.",
         )
+    first_name = clean_person_name(first_name, field="first_name", what="first name")
+    last_name = clean_person_name(last_name, field="last_name", what="last name")
     User = get_user_model()
     if User.objects.filter(email__iexact=email).exists():
         raise ServiceError(
