@@ -1,17 +1,2 @@
-"""Customers' pages of the accounts app."""
-
-from .access import invitation_action, join_request_action, organization_access, project_access
-from .invitations import home, invitation_accept, project_join_request
-from .profile import profile, welcome
-
-__all__ = [
-    "home",
-    "invitation_accept",
-    "invitation_action",
-    "join_request_action",
-    "organization_access",
-    "profile",
-    "project_access",
-    "project_join_request",
-    "welcome",
-]
+"""Customers' pages of the accounts app: one module per part of the site, each ending with its own
+``urlpatterns`` (accounts/urls.py includes them all); ``pages`` holds what every page shares."""

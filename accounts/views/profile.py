@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import path
 
 from .. import selectors
 from ..errors import ServiceError
@@ -88,3 +89,9 @@ def welcome(request):
                     messages.success(request, f"Your request to join {project.name} was sent to its owners.")
                     return redirect("home")
     return render(request, "accounts/welcome.html", {"create_form": create_form, "join_form": join_form})
+
+
+urlpatterns = [
+    path("welcome/", welcome, name="welcome"),
+    path("accounts/profile/", profile, name="account_profile"),
+]

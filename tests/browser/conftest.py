@@ -46,7 +46,12 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it when needed)")
+        # CI installs it and insists (BROWSER_TESTS_REQUIRED=1, .ci/run); a newcomer's `make test` goes on
+        # without the browser tests, saying why, rather than failing on a machine without Chromium.
+        message = f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it when needed)"
+        if os.environ.get("BROWSER_TESTS_REQUIRED") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 

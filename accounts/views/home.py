@@ -1,4 +1,5 @@
-"""Customers' pages."""
+"""The home page (the person's organizations and projects), the invitation link's page, and asking to join a
+project by its id."""
 
 from django import forms
 from django.contrib import messages
@@ -7,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
+from django.urls import path
 from django.views.decorators.http import require_POST
 
 from .. import selectors
@@ -109,3 +111,10 @@ def project_join_request(request, project_id):
         f"Your request to join {label} was sent to its owners, if it exists; you will be emailed their answer.",
     )
     return redirect("home")
+
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
+    path("projects/<str:project_id>/join/", project_join_request, name="project_join_request"),
+]

@@ -1,18 +1,19 @@
-"""The Access Manager pages of an organization and of a project: people, pending invitations (with bounces),
-requests to join, teams; invite, resend, revoke, approve, deny. Every change is a service call."""
+"""The organization's Users tab: its members, then everyone pending in the organization or any of its projects,
+then requests to join; invite; change a member's roles; remove a member; resend and revoke invitations.
+Every change is a service call."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import path
 from django.views.decorators.http import require_POST
 
 from .. import roles, selectors
 from ..errors import ServiceError
-from ..forms import organization_invite_form, project_invite_form
+from ..forms import organization_invite_form
 from ..permissions import actor_may
 from ..services import invitations as invitation_services
-from ..services import join_requests as join_request_services
 from .pages import render_page
 
 
@@ -57,42 +58,6 @@ def organization_access(request, org_id):
     )
 
 
-@login_required
-def project_access(request, project_id):
-    """A project's Users list in Cloud Manager's order: members, pending invitations ("Pending User",
-    "--invite sent--"), requests to join; its owners and user admins invite and decide here."""
-    project = selectors.access_project(actor=request.user, project_id=project_id)
-    may_manage = actor_may(request.user, roles.MANAGE_PROJECT_MEMBERS, project)
-    form = project_invite_form()
-    if request.method == "POST" and may_manage:
-        form = project_invite_form(request.POST)
-        if form.is_valid():
-            try:
-                invitation_services.project_invitations_create(
-                    project=project,
-                    emails=form.cleaned_data["emails"],
-                    roles=form.cleaned_data["roles"],
-                    actor=request.user,
-                )
-            except ServiceError as error:
-                form.add_error(None, error.message)
-            else:
-                messages.success(request, "Invitation sent.")
-                return redirect("project_access", project_id=project.public_id)
-    return render_page(
-        request,
-        "accounts/project_access.html",
-        {
-            "project": project,
-            "people": selectors.project_people(project),
-            "may_manage": may_manage,
-            "form": form,
-        },
-        project=project,
-        tab="access",
-    )
-
-
 def _back_to(invitation):
     if invitation.project_id:
         return redirect("project_access", project_id=invitation.project.public_id)
@@ -120,21 +85,11 @@ def invitation_action(request, invitation_id, action):
     return _back_to(invitation)
 
 
-@login_required
-@require_POST
-def join_request_action(request, request_id, action):
-    """Approve (the user joins read-only) or deny a request to join a project."""
-    join_request = selectors.access_join_request(actor=request.user, request_id=request_id, need=None)
-    service = {
-        "approve": join_request_services.join_request_approve,
-        "deny": join_request_services.join_request_deny,
-    }
-    if action not in service:
-        raise Http404("No such action.")
-    try:
-        service[action](join_request=join_request, actor=request.user)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"{join_request.user.email}'s request was {action}d.")
-    return redirect("project_access", project_id=join_request.project.public_id)
+urlpatterns = [
+    path("orgs/<str:org_id>/", organization_access, name="organization_access"),
+    path(
+        "pending-invitations/<str:invitation_id>/<str:action>/",
+        invitation_action,
+        name="invitation_action",
+    ),
+]
