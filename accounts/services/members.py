@@ -145,7 +145,7 @@ def add_to_project(*, project, user, role_names, actor, details=None) -> Project
         )
     membership = ProjectMembership.objects.create(project=project, user=user)
     ProjectRole.objects.bulk_create(ProjectRole(membership=membership, name=n) for n in role_names)
-    sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
+    sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[], project_ids=[project.pk])
     audit_event_record(
         event_type=Event.JOINED_GROUP,
         actor=actor,
@@ -258,7 +258,9 @@ def project_member_remove(*, project, user, actor) -> None:
     _refuse_if_last_project_owner(user, [project])
     old = membership.role_names
     membership.delete()
-    sync_organization_permissions(project.organization, user_ids=[user.pk], team_ids=[])
+    sync_organization_permissions(
+        project.organization, user_ids=[user.pk], team_ids=[], project_ids=[project.pk]
+    )
     audit_event_record(
         event_type=Event.REMOVED_FROM_GROUP, actor=actor, project=project, target=user, details={"roles": old}
     )
@@ -277,7 +279,9 @@ def project_member_roles_set(*, project, user, roles, actor) -> ProjectMembershi
         _refuse_if_last_project_owner(user, [project], demoting=True)
     added, removed = replace_roles(membership, ProjectRole, role_names)
     if added or removed:
-        sync_organization_permissions(project.organization, user_ids=[user.pk], team_ids=[])
+        sync_organization_permissions(
+            project.organization, user_ids=[user.pk], team_ids=[], project_ids=[project.pk]
+        )
         audit_event_record(
             event_type=Event.USER_ROLES_CHANGED,
             actor=actor,
