@@ -19,6 +19,8 @@ from .people import (
     OrgUserRolesUpdateSerializer,
     OrgUserSerializer,
     entity_ids,
+    org_users_data,
+    organization_people,
     organization_person,
     organization_users,
     person_or_404,
@@ -79,13 +81,7 @@ class OrgUserListView(OrgUsersBase):
         visible = visible_project_ids(request.user, organization)
         return self.page(
             Concatenation(members, invitations),
-            lambda page: (
-                OrgUserSerializer(
-                    [organization_person(obj, organization, visible) for obj in page],
-                    many=True,
-                    context={"request": request},
-                ).data
-            ),
+            lambda page: org_users_data(organization_people(page, organization, visible), request),
         )
 
     @extend_schema(

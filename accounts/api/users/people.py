@@ -1,10 +1,11 @@
 """Atlas's OrgUserResponse and GroupUserResponse: members and invited people of one organization or project as
 one list (members first, then invitations), the reads behind it, and the input pieces the user endpoints share."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -13,7 +14,14 @@ from accessportal.api.errors import AtlasAPIError
 from accessportal.api.views import self_link
 from accounts import roles, selectors
 from accounts.errors import not_found
-from accounts.models import Invitation, OrganizationMembership, ProjectMembership, Team
+from accounts.models import (
+    Invitation,
+    OrganizationMembership,
+    OrganizationRole,
+    ProjectMembership,
+    Team,
+    TeamMembership,
+)
 
 ACTIVE, PENDING, EXPIRED = "ACTIVE", "PENDING", "INVITATION_EXPIRED"
 MEMBERSHIP_STATUSES = (ACTIVE, PENDING, EXPIRED, "INVITATION_REJECTED")  # nobody is ever "rejected" here
@@ -69,33 +77,74 @@ def _invited(invitation, path, **roles_and_teams) -> Person:
     )
 
 
-def organization_person(obj, organization, visible_project_ids) -> Person:
-    """An OrganizationMembership from ``organization_users`` or an Invitation; project roles are shown only for
-    projects the caller can see."""
+def organization_people(rows, organization, visible_project_ids) -> list[Person]:
+    """Persons for a page of rows from ``organization_users`` (OrganizationMemberships and Invitations): project
+    roles shown only for projects the caller can see. What the rows show is read as plain tuples in three
+    queries (four with invitations) whatever the page size: no model instance per role, project or team."""
+    memberships = [row for row in rows if not isinstance(row, Invitation)]
+    invitations = [row for row in rows if isinstance(row, Invitation)]
+    org_roles, teams, projects = defaultdict(list), defaultdict(list), defaultdict(dict)
+    if memberships:
+        user_ids = [m.user_id for m in memberships]
+        for membership_id, name in OrganizationRole.objects.filter(
+            membership_id__in=[m.pk for m in memberships]
+        ).values_list("membership_id", "name"):
+            org_roles[membership_id].append(name)
+        for user_id, project_id, name in ProjectMembership.objects.filter(
+            project__organization=organization, user_id__in=user_ids
+        ).values_list("user_id", "project__public_id", "roles__name"):
+            if project_id in visible_project_ids:
+                held = projects[user_id].setdefault(project_id, [])
+                if name is not None:  # a membership without roles (LEFT JOIN)
+                    held.append(name)
+        for user_id, team_id in TeamMembership.objects.filter(
+            team__organization=organization, user_id__in=user_ids
+        ).values_list("user_id", "team__public_id"):
+            teams[user_id].append(team_id)
+    invitation_teams = defaultdict(list)
+    if invitations:
+        for invitation_id, team_id in Invitation.teams.through.objects.filter(
+            invitation_id__in=[i.pk for i in invitations]
+        ).values_list("invitation_id", "team__public_id"):
+            invitation_teams[invitation_id].append(team_id)
+
     path = f"orgs/{organization.public_id}/users"
-    if isinstance(obj, Invitation):
-        assignments = [
-            {"groupId": a["groupId"], "groupRoles": list(a["roles"])}
-            for a in obj.group_role_assignments
-            if a["groupId"] in visible_project_ids
-        ]
-        teams = sorted(team.public_id for team in obj.teams.all())
-        return _invited(
-            obj, path, org_roles=list(obj.roles), group_role_assignments=assignments, team_ids=teams
+    people = []
+    for row in rows:
+        if isinstance(row, Invitation):
+            assignments = [
+                {"groupId": a["groupId"], "groupRoles": list(a["roles"])}
+                for a in row.group_role_assignments
+                if a["groupId"] in visible_project_ids
+            ]
+            people.append(
+                _invited(
+                    row,
+                    path,
+                    org_roles=list(row.roles),
+                    group_role_assignments=assignments,
+                    team_ids=sorted(invitation_teams[row.pk]),
+                )
+            )
+            continue
+        held = projects[row.user_id]
+        people.append(
+            _member(
+                row.user,
+                path,
+                org_roles=sorted(org_roles[row.pk]),
+                group_role_assignments=[
+                    {"groupId": project_id, "groupRoles": sorted(held[project_id])} for project_id in sorted(held)
+                ],
+                team_ids=sorted(teams[row.user_id]),
+            )
         )
-    assignments = [
-        {"groupId": pm.project.public_id, "groupRoles": pm.role_names}
-        for pm in obj.user.projects_here
-        if pm.project.public_id in visible_project_ids
-    ]
-    teams = sorted(tm.team.public_id for tm in obj.user.teams_here)
-    return _member(
-        obj.user,
-        path,
-        org_roles=obj.role_names,
-        group_role_assignments=sorted(assignments, key=lambda a: a["groupId"]),
-        team_ids=teams,
-    )
+    return people
+
+
+def organization_person(obj, organization, visible_project_ids) -> Person:
+    """One OrganizationMembership from ``organization_users``, or an Invitation, as a Person."""
+    return organization_people([obj], organization, visible_project_ids)[0]
 
 
 member_person = _member  # a user as a member row (roles given by the caller)
@@ -122,23 +171,17 @@ def _invitations_listed(scope: Q, joined):
 
 
 def organization_users(organization):
-    """(members, invitations) of an organization, each with what ``organization_person`` reads: a constant number
-    of queries whatever the sizes. API keys' accounts are not people and are never listed."""
-    project_memberships = ProjectMembership.objects.filter(project__organization=organization)
+    """(members, invitations) of an organization, by email: plain querysets to page through (the user comes
+    with its membership); ``organization_people`` reads what a page shows. API keys' accounts are not people
+    and are never listed."""
     members = (
-        selectors.organization_members(organization)
-        .filter(user__is_service_account=False)
-        .prefetch_related(
-            Prefetch(
-                "user__project_memberships",
-                queryset=project_memberships.select_related("project").prefetch_related("roles"),
-                to_attr="projects_here",
-            )
-        )
+        OrganizationMembership.objects.filter(organization=organization, user__is_service_account=False)
+        .select_related("user")
+        .order_by("user__email")
     )
     joined = OrganizationMembership.objects.filter(organization=organization, user__email=OuterRef("email"))
     scope = Q(organization=organization, project__isnull=True)
-    return members, _invitations_listed(scope, joined).prefetch_related("teams")
+    return members, _invitations_listed(scope, joined)
 
 
 def project_users(project):
@@ -275,6 +318,44 @@ class OrgUserSerializer(_PersonFields):
 
     roles = OrgUserRolesSerializer(source="*")
     teamIds = serializers.ListField(child=serializers.CharField(), source="team_ids")  # noqa: N815
+
+
+_DATETIME = serializers.DateTimeField()  # DRF's own formatting (ISO 8601 in the current time zone, "Z")
+
+
+def _when(value):
+    return None if value is None else _DATETIME.to_representation(value)
+
+
+def org_users_data(people, request) -> list[dict]:
+    """``OrgUserSerializer(people, many=True).data``, written out: the same JSON (a test holds the two equal)
+    for a fraction of the cost of DRF's field-by-field machinery, which dominated a 100-user page."""
+    base = request.build_absolute_uri("/api/atlas/v2/")
+    results = []
+    for person in people:
+        data = {
+            "links": [{"href": f"{base}{person.path}", "rel": "self"}],
+            "id": person.id,
+            "username": person.username,
+            "firstName": person.first_name,
+            "lastName": person.last_name,
+            "orgMembershipStatus": person.status,
+            "createdAt": _when(person.created_at),
+            "invitationCreatedAt": _when(person.invitation_created_at),
+            "invitationExpiresAt": _when(person.invitation_expires_at),
+            "inviterUsername": person.inviter_username,
+            "invitationEmailBouncedAt": _when(person.invitation_email_bounced_at),
+            "roles": {
+                "orgRoles": [str(name) for name in person.org_roles],
+                "groupRoleAssignments": [
+                    {"groupId": str(a["groupId"]), "groupRoles": [str(name) for name in a["groupRoles"]]}
+                    for a in person.group_role_assignments
+                ],
+            },
+            "teamIds": None if person.team_ids is None else [str(team) for team in person.team_ids],
+        }
+        results.append({key: value for key, value in data.items() if value is not None})
+    return results
 
 
 class GroupUserSerializer(_PersonFields):
