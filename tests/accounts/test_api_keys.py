@@ -770,3 +770,28 @@ def test_a_keys_last_use_is_written_at_most_once_a_minute_per_address(
         with django_assert_num_queries(1):
             api_key_record_use(api_key=key, address="10.0.0.7")
         assert loaded().last_used_address == "10.0.0.7"
+
+
+def test_the_key_authentication_reads_costs_one_query_without_an_access_list_and_two_with_one(
+    organization, owner, django_assert_num_queries
+):
+    from accounts.selectors import api_key_for_public_key
+    from accounts.services.api_keys import access_list_entry_for, api_key_access_list_add
+
+    api_key, _ = api_key_create(
+        organization=organization, description="ci", roles=[roles.ORG_MEMBER], actor=owner
+    )
+    with django_assert_num_queries(1):
+        loaded = api_key_for_public_key(api_key.public_key)
+        assert (loaded.user.pk, loaded.organization.pk) == (api_key.user_id, organization.pk)
+        assert list(loaded.access_list.all()) == []
+        assert access_list_entry_for(loaded, "198.51.100.7") is True
+
+    api_key_access_list_add(api_key=api_key, entries=["198.51.100.0/24"], actor=owner)
+    with django_assert_num_queries(2):
+        loaded = api_key_for_public_key(api_key.public_key)
+        assert [e.cidr_block for e in loaded.access_list.all()] == ["198.51.100.0/24"]
+        assert access_list_entry_for(loaded, "198.51.100.7").cidr_block == "198.51.100.0/24"
+        assert access_list_entry_for(loaded, "203.0.113.1") is None
+    with django_assert_num_queries(1):
+        assert api_key_for_public_key("nosuchkey") is None
