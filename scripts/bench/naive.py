@@ -15,6 +15,7 @@ from accounts.models import (
     ProjectUserObjectPermission,
     TeamMembership,
 )
+from accounts.services.invitations import sending
 from accounts.services.invitations._common import inviter_notice
 from monitoring.models import (
     MonitoringGroup,
@@ -22,6 +23,7 @@ from monitoring.models import (
     MonitoringUser,
     MonitoringUserAttachment,
 )
+from monitoring.services import notifications
 from monitoring.services.notifications import TEMPLATE, _context, _subject, group_admin_emails
 from support.models import SupportAccessGrant
 from support.services._notices import notify_owners
@@ -58,8 +60,9 @@ def offboard(*, organization, user, actor) -> None:
     audit_event_record(event_type=Event.USER_OFFBOARDED, actor=actor, organization=organization, target=user)
 
 
-def attach(*, organization, username, email, actor) -> None:
-    """Attach a monitoring user group by group, then plan the admins' notices group by group."""
+def attach(*, organization, username, email, actor, limit=None) -> None:
+    """Attach a monitoring user group by group, then plan the admins' notices group by group (on the first
+    ``limit`` groups: the bench scales the time up)."""
     monitoring_user = MonitoringUser.objects.create(organization=organization, username=username, email=email)
     attachment = MonitoringUserAttachment.objects.create(
         organization=organization,
@@ -67,7 +70,8 @@ def attach(*, organization, username, email, actor) -> None:
         attached_by=actor,
         attached_by_email=actor.email,
     )
-    for group in MonitoringGroup.objects.filter(project__organization=organization, cluster__isnull=False):
+    groups = MonitoringGroup.objects.filter(project__organization=organization, cluster__isnull=False)
+    for group in groups.order_by("pk")[:limit]:
         if not MonitoringGroupMembership.objects.filter(
             group=group, monitoring_user=monitoring_user
         ).exists():
@@ -89,13 +93,20 @@ def attach(*, organization, username, email, actor) -> None:
         "group__project__organization", "group__cluster", "monitoring_user"
     ):
         group = membership.group
-        for address in sorted(group_admin_emails([group])[group.pk]):
-            OutboundEmail.objects.create(
-                to=address,
-                subject=_subject(group, [membership])[:255],
-                template=TEMPLATE,
-                context=_context(group, [membership]),
+        messages = [
+            (
+                OutboundEmail(
+                    to=address,
+                    subject=_subject(group, [membership])[:255],
+                    template=TEMPLATE,
+                    context=_context(group, [membership]),
+                ),
+                None,
             )
+            for address in sorted(group_admin_emails([group])[group.pk])
+        ]
+        if messages:
+            notifications.emails_queue_bulk(messages)
         membership.admins_notified_at = timezone.now()
         membership.save(update_fields=["admins_notified_at"])
 
@@ -140,6 +151,6 @@ def expire_invitations(*, now) -> int:
             invitation, template="accounts/email/invitation_expired", subject="Your invitation expired"
         )
         if notice is not None:
-            notice.save()
+            sending.emails_queue_bulk([(notice, None)])
         count += 1
     return count

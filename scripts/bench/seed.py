@@ -61,7 +61,7 @@ class Sizes:
     @classmethod
     def for_run(cls, scale: int, quick: bool) -> "Sizes":
         base = (
-            dict(people=500, teams=25, projects=100, clusters=1000, invitations=1000, grants=1000)
+            dict(people=300, teams=20, projects=50, clusters=500, invitations=500, grants=500)
             if quick
             else dict(people=5000, teams=250, projects=1000, clusters=10000, invitations=10000, grants=10000)
         )
