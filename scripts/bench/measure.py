@@ -214,7 +214,7 @@ def attaching(tenant) -> dict:
             actor=tenant.owner,
             limit=sample,
         ),
-        email=[(notifications, "emails_queue_bulk")],
+        email=[(notifications, "queue_admin_notices")],
         naive_scale=clusters / sample,
     )
     result["clusters"] = clusters

@@ -10,7 +10,6 @@ from accounts.models import (
     Invitation,
     OrganizationMembership,
     OrganizationUserObjectPermission,
-    OutboundEmail,
     ProjectMembership,
     ProjectUserObjectPermission,
     TeamMembership,
@@ -24,7 +23,7 @@ from monitoring.models import (
     MonitoringUserAttachment,
 )
 from monitoring.services import notifications
-from monitoring.services.notifications import TEMPLATE, _context, _subject, group_admin_emails
+from monitoring.services.notifications import group_admin_emails
 from support.models import SupportAccessGrant
 from support.services._notices import notify_owners
 
@@ -93,20 +92,10 @@ def attach(*, organization, username, email, actor, limit=None) -> None:
         "group__project__organization", "group__cluster", "monitoring_user"
     ):
         group = membership.group
-        messages = [
-            (
-                OutboundEmail(
-                    to=address,
-                    subject=_subject(group, [membership])[:255],
-                    template=TEMPLATE,
-                    context=_context(group, [membership]),
-                ),
-                None,
-            )
-            for address in sorted(group_admin_emails([group])[group.pk])
+        notices = [
+            (address, group, [membership]) for address in sorted(group_admin_emails([group])[group.pk])
         ]
-        if messages:
-            notifications.emails_queue_bulk(messages)
+        notifications.queue_admin_notices(notices)  # the message rows of this group: one INSERT
         membership.admins_notified_at = timezone.now()
         membership.save(update_fields=["admins_notified_at"])
 
