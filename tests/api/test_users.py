@@ -172,7 +172,6 @@ def test_org_users_list_is_exactly_what_the_org_user_serializer_says(organizatio
         org_users_data,
         organization_people,
         organization_users,
-        visible_project_ids,
     )
 
     staging = project_create(organization=organization, name="Staging", actor=owner)
@@ -198,7 +197,7 @@ def test_org_users_list_is_exactly_what_the_org_user_serializer_says(organizatio
     request = APIRequestFactory().get("/api/atlas/v2/orgs")
     members, invitations = organization_users(organization)
     rows = [*members, *invitations]
-    people = organization_people(rows, organization, visible_project_ids(owner, organization))
+    people = organization_people(rows, organization, owner)
 
     expected = OrgUserSerializer(people, many=True, context={"request": request}).data
     assert org_users_data(people, request) == [dict(item) for item in expected]

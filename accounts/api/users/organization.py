@@ -25,7 +25,6 @@ from .people import (
     organization_users,
     person_or_404,
     teams_named,
-    visible_project_ids,
     with_filters,
 )
 
@@ -65,7 +64,7 @@ class OrgUsersBase(AtlasView):
     def respond(self, organization, obj, code=status.HTTP_200_OK) -> Response:
         """The OrgUserResponse of ``obj`` as stored now (read again after a change)."""
         obj = self.person(organization, obj.public_id if isinstance(obj, Invitation) else obj.user.public_id)
-        person = organization_person(obj, organization, visible_project_ids(self.request.user, organization))
+        person = organization_person(obj, organization, self.request.user)
         return Response(OrgUserSerializer(person, context={"request": self.request}).data, status=code)
 
 
@@ -78,10 +77,9 @@ class OrgUserListView(OrgUsersBase):
     def get(self, request, org_id):
         organization = self.organization(org_id)
         members, invitations = with_filters(request, *organization_users(organization))
-        visible = visible_project_ids(request.user, organization)
         return self.page(
             Concatenation(members, invitations),
-            lambda page: org_users_data(organization_people(page, organization, visible), request),
+            lambda page: org_users_data(organization_people(page, organization, request.user), request),
         )
 
     @extend_schema(

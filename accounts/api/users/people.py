@@ -77,10 +77,11 @@ def _invited(invitation, path, **roles_and_teams) -> Person:
     )
 
 
-def organization_people(rows, organization, visible_project_ids) -> list[Person]:
+def organization_people(rows, organization, actor) -> list[Person]:
     """Persons for a page of rows from ``organization_users`` (OrganizationMemberships and Invitations): project
-    roles shown only for projects the caller can see. What the rows show is read as plain tuples in three
-    queries (four with invitations) whatever the page size: no model instance per role, project or team."""
+    roles shown only for projects ``actor`` can see (asked about the page's projects only). What the rows show
+    is read as plain tuples in four queries (five with invitations) whatever the page and organization sizes:
+    no model instance per role, project or team."""
     memberships = [row for row in rows if not isinstance(row, Invitation)]
     invitations = [row for row in rows if isinstance(row, Invitation)]
     org_roles, teams, projects = defaultdict(list), defaultdict(list), defaultdict(dict)
@@ -93,10 +94,9 @@ def organization_people(rows, organization, visible_project_ids) -> list[Person]
         for user_id, project_id, name in ProjectMembership.objects.filter(
             project__organization=organization, user_id__in=user_ids
         ).values_list("user_id", "project__public_id", "roles__name"):
-            if project_id in visible_project_ids:
-                held = projects[user_id].setdefault(project_id, [])
-                if name is not None:  # a membership without roles (LEFT JOIN)
-                    held.append(name)
+            held = projects[user_id].setdefault(project_id, [])
+            if name is not None:  # a membership without roles (LEFT JOIN)
+                held.append(name)
         for user_id, team_id in TeamMembership.objects.filter(
             team__organization=organization, user_id__in=user_ids
         ).values_list("user_id", "team__public_id"):
@@ -107,6 +107,9 @@ def organization_people(rows, organization, visible_project_ids) -> list[Person]
             invitation_id__in=[i.pk for i in invitations]
         ).values_list("invitation_id", "team__public_id"):
             invitation_teams[invitation_id].append(team_id)
+    shown = {project_id for held in projects.values() for project_id in held}
+    shown |= {a["groupId"] for i in invitations for a in i.group_role_assignments}
+    visible_project_ids = visible_among(actor, organization, shown)
 
     path = f"orgs/{organization.public_id}/users"
     people = []
@@ -127,14 +130,15 @@ def organization_people(rows, organization, visible_project_ids) -> list[Person]
                 )
             )
             continue
-        held = projects[row.user_id]
+        held = {p: names for p, names in projects[row.user_id].items() if p in visible_project_ids}
         people.append(
             _member(
                 row.user,
                 path,
                 org_roles=sorted(org_roles[row.pk]),
                 group_role_assignments=[
-                    {"groupId": project_id, "groupRoles": sorted(held[project_id])} for project_id in sorted(held)
+                    {"groupId": project_id, "groupRoles": sorted(held[project_id])}
+                    for project_id in sorted(held)
                 ],
                 team_ids=sorted(teams[row.user_id]),
             )
@@ -142,9 +146,9 @@ def organization_people(rows, organization, visible_project_ids) -> list[Person]
     return people
 
 
-def organization_person(obj, organization, visible_project_ids) -> Person:
+def organization_person(obj, organization, actor) -> Person:
     """One OrganizationMembership from ``organization_users``, or an Invitation, as a Person."""
-    return organization_people([obj], organization, visible_project_ids)[0]
+    return organization_people([obj], organization, actor)[0]
 
 
 member_person = _member  # a user as a member row (roles given by the caller)
@@ -247,6 +251,17 @@ class Concatenation:
         if stop > head:
             rows += list(self.second[max(start - head, 0) : stop - head])
         return rows
+
+
+def visible_among(actor, organization, project_ids) -> set[str]:
+    """Which of these projects (public ids) ``actor`` may see: one query, none for no project."""
+    if not project_ids:
+        return set()
+    return set(
+        selectors.projects_for_user(actor, organization=organization)
+        .filter(public_id__in=project_ids)
+        .values_list("public_id", flat=True)
+    )
 
 
 def visible_project_ids(actor, organization) -> set[str]:
