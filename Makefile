@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint demo migrate worker clean
+.PHONY: run test lint demo migrate worker clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,12 @@ run: migrate
 ## The whole test suite (SQLite and eager Celery unless DATABASE_URL / REDIS_URL say otherwise).
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Seed a large tenant on a fresh twin of the configured database, measure the hot paths beside the naive way and
+## the API under load (gunicorn), print target / measured / verdict; writes bench-results.json and .png.
+## `make bench SCALE=10` for ten times the rows, `make bench QUICK=1` for small sizes (under a minute).
+bench: $(STAMP)
+	$(BIN)/python -m scripts.bench.run --scale $(or $(SCALE),1) $(if $(filter-out 0,$(QUICK)),--quick) $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

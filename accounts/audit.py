@@ -42,6 +42,11 @@ def audit_event_record(
     )
 
 
+def audit_client_ip() -> str | None:
+    """Where the request being handled comes from, for audit rows written in SQL (``INSERT ... SELECT``)."""
+    return _client_ip.get()
+
+
 def audit_events_record_bulk(events: list[AuditEvent]) -> list[AuditEvent]:
     """Append many AuditEvents in one INSERT (bulk work: expiry, offboarding)."""
     client_ip = _client_ip.get()

@@ -1,14 +1,16 @@
 """Object permissions derived from roles (django-guardian, direct foreign keys), and the checks that read them.
 
 Roles on memberships are the source of truth. After every role change a service calls
-``sync_organization_permissions`` inside its transaction: it recomputes what the roles give and writes only the
-difference. A user's own roles become user object permissions; a team's project roles become object
-permissions of the team's ``auth.Group``, so that team membership is group membership. ``manage.py
-sync_permissions`` runs the same computation over everything.
+``sync_organization_permissions`` inside its transaction, scoped to what the change touches: the database
+computes what the roles give (the catalogue joined as a derived table) and writes only the difference. A
+user's own roles become user object permissions; a team's project roles become object permissions of the
+team's ``auth.Group``, so that team membership is group membership. ``manage.py sync_permissions`` runs the
+same computation over everything.
 """
 
 import structlog
 from django.contrib.auth.models import Permission
+from django.db import connection
 from guardian.core import ObjectPermissionChecker
 
 from . import roles
@@ -17,16 +19,20 @@ from .models import (
     Organization,
     OrganizationGroupObjectPermission,
     OrganizationMembership,
+    OrganizationRole,
     OrganizationUserObjectPermission,
     Project,
     ProjectGroupObjectPermission,
     ProjectMembership,
+    ProjectRole,
     ProjectUserObjectPermission,
+    Team,
     TeamMembership,
     TeamProjectAssignment,
+    TeamProjectRole,
 )
 
-ALL = None  # scope marker: every user (or team) of the organization
+ALL = None  # scope marker: every user, team or project of the organization
 
 log = structlog.get_logger("accessportal.permissions")
 
@@ -53,93 +59,187 @@ def _permission_ids() -> dict[tuple[str, str], int]:
     return {(model, codename): pk for model, codename, pk in rows}
 
 
-def _desired_user_permissions(organization, user_ids, perm_ids):
-    """{(user_id, permission_id, object_id)} for the organization ('o') and its projects ('p')."""
-    memberships = OrganizationMembership.objects.filter(organization=organization).prefetch_related("roles")
-    project_memberships = ProjectMembership.objects.filter(
-        project__organization=organization
-    ).prefetch_related("roles")
-    if user_ids is not ALL:
-        memberships = memberships.filter(user_id__in=user_ids)
-        project_memberships = project_memberships.filter(user_id__in=user_ids)
-    org_roles = {m.user_id: [r.name for r in m.roles.all()] for m in memberships}
-    project_roles = {
-        (pm.user_id, pm.project_id): [r.name for r in pm.roles.all()] for pm in project_memberships
-    }
-    project_ids = list(Project.objects.filter(organization=organization).values_list("id", flat=True))
-
-    on_org, on_projects = set(), set()
-    for user_id, names in org_roles.items():
-        for codename in roles.organization_permissions(names):
-            on_org.add((user_id, perm_ids["organization", codename], organization.id))
-        for project_id in project_ids:
-            # Project roles count only while the user is in the organization.
-            direct = project_roles.get((user_id, project_id), ())
-            for codename in roles.project_permissions(direct, names):
-                on_projects.add((user_id, perm_ids["project", codename], project_id))
-    return on_org, on_projects
+def _role_permissions(perm_ids, model) -> tuple[str, list]:
+    """The catalogue as a derived table the database can join: (role_name, permission_id) for each permission
+    each role carries on ``model`` ("organization" or "project"; an organization role's inherited project
+    permissions included). SQL and its parameters."""
+    pairs = []
+    if model == "organization":
+        for name, role in roles.ORGANIZATION_ROLES.items():
+            pairs += [
+                (name, perm_ids["organization", codename]) for codename in role.organization_permissions
+            ]
+    else:
+        for catalogue in (roles.PROJECT_ROLES, roles.ORGANIZATION_ROLES):
+            for name, role in catalogue.items():
+                pairs += [(name, perm_ids["project", codename]) for codename in role.project_permissions]
+    sql = " UNION ALL ".join(["SELECT %s AS role_name, %s AS permission_id"] * len(pairs))
+    return sql, [value for pair in sorted(pairs) for value in pair]
 
 
-def _desired_team_permissions(organization, team_ids, perm_ids):
-    assignments = TeamProjectAssignment.objects.filter(team__organization=organization).select_related("team")
-    if team_ids is not ALL:
-        assignments = assignments.filter(team_id__in=team_ids)
-    desired = set()
-    for assignment in assignments.prefetch_related("roles"):
-        for codename in roles.project_permissions([r.name for r in assignment.roles.all()]):
-            desired.add((assignment.team.group_id, perm_ids["project", codename], assignment.project_id))
-    return desired
+def _in(column, ids) -> tuple[str, list]:
+    """`` AND column IN (...)`` for a scope, nothing for ``ALL``."""
+    if ids is ALL:
+        return "", []
+    return f" AND {column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-def _apply(model, owner_field, existing_qs, desired):
-    """Make the rows of ``existing_qs`` equal ``desired`` {(owner_id, permission_id, object_id)}: one DELETE,
-    one INSERT, nothing written when nothing differs."""
-    existing = {
-        (owner_id, perm_id, obj_id): pk
-        for pk, owner_id, perm_id, obj_id in existing_qs.values_list(
-            "pk", f"{owner_field}_id", "permission_id", "content_object_id"
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _desired_user_project_rows(organization, user_ids, project_ids, perm_ids) -> tuple[str, list]:
+    """SELECT (owner_id, permission_id, object_id) of what the roles give these users on these projects: their
+    own project roles, counted only while they are in the organization, and what their organization roles
+    carry to every project of the organization (ORG_OWNER, ORG_READ_ONLY)."""
+    mapping, mapping_params = _role_permissions(perm_ids, "project")
+    user_direct, user_direct_params = _in("pm.user_id", user_ids)
+    project_direct, project_direct_params = _in("pm.project_id", project_ids)
+    user_inherited, user_inherited_params = _in("m.user_id", user_ids)
+    project_inherited, project_inherited_params = _in("p.id", project_ids)
+    sql = (
+        f"SELECT pm.user_id AS owner_id, rp.permission_id AS permission_id, pm.project_id AS object_id "
+        f"FROM {_table(ProjectRole)} r "
+        f"INNER JOIN {_table(ProjectMembership)} pm ON pm.id = r.membership_id "
+        f"INNER JOIN {_table(Project)} p ON p.id = pm.project_id "
+        f"INNER JOIN {_table(OrganizationMembership)} m "
+        f"ON m.user_id = pm.user_id AND m.organization_id = p.organization_id "
+        f"INNER JOIN ({mapping}) rp ON rp.role_name = r.name "
+        f"WHERE p.organization_id = %s{user_direct}{project_direct} "
+        f"UNION "
+        f"SELECT m.user_id, rp.permission_id, p.id "
+        f"FROM {_table(OrganizationRole)} r "
+        f"INNER JOIN {_table(OrganizationMembership)} m ON m.id = r.membership_id "
+        f"INNER JOIN ({mapping}) rp ON rp.role_name = r.name "
+        f"INNER JOIN {_table(Project)} p ON p.organization_id = m.organization_id "
+        f"WHERE m.organization_id = %s{user_inherited}{project_inherited}"
+    )
+    params = [
+        *mapping_params,
+        organization.pk,
+        *user_direct_params,
+        *project_direct_params,
+        *mapping_params,
+        organization.pk,
+        *user_inherited_params,
+        *project_inherited_params,
+    ]
+    return sql, params
+
+
+def _desired_user_organization_rows(organization, user_ids, perm_ids) -> tuple[str, list]:
+    mapping, mapping_params = _role_permissions(perm_ids, "organization")
+    users, users_params = _in("m.user_id", user_ids)
+    sql = (
+        f"SELECT DISTINCT m.user_id AS owner_id, rp.permission_id AS permission_id, "
+        f"m.organization_id AS object_id "
+        f"FROM {_table(OrganizationRole)} r "
+        f"INNER JOIN {_table(OrganizationMembership)} m ON m.id = r.membership_id "
+        f"INNER JOIN ({mapping}) rp ON rp.role_name = r.name "
+        f"WHERE m.organization_id = %s{users}"
+    )
+    return sql, [*mapping_params, organization.pk, *users_params]
+
+
+def _desired_team_rows(organization, team_ids, project_ids, perm_ids) -> tuple[str, list]:
+    """SELECT (group_id, permission_id, project_id) of what these teams' project roles give their groups."""
+    mapping, mapping_params = _role_permissions(perm_ids, "project")
+    teams, teams_params = _in("t.id", team_ids)
+    projects, projects_params = _in("a.project_id", project_ids)
+    sql = (
+        f"SELECT DISTINCT t.group_id AS owner_id, rp.permission_id AS permission_id, a.project_id AS object_id "
+        f"FROM {_table(TeamProjectRole)} r "
+        f"INNER JOIN {_table(TeamProjectAssignment)} a ON a.id = r.assignment_id "
+        f"INNER JOIN {_table(Team)} t ON t.id = a.team_id "
+        f"INNER JOIN ({mapping}) rp ON rp.role_name = r.name "
+        f"WHERE t.organization_id = %s{teams}{projects}"
+    )
+    return sql, [*mapping_params, organization.pk, *teams_params, *projects_params]
+
+
+def _apply(model, owner_column, scope, desired) -> tuple[int, int]:
+    """Make the rows of ``model`` within ``scope`` (SQL condition on its columns as ``x.column``, params) equal
+    ``desired`` (SELECT owner_id, permission_id, object_id; params): one DELETE of the stale rows (an anti-join)
+    and one INSERT ... SELECT of the missing ones, both computed by the database, nothing loaded into Python.
+    Returns (removed, added)."""
+    table = _table(model)
+    scope_sql, scope_params = scope
+    desired_sql, desired_params = desired
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE id IN (SELECT x.id FROM {table} x LEFT JOIN ({desired_sql}) d "
+            f"ON d.owner_id = x.{owner_column} AND d.permission_id = x.permission_id "
+            f"AND d.object_id = x.content_object_id WHERE {scope_sql} AND d.owner_id IS NULL)",
+            [*desired_params, *scope_params],
         )
-    }
-    stale = [pk for key, pk in existing.items() if key not in desired]
-    if stale:
-        model.objects.filter(pk__in=stale).delete()
-    missing = desired - existing.keys()
-    if missing:
-        model.objects.bulk_create(
-            model(**{f"{owner_field}_id": owner_id}, permission_id=perm_id, content_object_id=obj_id)
-            for owner_id, perm_id, obj_id in missing
+        removed = max(cursor.rowcount, 0)
+        cursor.execute(
+            f"INSERT INTO {table} ({owner_column}, permission_id, content_object_id) "
+            f"SELECT d.owner_id, d.permission_id, d.object_id FROM ({desired_sql}) d "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE x.{owner_column} = d.owner_id "
+            f"AND x.permission_id = d.permission_id AND x.content_object_id = d.object_id)",
+            desired_params,
         )
-    return len(stale), len(missing)
+        added = max(cursor.rowcount, 0)
+    return removed, added
 
 
-def sync_organization_permissions(organization, *, user_ids=ALL, team_ids=ALL) -> dict:
+def sync_organization_permissions(organization, *, user_ids=ALL, team_ids=ALL, project_ids=ALL) -> dict:
     """Recompute the derived permissions of these users and teams (ids; ``ALL`` for every one) within the
-    organization and its projects. Also puts team members in their teams' groups. Returns counts."""
-    perm_ids = _permission_ids()
+    organization, on these of its projects (``ALL``: every project, and the organization itself). Also puts
+    team members in their teams' groups. Set-based: the database computes what the roles give and writes only
+    the difference (a constant number of queries, whatever the sizes). Scope it to what the change touches:
+    a new project is ``project_ids=[it]`` for every user; a user's organization roles are ``user_ids=[them]``
+    on every project. Returns counts."""
     counts = {"removed": 0, "added": 0}
+    if project_ids is not ALL and not project_ids:
+        return counts
+    perm_ids = _permission_ids()
 
     def tally(result):
         counts["removed"] += result[0]
         counts["added"] += result[1]
 
+    org_projects = f"SELECT id FROM {_table(Project)} WHERE organization_id = %s"
     if user_ids is ALL or user_ids:
-        on_org, on_projects = _desired_user_permissions(organization, user_ids, perm_ids)
-        org_rows = OrganizationUserObjectPermission.objects.filter(content_object=organization)
-        project_rows = ProjectUserObjectPermission.objects.filter(content_object__organization=organization)
-        if user_ids is not ALL:
-            org_rows = org_rows.filter(user_id__in=user_ids)
-            project_rows = project_rows.filter(user_id__in=user_ids)
-        tally(_apply(OrganizationUserObjectPermission, "user", org_rows, on_org))
-        tally(_apply(ProjectUserObjectPermission, "user", project_rows, on_projects))
+        users, users_params = _in("x.user_id", user_ids)
+        if project_ids is ALL:
+            tally(
+                _apply(
+                    OrganizationUserObjectPermission,
+                    "user_id",
+                    (f"x.content_object_id = %s{users}", [organization.pk, *users_params]),
+                    _desired_user_organization_rows(organization, user_ids, perm_ids),
+                )
+            )
+        projects, projects_params = _in("x.content_object_id", project_ids)
+        tally(
+            _apply(
+                ProjectUserObjectPermission,
+                "user_id",
+                (
+                    f"x.content_object_id IN ({org_projects}){users}{projects}",
+                    [organization.pk, *users_params, *projects_params],
+                ),
+                _desired_user_project_rows(organization, user_ids, project_ids, perm_ids),
+            )
+        )
 
     if team_ids is ALL or team_ids:
-        desired = _desired_team_permissions(organization, team_ids, perm_ids)
-        rows = ProjectGroupObjectPermission.objects.filter(content_object__organization=organization)
-        if team_ids is not ALL:
-            rows = rows.filter(group__team__id__in=team_ids)
-        else:
-            rows = rows.filter(group__team__organization=organization)
-        tally(_apply(ProjectGroupObjectPermission, "group", rows, desired))
+        org_groups = f"SELECT group_id FROM {_table(Team)} WHERE organization_id = %s"
+        teams, teams_params = _in("id", team_ids)
+        projects, projects_params = _in("x.content_object_id", project_ids)
+        tally(
+            _apply(
+                ProjectGroupObjectPermission,
+                "group_id",
+                (
+                    f"x.content_object_id IN ({org_projects}) AND x.group_id IN ({org_groups}{teams}){projects}",
+                    [organization.pk, organization.pk, *teams_params, *projects_params],
+                ),
+                _desired_team_rows(organization, team_ids, project_ids, perm_ids),
+            )
+        )
         # Teams hold no organization permissions: drop any that a hand edit left.
         OrganizationGroupObjectPermission.objects.filter(content_object=organization).delete()
         _sync_team_groups(organization, team_ids)

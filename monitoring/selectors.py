@@ -260,9 +260,10 @@ class OffboardingPlan:
         return self.membership is None and self.attachment is None
 
 
-def offboarding_plan(*, organization, user=None, monitoring_user=None) -> OffboardingPlan:
+def offboarding_plan(*, organization, user=None, monitoring_user=None, with_names=True) -> OffboardingPlan:
     """The plan for a portal ``user`` (their linked monitoring user comes along) or for a ``monitoring_user``
-    attached to the organization (its linked portal user comes along)."""
+    attached to the organization (its linked portal user comes along). ``with_names=False`` leaves out the
+    names of the roles, projects, teams and groups (what a confirmation shows; the services report their own)."""
     attachment = None
     if monitoring_user is not None:
         attachment = (
@@ -279,13 +280,10 @@ def offboarding_plan(*, organization, user=None, monitoring_user=None) -> Offboa
     membership = None
     plan = OffboardingPlan(organization, user, None, attachment)
     if user is not None:
-        membership = (
-            OrganizationMembership.objects.filter(organization=organization, user=user)
-            .prefetch_related("roles")
-            .first()
-        )
+        membership = OrganizationMembership.objects.filter(organization=organization, user=user).first()
     if membership is not None:
         plan.membership = membership
+    if membership is not None and with_names:
         plan.roles = membership.role_names
         plan.projects = sorted(
             user.project_memberships.filter(project__organization=organization).values_list(
@@ -297,6 +295,6 @@ def offboarding_plan(*, organization, user=None, monitoring_user=None) -> Offboa
                 "team__name", flat=True
             )
         )
-    if attachment is not None:
+    if attachment is not None and with_names:
         plan.groups = sorted(attachment.memberships.values_list("group__name", flat=True))
     return plan

@@ -89,3 +89,25 @@ def test_check_deploy_with_production_settings_reports_nothing():
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "System check identified no issues" in result.stdout
+def _database_setting(**env):
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"DEBUG", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"}
+    }
+    environment.update(DJANGO_SETTINGS_MODULE="accessportal.settings", **env)
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, check=True
+    )
+    return result.stdout.split()
+
+
+def test_production_keeps_database_connections_with_health_checks_and_the_environment_tunes_them():
+    production = {"DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "portal.example.com"}
+    production["API_KEY_ENCRYPTION_KEYS"] = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="
+    assert _database_setting(**production) == ["60", "True"]
+    assert _database_setting(**production, CONN_MAX_AGE="300", CONN_HEALTH_CHECKS="false") == ["300", "False"]
+    # runserver's thread per request could not reuse a connection: none kept with DEBUG on.
+    assert _database_setting(DEBUG="true") == ["0", "True"]

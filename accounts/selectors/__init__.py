@@ -3,7 +3,7 @@ return the object or raise the same RESOURCE_NOT_FOUND whether it is missing or 
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.utils import timezone
 from guardian.shortcuts import get_objects_for_user
 
@@ -11,6 +11,7 @@ from accounts import roles
 from accounts.errors import ServiceError
 from accounts.models import (
     ApiKey,
+    ApiKeyAccessListEntry,
     Invitation,
     JoinRequest,
     Organization,
@@ -186,13 +187,21 @@ def pending_invitations(*, organization=None, project=None, now=None):
 
 
 def api_key_for_public_key(public_key: str):
-    """The key a Digest user name names, with what authentication needs; None when there is none."""
-    return (
+    """The key a Digest user name names, with what authentication needs (its access list read); None when there
+    is none. One query for a key without an access list (it is asked on every API request), two with one."""
+    api_key = (
         ApiKey.objects.select_related("user", "organization")
-        .prefetch_related("access_list")
+        .annotate(has_access_list=Exists(ApiKeyAccessListEntry.objects.filter(api_key=OuterRef("pk"))))
         .filter(public_key=public_key)
         .first()
     )
+    if api_key is None:
+        return None
+    if api_key.has_access_list:
+        prefetch_related_objects([api_key], "access_list")
+    else:  # known empty: ``api_key.access_list.all()`` answers without a query
+        api_key._prefetched_objects_cache = {"access_list": ApiKeyAccessListEntry.objects.none()}
+    return api_key
 
 
 def invitations_listed(*, organization):

@@ -1,15 +1,17 @@
 """Organization API keys: create (the private key is returned once), change, delete, project assignments, and
 the IP access list."""
 
+import functools
 import ipaddress
 import secrets
 import string
+from datetime import timedelta
 
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accessportal.api.digest import compute_ha1
@@ -39,8 +41,14 @@ Event = AuditEvent.Type
 DIGEST_ALGORITHMS = ("MD5", "SHA-256")
 
 
+@functools.lru_cache(maxsize=4)
+def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in keys])
+
+
 def _fernet() -> MultiFernet:
-    return MultiFernet([Fernet(key) for key in settings.API_KEY_ENCRYPTION_KEYS])
+    """Built once per set of keys (every Digest request decrypts an HA1), not once per call."""
+    return _fernet_for(tuple(settings.API_KEY_ENCRYPTION_KEYS))
 
 
 def encrypt_secret(value: str) -> str:
@@ -368,10 +376,21 @@ def access_list_entry_for(api_key, address: str):
     return None
 
 
+# A key's last use is kept to the minute: a busy key is not written on every request.
+LAST_USE_PRECISION = timedelta(seconds=60)
+
+
 def api_key_record_use(*, api_key, address, entry=None) -> None:
-    """Note when and from where a key was last used (two single-row UPDATEs, no audit row per request)."""
+    """Note when and from where a key was last used, at most once a minute per key and address: the key as
+    loaded for this request says when it was last written, and the UPDATE is conditional, so that workers
+    answering the same key at once write it once. An access-list entry counts every use (one UPDATE)."""
     now = timezone.now()
-    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now, last_used_address=address)
+    stale = now - LAST_USE_PRECISION
+    if api_key.last_used_at is None or api_key.last_used_at <= stale or api_key.last_used_address != address:
+        ApiKey.objects.filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale) | ~Q(last_used_address=address),
+            pk=api_key.pk,
+        ).update(last_used_at=now, last_used_address=address)
     if isinstance(entry, ApiKeyAccessListEntry):
         ApiKeyAccessListEntry.objects.filter(pk=entry.pk).update(
             last_used_at=now, last_used_address=address, access_count=F("access_count") + 1

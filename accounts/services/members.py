@@ -75,33 +75,35 @@ def _refuse_if_last_organization_owner(organization, user, *, demoting=False):
         )
 
 
-def _projects_left_without_owner(user, projects) -> list[Project]:
-    """Of ``projects``, those where ``user`` is the only active individual GROUP_OWNER."""
-    owned = ProjectRole.objects.filter(
-        name=catalogue.GROUP_OWNER,
-        membership__project__in=projects,
-        membership__user__is_service_account=False,
+def _projects_left_without_owner(user, projects) -> list[str]:
+    """Of ``projects`` (a list or a queryset), the names of those where ``user`` is the only active
+    individual GROUP_OWNER: two or three queries, whatever the number of projects, no project loaded."""
+    owned = ProjectRole.objects.filter(name=catalogue.GROUP_OWNER, membership__user__is_service_account=False)
+    mine = set(
+        owned.filter(membership__project__in=projects, membership__user=user).values_list(
+            "membership__project_id", flat=True
+        )
     )
-    mine = set(owned.filter(membership__user=user).values_list("membership__project_id", flat=True))
+    if not mine:
+        return []
     others = set(
-        owned.exclude(membership__user=user)
-        .filter(membership__user__is_active=True)
+        owned.filter(membership__project_id__in=mine, membership__user__is_active=True)
+        .exclude(membership__user=user)
         .values_list("membership__project_id", flat=True)
     )
-    return [project for project in projects if project.pk in mine - others]
+    return sorted(Project.objects.filter(pk__in=mine - others).values_list("name", flat=True))
 
 
 def _refuse_if_last_project_owner(user, projects, *, demoting=False):
-    orphaned = _projects_left_without_owner(user, list(projects))
+    orphaned = _projects_left_without_owner(user, projects)
     if orphaned:
-        names = ", ".join(sorted(p.name for p in orphaned))
         verb = "demoted" if demoting else "removed"
         raise ServiceError(
             "CANNOT_REMOVE_LAST_GROUP_OWNER",
-            f"{user.email} is the last Project Owner of {names} and cannot be {verb}; make someone else "
-            "Project Owner first.",
+            f"{user.email} is the last Project Owner of {', '.join(orphaned)} and cannot be {verb}; make "
+            "someone else Project Owner first.",
             username=user.email,
-            groups=sorted(p.name for p in orphaned),
+            groups=orphaned,
         )
 
 
@@ -155,7 +157,7 @@ def add_to_project(*, project, user, role_names, actor, details=None) -> Project
         )
     membership = ProjectMembership.objects.create(project=project, user=user)
     ProjectRole.objects.bulk_create(ProjectRole(membership=membership, name=n) for n in role_names)
-    sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
+    sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[], project_ids=[project.pk])
     audit_event_record(
         event_type=Event.JOINED_GROUP,
         actor=actor,
@@ -188,23 +190,30 @@ def organization_member_remove(*, organization, user, actor) -> dict:
     _refuse_api_key_account(user)
     if actor is None or actor.pk != user.pk:
         require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
+    return remove_from_organization(organization=organization, user=user, actor=actor)
+
+
+def remove_from_organization(*, organization, user, actor) -> dict:
+    """``organization_member_remove`` after its lock and permission check, for a service that did both itself
+    (offboarding): the rules about whom may be removed still hold here."""
+    _refuse_api_key_account(user)
     membership = _organization_membership(organization, user)
+    role_names = membership.role_names
     if actor is not None and actor.pk != user.pk:
-        require_may_grant(actor, membership.role_names, organization)
+        require_may_grant(actor, role_names, organization)
     _refuse_if_last_organization_owner(organization, user)
     project_memberships = ProjectMembership.objects.filter(project__organization=organization, user=user)
-    projects = [pm.project for pm in project_memberships.select_related("project")]
-    _refuse_if_last_project_owner(user, projects)
-    team_memberships = TeamMembership.objects.filter(
-        team__organization=organization, user=user
-    ).select_related("team")
-    teams = [tm.team for tm in team_memberships]
+    _refuse_if_last_project_owner(user, Project.objects.filter(organization=organization))
+    team_memberships = TeamMembership.objects.filter(team__organization=organization, user=user)
     removed = {
-        "roles": membership.role_names,
-        "projects": sorted(p.name for p in projects),
-        "teams": sorted(t.name for t in teams),
+        "roles": role_names,
+        "projects": sorted(project_memberships.values_list("project__name", flat=True)),
+        "teams": sorted(team_memberships.values_list("team__name", flat=True)),
     }
-    project_memberships.delete()
+    # Set-based deletes that load no rows: role rows have nothing hanging off them (QuerySet.delete() takes
+    # Django's fast path, one DELETE); the memberships' only dependents, their roles, are gone by then.
+    ProjectRole.objects.filter(membership__in=project_memberships).delete()
+    project_memberships._raw_delete(project_memberships.db)
     team_memberships.delete()
     get_user_model().groups.through.objects.filter(user=user, group__team__organization=organization).delete()
     membership.delete()
@@ -274,7 +283,9 @@ def project_member_remove(*, project, user, actor) -> None:
     _refuse_if_last_project_owner(user, [project])
     old = membership.role_names
     membership.delete()
-    sync_organization_permissions(project.organization, user_ids=[user.pk], team_ids=[])
+    sync_organization_permissions(
+        project.organization, user_ids=[user.pk], team_ids=[], project_ids=[project.pk]
+    )
     audit_event_record(
         event_type=Event.REMOVED_FROM_GROUP, actor=actor, project=project, target=user, details={"roles": old}
     )
@@ -296,7 +307,9 @@ def project_member_roles_set(*, project, user, roles, actor) -> ProjectMembershi
         _refuse_if_last_project_owner(user, [project], demoting=True)
     added, removed = replace_roles(membership, ProjectRole, role_names)
     if added or removed:
-        sync_organization_permissions(project.organization, user_ids=[user.pk], team_ids=[])
+        sync_organization_permissions(
+            project.organization, user_ids=[user.pk], team_ids=[], project_ids=[project.pk]
+        )
         audit_event_record(
             event_type=Event.USER_ROLES_CHANGED,
             actor=actor,

@@ -190,8 +190,9 @@ def project_create(*, organization, name, actor, owner=None) -> Project:
         add_to_organization(organization=organization, user=owner, role_names=[roles.ORG_MEMBER], actor=actor)
     membership = ProjectMembership.objects.create(project=project, user=owner)
     ProjectRole.objects.create(membership=membership, name=roles.GROUP_OWNER)
-    # Owners and read-only users of the organization reach the new project too.
-    sync_organization_permissions(organization, team_ids=[])
+    # Owners and read-only users of the organization reach the new project too: every user's rows, on this
+    # project only (the others are untouched by a new project).
+    sync_organization_permissions(organization, team_ids=[], project_ids=[project.pk])
     audit_event_record(event_type=Event.GROUP_CREATED, actor=actor, project=project, target=project)
     audit_event_record(
         event_type=Event.JOINED_GROUP,

@@ -237,7 +237,9 @@ def team_project_assign(*, team, project, roles=(catalogue.GROUP_READ_ONLY,), ac
         )
     assignment = TeamProjectAssignment.objects.create(team=team, project=project)
     TeamProjectRole.objects.bulk_create(TeamProjectRole(assignment=assignment, name=n) for n in role_names)
-    sync_organization_permissions(project.organization, user_ids=[], team_ids=[team.pk])
+    sync_organization_permissions(
+        project.organization, user_ids=[], team_ids=[team.pk], project_ids=[project.pk]
+    )
     audit_event_record(
         event_type=Event.TEAM_ADDED_TO_GROUP,
         actor=actor,
@@ -256,7 +258,9 @@ def team_project_unassign(*, team, project, actor) -> None:
     old = assignment.role_names
     require_may_grant(actor, old, project)
     assignment.delete()
-    sync_organization_permissions(project.organization, user_ids=[], team_ids=[team.pk])
+    sync_organization_permissions(
+        project.organization, user_ids=[], team_ids=[team.pk], project_ids=[project.pk]
+    )
     audit_event_record(
         event_type=Event.TEAM_REMOVED_FROM_GROUP,
         actor=actor,
@@ -279,7 +283,9 @@ def team_project_roles_set(*, team, project, roles, actor) -> TeamProjectAssignm
     require_may_grant(actor, set(role_names) | set(old), project)
     added, removed = replace_roles(assignment, TeamProjectRole, role_names, owner_field="assignment")
     if added or removed:
-        sync_organization_permissions(project.organization, user_ids=[], team_ids=[team.pk])
+        sync_organization_permissions(
+            project.organization, user_ids=[], team_ids=[team.pk], project_ids=[project.pk]
+        )
         audit_event_record(
             event_type=Event.TEAM_ROLES_MODIFIED,
             actor=actor,

@@ -99,6 +99,11 @@ def monitoring_user_detach(*, attachment, actor) -> dict:
     every group (memberships made by hand stay). Returns {"monitoringUser", "groups"} (the groups it left)."""
     organization = lock_organization(attachment.organization)
     require(actor, MANAGE_MONITORING_USERS, organization)
+    return detach_from_organization(organization=organization, attachment=attachment, actor=actor)
+
+
+def detach_from_organization(*, organization, attachment, actor) -> dict:
+    """``monitoring_user_detach`` after its lock and permission check (offboarding does both itself)."""
     stored = (
         MonitoringUserAttachment.objects.select_related("monitoring_user")
         .filter(pk=attachment.pk, organization=organization)

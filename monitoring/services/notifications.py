@@ -102,22 +102,36 @@ def monitoring_group_admins_notify(*, organization_id=None) -> int:
     for row in rows:
         added[row.group].append(row)
     admins = group_admin_emails(list(added))
-    messages = []
+    # The plan: who hears about which members of which group. Nobody is told of their own addition (an admin
+    # added with others hears of the others only).
+    notices = []
     for group, members in added.items():
         for email in sorted(admins[group.pk]):
-            # Nobody is told of their own addition (an admin added with others hears of the others only).
             others = [m for m in members if m.monitoring_user.email.lower() != email]
             if others:
-                email_row = OutboundEmail(
-                    to=email,
-                    subject=_subject(group, others)[:255],
-                    template=TEMPLATE,
-                    context=_context(group, others),
-                )
-                messages.append((email_row, None))
-    if messages:
-        emails_queue_bulk(messages)
+                notices.append((email, group, others))
+    queued = queue_admin_notices(notices)
     MonitoringGroupMembership.objects.filter(pk__in=[row.pk for row in rows]).update(
         admins_notified_at=timezone.now()
     )
+    return queued
+
+
+def queue_admin_notices(notices) -> int:
+    """The outbox's part: one message row per planned notice [(address, group, members)], queued in one INSERT
+    (each sent by its own task after commit). Returns how many."""
+    messages = [
+        (
+            OutboundEmail(
+                to=email,
+                subject=_subject(group, others)[:255],
+                template=TEMPLATE,
+                context=_context(group, others),
+            ),
+            None,
+        )
+        for email, group, others in notices
+    ]
+    if messages:
+        emails_queue_bulk(messages)
     return len(messages)

@@ -7,11 +7,11 @@ from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent
 from accounts.permissions import require
-from accounts.services import organization_member_remove
 from accounts.services._rules import lock_organization
+from accounts.services.members import remove_from_organization
 from monitoring import selectors
 
-from .attachments import MANAGE_MONITORING_USERS, monitoring_user_detach
+from .attachments import MANAGE_MONITORING_USERS, detach_from_organization
 
 
 @transaction.atomic
@@ -23,7 +23,9 @@ def person_offboard(*, organization, actor, user=None, monitoring_user=None) -> 
     "warnings"}."""
     organization = lock_organization(organization)
     require(actor, MANAGE_MONITORING_USERS, organization)
-    plan = selectors.offboarding_plan(organization=organization, user=user, monitoring_user=monitoring_user)
+    plan = selectors.offboarding_plan(
+        organization=organization, user=user, monitoring_user=monitoring_user, with_names=False
+    )
     if plan.is_empty:
         who = user.email if user is not None else getattr(monitoring_user, "username", "")
         raise ServiceError(
@@ -33,10 +35,11 @@ def person_offboard(*, organization, actor, user=None, monitoring_user=None) -> 
         )
     removed = {"roles": [], "projects": [], "teams": [], "invitations": []}
     if plan.membership is not None:
-        removed = organization_member_remove(organization=organization, user=plan.user, actor=actor)
+        # One lock and one permission check for the whole offboarding (both taken above).
+        removed = remove_from_organization(organization=organization, user=plan.user, actor=actor)
     detached = None
     if plan.attachment is not None:
-        result = monitoring_user_detach(attachment=plan.attachment, actor=actor)
+        result = detach_from_organization(organization=organization, attachment=plan.attachment, actor=actor)
         detached = {
             "id": result["monitoringUser"].public_id,
             "username": result["monitoringUser"].username,

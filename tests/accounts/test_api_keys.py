@@ -725,3 +725,73 @@ def test_an_organization_can_require_an_access_list_for_its_keys(organization, o
 
     api_key_access_list_add(api_key=key, entries=["198.51.100.0/24"], actor=owner)
     assert access_list_entry_for(key, "198.51.100.1").cidr_block == "198.51.100.0/24"
+
+
+def test_a_keys_last_use_is_written_at_most_once_a_minute_per_address(
+    organization, owner, django_assert_num_queries
+):
+    """Digest authenticates every request: the key's last use is coalesced to the minute, so a busy key is not
+    written on every request; a new address is noted at once."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from accounts.models import ApiKey
+    from accounts.services.api_keys import api_key_record_use
+
+    api_key, _ = api_key_create(
+        organization=organization, description="busy", roles=[roles.ORG_MEMBER], actor=owner
+    )
+
+    def loaded():  # as authentication loads it, once a request
+        return ApiKey.objects.get(pk=api_key.pk)
+
+    key = loaded()
+    with django_assert_num_queries(1):
+        api_key_record_use(api_key=key, address="127.0.0.1")
+    first = loaded().last_used_at
+    assert first is not None
+    key = loaded()
+    with django_assert_num_queries(0):
+        api_key_record_use(api_key=key, address="127.0.0.1")
+    assert loaded().last_used_at == first
+
+    # Two workers that loaded the key before either wrote it: the conditional UPDATE writes it once.
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        a, b = loaded(), loaded()
+        api_key_record_use(api_key=a, address="127.0.0.1")
+        second = loaded().last_used_at
+        assert second > first
+        api_key_record_use(api_key=b, address="127.0.0.1")
+        assert loaded().last_used_at == second
+
+        key = loaded()
+        with django_assert_num_queries(1):
+            api_key_record_use(api_key=key, address="10.0.0.7")
+        assert loaded().last_used_address == "10.0.0.7"
+
+
+def test_the_key_authentication_reads_costs_one_query_without_an_access_list_and_two_with_one(
+    organization, owner, django_assert_num_queries
+):
+    from accounts.selectors import api_key_for_public_key
+    from accounts.services.api_keys import access_list_entry_for, api_key_access_list_add
+
+    api_key, _ = api_key_create(
+        organization=organization, description="ci", roles=[roles.ORG_MEMBER], actor=owner
+    )
+    with django_assert_num_queries(1):
+        loaded = api_key_for_public_key(api_key.public_key)
+        assert (loaded.user.pk, loaded.organization.pk) == (api_key.user_id, organization.pk)
+        assert list(loaded.access_list.all()) == []
+        assert access_list_entry_for(loaded, "198.51.100.7") is True
+
+    api_key_access_list_add(api_key=api_key, entries=["198.51.100.0/24"], actor=owner)
+    with django_assert_num_queries(2):
+        loaded = api_key_for_public_key(api_key.public_key)
+        assert [e.cidr_block for e in loaded.access_list.all()] == ["198.51.100.0/24"]
+        assert access_list_entry_for(loaded, "198.51.100.7").cidr_block == "198.51.100.0/24"
+        assert access_list_entry_for(loaded, "203.0.113.1") is None
+    with django_assert_num_queries(1):
+        assert api_key_for_public_key("nosuchkey") is None

@@ -75,6 +75,39 @@ def test_invite_several_addresses_at_once(organization, owner):
     assert len(mail.outbox) == 2
 
 
+def test_inviting_many_addresses_costs_one_query_more_an_address_only_for_queueing_its_email(
+    organization, owner
+):
+    """The invitations, their teams and audit events are written for the whole batch at once; what still grows
+    with the addresses is queueing each email (one message row each, one task each after commit)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    team = team_create(organization=organization, name="SRE", actor=owner)
+    renewed = invite(organization, owner, email="again@example.com")
+
+    def queries(count, prefix):
+        emails = [f"{prefix}{i}@example.com" for i in range(count)] + ["again@example.com"]
+        with CaptureQueriesContext(connection) as captured:
+            organization_invitations_create(
+                organization=organization, emails=emails, teams=[team], actor=owner
+            )
+        queueing = [
+            q for q in captured.captured_queries if '"accounts_outboundemail"' in q["sql"].split("(")[0]
+        ]
+        return len(captured), len(queueing)
+
+    few, few_emails = queries(2, "few")
+    many, many_emails = queries(30, "many")
+
+    assert many_emails - few_emails == 28
+    assert many - many_emails == few - few_emails
+    assert Invitation.objects.filter(email__startswith="many", teams=team).count() == 30
+    assert Invitation.objects.get(pk=renewed.pk).status == Invitation.Status.PENDING
+    assert AuditEvent.objects.filter(event_type="INVITED_TO_ORG", details__renewed=True).count() == 2
+    assert AuditEvent.objects.filter(event_type="INVITED_TO_ORG", target_name="many7@example.com").exists()
+
+
 def test_inviting_again_updates_the_pending_invitation(organization, owner):
     first = invite(organization, owner, roles=[roles.ORG_MEMBER])
     old_token = sent_token("new@example.com")

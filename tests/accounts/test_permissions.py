@@ -19,7 +19,7 @@ from accounts.models import (
     Team,
     User,
 )
-from accounts.permissions import actor_may, permissions_on
+from accounts.permissions import actor_may, permissions_on, sync_organization_permissions
 from accounts.selectors import (
     access_organization,
     access_project,
@@ -366,6 +366,102 @@ def test_sync_permissions_repairs_corrupted_permissions(organization, owner, pro
     call_command("sync_permissions", stdout=io.StringIO())
 
     assert _snapshot() == incremental
+
+
+def test_a_project_scoped_sync_repairs_that_project_and_leaves_the_others_as_they_are(
+    organization, owner, project
+):
+    """``project_ids`` limits the recomputation to those projects' rows (what a new project touches)."""
+    _realistic_history(organization, owner, project)
+    staging = Project.objects.get(name="Staging")
+    reader = User.objects.get(email="reader@example.com")
+    delete_perm = Permission.objects.get(content_type__model="project", codename=roles.DELETE_PROJECT)
+    for target in (project, staging):
+        ProjectUserObjectPermission.objects.create(user=reader, permission=delete_perm, content_object=target)
+        ProjectUserObjectPermission.objects.filter(user=owner, content_object=target).first().delete()
+
+    counts = sync_organization_permissions(organization, team_ids=[], project_ids=[project.pk])
+
+    assert counts == {"removed": 1, "added": 1}
+    assert (
+        ProjectUserObjectPermission.objects.filter(user=reader, content_object=project)
+        .exclude(permission=delete_perm)
+        .exists()
+    )
+    assert not ProjectUserObjectPermission.objects.filter(
+        user=reader, permission=delete_perm, content_object=project
+    ).exists()
+    assert ProjectUserObjectPermission.objects.filter(
+        user=reader, permission=delete_perm, content_object=staging
+    ).exists()
+    assert permissions_on(fresh(owner), project) == ALL_PROJECT_PERMISSIONS
+    assert permissions_on(fresh(owner), staging) != ALL_PROJECT_PERMISSIONS
+    # The organization's own rows are not a project's: a project-scoped sync leaves them be.
+    OrganizationUserObjectPermission.objects.filter(user=reader).delete()
+    sync_organization_permissions(organization, project_ids=[project.pk])
+    assert not OrganizationUserObjectPermission.objects.filter(user=reader).exists()
+
+    call_command("sync_permissions", stdout=io.StringIO())
+    assert permissions_on(fresh(owner), staging) == ALL_PROJECT_PERMISSIONS
+    assert OrganizationUserObjectPermission.objects.filter(user=reader).exists()
+
+
+def test_a_user_and_project_scoped_sync_touches_only_that_users_rows_there(organization, owner, project):
+    _realistic_history(organization, owner, project)
+    dev = User.objects.get(email="dev@example.com")
+    ProjectUserObjectPermission.objects.filter(content_object=project).delete()
+
+    counts = sync_organization_permissions(
+        organization, user_ids=[dev.pk], team_ids=[], project_ids=[project.pk]
+    )
+
+    assert counts["removed"] == 0 and counts["added"] > 0
+    assert set(
+        ProjectUserObjectPermission.objects.filter(content_object=project).values_list(
+            "user__email", flat=True
+        )
+    ) == {"dev@example.com"}
+
+
+def test_rebuild_equals_incremental_with_many_owners_and_projects_created_after_them(organization, owner):
+    """Project creation recomputes only the new project's rows: the inherited rows of every owner and read-only
+    member must still be all there, as a full rebuild makes them."""
+    member_of(organization, owner, "second-owner@example.com", [roles.ORG_OWNER])
+    member_of(organization, owner, "auditor@example.com", [roles.ORG_READ_ONLY, roles.ORG_BILLING_ADMIN])
+    creator = member_of(organization, owner, "maker@example.com", [roles.ORG_GROUP_CREATOR])
+    for i in range(4):
+        project_create(organization=organization, name=f"P{i}", actor=creator if i % 2 else owner)
+    incremental = _snapshot()
+    assert len(incremental["project users"]) > 4 * len(ALL_PROJECT_PERMISSIONS)
+
+    _delete_derived_rows()
+    call_command("sync_permissions", stdout=io.StringIO())
+
+    assert _snapshot() == incremental
+
+
+@pytest.mark.parametrize("write", ["project_create", "make_owner"])
+def test_writes_cost_the_same_queries_with_2_and_with_12_projects(
+    organization, owner, write, django_assert_num_queries
+):
+    """Flat in the organization's size: the permission sync is set-based SQL, scoped to what changed."""
+    people = [member_of(organization, owner, f"p{i}@example.com") for i in range(3)]
+
+    def run(i):
+        if write == "project_create":
+            project_create(organization=organization, name=f"New {i}", actor=owner)
+        else:
+            organization_member_roles_set(
+                organization=organization, user=people[i], roles=[roles.ORG_OWNER], actor=owner
+            )
+
+    project_create(organization=organization, name="Only", actor=owner)
+    with CaptureQueriesContext(connection) as small:
+        run(0)
+    for i in range(10):
+        project_create(organization=organization, name=f"More {i}", actor=owner)
+    with django_assert_num_queries(len(small.captured_queries)):
+        run(1)
 
 
 # ---- no cache across calls ----------------------------------------------------------------------------------------

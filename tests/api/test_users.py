@@ -213,6 +213,54 @@ def test_org_users_lists_people_invited_only_to_its_projects_as_pending(api, org
     assert Invitation.objects.get(public_id=pat["id"]).status == Invitation.Status.REVOKED
 
 
+def test_org_users_list_is_exactly_what_the_org_user_serializer_says(organization, owner, project):
+    """The list writes its JSON out by hand for speed; OrgUserSerializer (the schema) stays the definition:
+    members with project and team roles, a member without any, pending, expired and bounced invitations."""
+    from rest_framework.test import APIRequestFactory
+
+    from accounts.api.users.people import (
+        OrgUserSerializer,
+        org_users_data,
+        organization_people,
+        organization_users,
+    )
+
+    staging = project_create(organization=organization, name="Staging", actor=owner)
+    alice = member(
+        organization, owner, [roles.ORG_READ_ONLY, roles.ORG_BILLING_ADMIN], email="alice@example.com"
+    )
+    project_member_add(
+        project=project, user=alice, roles=[roles.GROUP_OWNER, roles.GROUP_READ_ONLY], actor=owner
+    )
+    project_member_add(project=staging, user=alice, actor=owner)
+    member(organization, owner, email="bob@example.com", first_name="", last_name="")
+    team = team_create(organization=organization, name="SRE", members=[alice], actor=owner)
+    invite(organization, owner, "pending@example.com", teams=[team])
+    invite(
+        organization,
+        owner,
+        "assigned@example.com",
+        group_role_assignments=[{"groupId": staging.public_id, "roles": [roles.GROUP_CLUSTER_MANAGER]}],
+    )
+    expire(invite(organization, owner, "late@example.com"))
+    Invitation.objects.filter(email="pending@example.com").update(bounced_at=timezone.now())
+
+    project_invitations_create(project=staging, emails=["only-a-project@example.com"], actor=owner)
+
+    request = APIRequestFactory().get("/api/atlas/v2/orgs")
+    members, invitations, project_invitees = organization_users(organization)
+    rows = [*members, *invitations, *project_invitees]
+    people = organization_people(rows, organization, owner)
+
+    expected = OrgUserSerializer(people, many=True, context={"request": request}).data
+    assert org_users_data(people, request) == [dict(item) for item in expected]
+    assert len(people) == 7
+    by_name = {p.username: p for p in people}
+    assert by_name["alice@example.com"].team_ids == [team.public_id]
+    assert len(by_name["alice@example.com"].group_role_assignments) == 2
+    assert by_name["pending@example.com"].team_ids == [team.public_id]
+
+
 def test_org_users_shows_project_roles_only_for_projects_the_caller_sees(organization, owner, project):
     secret = project_create(organization=organization, name="Secret", actor=owner)
     alice = member(organization, owner, email="alice@example.com")

@@ -148,3 +148,38 @@ def test_a_member_linked_to_another_monitoring_user_is_not_taken_by_email(organi
     )
     same_email = monitoring_user_attach(organization=organization, username="dana@example.com", actor=owner)
     assert linked_people(organization, [same_email]) == {same_email.pk: None}
+
+
+def test_offboarding_costs_the_same_queries_from_2_to_12_projects_and_loads_no_membership_rows(
+    organization, owner, django_assert_num_queries
+):
+    """Set-based: the memberships, their roles and permission rows go in DELETEs that load no rows, so the
+    number of queries does not grow with the projects (or clusters) the person is in."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.services import project_create
+
+    people = [UserFactory(email=f"leaver{i}@example.com") for i in range(2)]
+    projects = [project_create(organization=organization, name=f"P{i}", actor=owner) for i in range(12)]
+    for person, count in zip(people, (2, 12), strict=True):
+        organization_member_add(organization=organization, user=person, roles=[roles.ORG_MEMBER], actor=owner)
+        for project in projects[:count]:
+            project_member_add(project=project, user=person, roles=[roles.GROUP_READ_ONLY], actor=owner)
+            dedicated(project, name=f"{person.pk}-{project.pk}")
+        monitoring_user_attach(organization=organization, username=person.email, actor=owner)
+
+    with CaptureQueriesContext(connection) as few, transaction.atomic():
+        report = person_offboard(organization=organization, user=people[0], actor=owner)
+    assert len(report["projects"]) == 2
+    membership_reads = [
+        q["sql"]
+        for q in few.captured_queries
+        if q["sql"].startswith("SELECT") and '"accounts_projectmembership"."id"' in q["sql"].split("FROM")[0]
+    ]
+    assert membership_reads == []
+    with django_assert_num_queries(len(few.captured_queries)), transaction.atomic():
+        report = person_offboard(organization=organization, user=people[1], actor=owner)
+    assert len(report["projects"]) == 12
+    assert not ProjectMembership.objects.filter(user=people[1]).exists()
+    assert not MonitoringGroupMembership.objects.filter(monitoring_user__username=people[1].email).exists()

@@ -76,6 +76,41 @@ def test_the_task_marks_due_grants_expired_records_them_and_tells_the_owners(
     assert all("expired" in m.subject for m in mail.outbox)
 
 
+def test_the_expiry_events_written_in_sql_say_what_describe_says(blocked, owner, organization, project):
+    """The audit rows are an INSERT ... SELECT: their details must read exactly as the Python ones (ISO 8601 in
+    UTC with "Z", microseconds only when there are some), with a fresh random public id each."""
+    from support.services.grants import _describe
+
+    grants = make_grants(project, owner, 2)
+    whole_second = timezone.now().replace(microsecond=0) + timedelta(minutes=30)
+    SupportAccessGrant.objects.filter(pk=grants[0].pk).update(expires_at=whole_second)
+    SupportAccessGrant.objects.filter(pk=grants[1].pk).update(
+        expires_at=whole_second.replace(microsecond=120034)
+    )
+
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        expire()
+
+    events = AuditEvent.objects.filter(event_type=Event.EMPLOYEE_ACCESS_EXPIRED).order_by("id")
+    assert len(events) == 2
+    for event, grant in zip(events, grants, strict=True):
+        grant.refresh_from_db()
+        assert event.details == _describe(grant)
+        cluster = grant.cluster
+        assert (event.target_type, event.target_id, event.target_name) == (
+            "cluster",
+            cluster.public_id,
+            cluster.name,
+        )
+        assert (event.organization_id, event.project_id) == (organization.pk, project.pk)
+        assert event.created_at == grant.expired_at
+        assert len(event.public_id) == 24 and int(event.public_id, 16) >= 0
+    assert "." not in events[0].details["expirationTime"]
+    assert events[0].details["expirationTime"].endswith("Z")
+    assert events[1].details["expirationTime"].endswith(".120034Z")
+    assert events[0].public_id != events[1].public_id
+
+
 def test_running_the_task_twice_changes_nothing_more(blocked, owner, project):
     make_grants(project, owner, 2)
     with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):

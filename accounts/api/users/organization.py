@@ -20,12 +20,12 @@ from .people import (
     OrgUserRolesUpdateSerializer,
     OrgUserSerializer,
     entity_ids,
+    org_users_data,
+    organization_people,
     organization_person,
     organization_users,
-    pending_project_invitations,
     person_or_404,
     teams_named,
-    visible_project_ids,
     with_filters,
 )
 
@@ -77,12 +77,7 @@ class OrgUsersBase(AtlasView):
     def respond(self, organization, obj, code=status.HTTP_200_OK) -> Response:
         """The OrgUserResponse of ``obj`` as stored now (read again after a change)."""
         obj = self.person(organization, obj.public_id if isinstance(obj, Invitation) else obj.user.public_id)
-        person = organization_person(
-            obj,
-            organization,
-            visible_project_ids(self.request.user, organization),
-            pending_project_invitations(organization, [obj]),
-        )
+        person = organization_person(obj, organization, self.request.user)
         return Response(OrgUserSerializer(person, context={"request": self.request}).data, status=code)
 
 
@@ -95,14 +90,10 @@ class OrgUserListView(OrgUsersBase):
     def get(self, request, org_id):
         organization = self.organization(org_id)
         members, invitations, project_invitees = with_filters(request, *organization_users(organization))
-        visible = visible_project_ids(request.user, organization)
-
-        def serialize(page):
-            invited = pending_project_invitations(organization, page)
-            people = [organization_person(obj, organization, visible, invited) for obj in page]
-            return OrgUserSerializer(people, many=True, context={"request": request}).data
-
-        return self.page(Concatenation(members, invitations, project_invitees), serialize)
+        return self.page(
+            Concatenation(members, invitations, project_invitees),
+            lambda page: org_users_data(organization_people(page, organization, request.user), request),
+        )
 
     @extend_schema(
         operation_id="createOrganizationUser",
