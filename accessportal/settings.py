@@ -365,7 +365,7 @@ DJANGO_STRUCTLOG_STATUS_4XX_LOG_LEVEL = logging.INFO  # refusals are routine; fa
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 CELERY_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=0)
-CELERY_METRICS_ADDRESS = env("CELERY_METRICS_ADDRESS", default="0.0.0.0")
+CELERY_METRICS_ADDRESS = env("CELERY_METRICS_ADDRESS", default="127.0.0.1")
 # Database and cache timings (django-prometheus's wrappers keep the vendor: connection.vendor is unchanged).
 # Redis caches only: its local-memory wrapper would return the default for a cached falsy value.
 _INSTRUMENTED = {

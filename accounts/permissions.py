@@ -98,7 +98,7 @@ def _desired_user_project_rows(organization, user_ids, project_ids, perm_ids) ->
     user_inherited, user_inherited_params = _in("m.user_id", user_ids)
     project_inherited, project_inherited_params = _in("p.id", project_ids)
     sql = (
-        f"SELECT pm.user_id AS owner_id, rp.permission_id AS permission_id, pm.project_id AS object_id "
+        f"SELECT pm.user_id AS owner_id, rp.permission_id AS permission_id, pm.project_id AS object_id "  # nosec B608
         f"FROM {_table(ProjectRole)} r "
         f"INNER JOIN {_table(ProjectMembership)} pm ON pm.id = r.membership_id "
         f"INNER JOIN {_table(Project)} p ON p.id = pm.project_id "
@@ -131,7 +131,7 @@ def _desired_user_organization_rows(organization, user_ids, perm_ids) -> tuple[s
     mapping, mapping_params = _role_permissions(perm_ids, "organization")
     users, users_params = _in("m.user_id", user_ids)
     sql = (
-        f"SELECT DISTINCT m.user_id AS owner_id, rp.permission_id AS permission_id, "
+        f"SELECT DISTINCT m.user_id AS owner_id, rp.permission_id AS permission_id, "  # nosec B608
         f"m.organization_id AS object_id "
         f"FROM {_table(OrganizationRole)} r "
         f"INNER JOIN {_table(OrganizationMembership)} m ON m.id = r.membership_id "
@@ -147,7 +147,7 @@ def _desired_team_rows(organization, team_ids, project_ids, perm_ids) -> tuple[s
     teams, teams_params = _in("t.id", team_ids)
     projects, projects_params = _in("a.project_id", project_ids)
     sql = (
-        f"SELECT DISTINCT t.group_id AS owner_id, rp.permission_id AS permission_id, a.project_id AS object_id "
+        f"SELECT DISTINCT t.group_id AS owner_id, rp.permission_id AS permission_id, a.project_id AS object_id "  # nosec B608
         f"FROM {_table(TeamProjectRole)} r "
         f"INNER JOIN {_table(TeamProjectAssignment)} a ON a.id = r.assignment_id "
         f"INNER JOIN {_table(Team)} t ON t.id = a.team_id "
@@ -167,14 +167,14 @@ def _apply(model, owner_column, scope, desired) -> tuple[int, int]:
     desired_sql, desired_params = desired
     with connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {table} WHERE id IN (SELECT x.id FROM {table} x LEFT JOIN ({desired_sql}) d "
+            f"DELETE FROM {table} WHERE id IN (SELECT x.id FROM {table} x LEFT JOIN ({desired_sql}) d "  # nosec B608
             f"ON d.owner_id = x.{owner_column} AND d.permission_id = x.permission_id "
             f"AND d.object_id = x.content_object_id WHERE {scope_sql} AND d.owner_id IS NULL)",
             [*desired_params, *scope_params],
         )
         removed = max(cursor.rowcount, 0)
         cursor.execute(
-            f"INSERT INTO {table} ({owner_column}, permission_id, content_object_id) "
+            f"INSERT INTO {table} ({owner_column}, permission_id, content_object_id) "  # nosec B608
             f"SELECT d.owner_id, d.permission_id, d.object_id FROM ({desired_sql}) d "
             f"WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE x.{owner_column} = d.owner_id "
             f"AND x.permission_id = d.permission_id AND x.content_object_id = d.object_id)",
@@ -200,7 +200,7 @@ def sync_organization_permissions(organization, *, user_ids=ALL, team_ids=ALL, p
         counts["removed"] += result[0]
         counts["added"] += result[1]
 
-    org_projects = f"SELECT id FROM {_table(Project)} WHERE organization_id = %s"
+    org_projects = f"SELECT id FROM {_table(Project)} WHERE organization_id = %s"  # nosec B608
     if user_ids is ALL or user_ids:
         users, users_params = _in("x.user_id", user_ids)
         if project_ids is ALL:
@@ -226,7 +226,7 @@ def sync_organization_permissions(organization, *, user_ids=ALL, team_ids=ALL, p
         )
 
     if team_ids is ALL or team_ids:
-        org_groups = f"SELECT group_id FROM {_table(Team)} WHERE organization_id = %s"
+        org_groups = f"SELECT group_id FROM {_table(Team)} WHERE organization_id = %s"  # nosec B608
         teams, teams_params = _in("id", team_ids)
         projects, projects_params = _in("x.content_object_id", project_ids)
         tally(

@@ -189,19 +189,19 @@ def _mark_expired(now, *, ids=None, limit=None) -> list[int]:
         chosen, params = f"id IN ({', '.join(['%s'] * len(ids))})", list(ids)
     else:
         lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-        chosen = f"id IN (SELECT id FROM {grants} WHERE status = %s AND expires_at <= %s ORDER BY id LIMIT %s{lock})"
+        chosen = f"id IN (SELECT id FROM {grants} WHERE status = %s AND expires_at <= %s ORDER BY id LIMIT %s{lock})"  # nosec B608
         params = [Status.ACTIVE, at, limit]
-    update = f"UPDATE {grants} SET status = %s, expired_at = %s WHERE {chosen} AND status = %s"
+    update = f"UPDATE {grants} SET status = %s, expired_at = %s WHERE {chosen} AND status = %s"  # nosec B608
     update_params = [Status.EXPIRED, at, *params, Status.ACTIVE]
     with connection.cursor() as cursor:
         if connection.features.can_return_rows_from_bulk_insert:  # RETURNING, in UPDATE as in INSERT
             cursor.execute(f"{update} RETURNING id", update_params)
             return sorted(row[0] for row in cursor.fetchall())
-        cursor.execute(f"SELECT id FROM {grants} WHERE {chosen} AND status = %s", [*params, Status.ACTIVE])
+        cursor.execute(f"SELECT id FROM {grants} WHERE {chosen} AND status = %s", [*params, Status.ACTIVE])  # nosec B608
         expired = sorted(row[0] for row in cursor.fetchall())
         if expired:
             cursor.execute(
-                f"UPDATE {grants} SET status = %s, expired_at = %s WHERE id IN ({', '.join(['%s'] * len(expired))})",
+                f"UPDATE {grants} SET status = %s, expired_at = %s WHERE id IN ({', '.join(['%s'] * len(expired))})",  # nosec B608
                 [Status.EXPIRED, at, *expired],
             )
         return expired
@@ -226,7 +226,7 @@ def _record_expired_events(ids, now) -> None:
         iso = "replace(g.expires_at, ' ', 'T') || 'Z'"
         details = f"json_object('grantId', g.public_id, 'grantType', g.grant_type, 'expirationTime', {iso})"
     sql = (
-        f"INSERT INTO {events} (public_id, organization_id, project_id, actor_id, actor_email, event_type, "
+        f"INSERT INTO {events} (public_id, organization_id, project_id, actor_id, actor_email, event_type, "  # nosec B608
         f"target_type, target_id, target_name, details, client_ip, created_at) "
         f"SELECT {public_id}, p.organization_id, c.project_id, NULL, '', %s, 'cluster', c.public_id, c.name, "
         f"{details}, %s, %s "
