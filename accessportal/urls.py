@@ -28,8 +28,16 @@ signin_urlpatterns = [
         ),
         name="account_reset_password_from_key",
     ),
-    path("accounts/password_reset/", RedirectView.as_view(pattern_name="account_reset_password")),
-    path("accounts/password_change/", RedirectView.as_view(pattern_name="account_change_password")),
+    path(
+        "accounts/password_reset/",
+        RedirectView.as_view(pattern_name="account_reset_password"),
+        name="password_reset_old_address",
+    ),
+    path(
+        "accounts/password_change/",
+        RedirectView.as_view(pattern_name="account_change_password"),
+        name="password_change_old_address",
+    ),
     path("accounts/", include("allauth.urls")),
 ]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, settings
 
 from tests import factories
 from tests.log_secrets import LogScan, SecretRegistry
@@ -32,6 +33,26 @@ def secret_registry():
         pytest.fail(
             f"{len(leaks)} secret(s) made during this run appear in log lines:\n{report}", pytrace=False
         )
+
+# Hypothesis (tests/security): CI and `make test` run a fixed, derandomized set of examples, so that a run is
+# repeatable; `pytest --hypothesis-profile=thorough` explores many more, at random, on a developer's machine.
+settings.register_profile(
+    "ci",
+    max_examples=10,
+    stateful_step_count=50,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough",
+    max_examples=300,
+    stateful_step_count=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)

@@ -107,6 +107,7 @@ def _database_setting(**env):
 def test_production_keeps_database_connections_with_health_checks_and_the_environment_tunes_them():
     production = {"DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "portal.example.com"}
     production["API_KEY_ENCRYPTION_KEYS"] = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWY="
+    production["ANYMAIL_WEBHOOK_SECRET"] = "esp:webhook-secret-for-this-test"
     assert _database_setting(**production) == ["60", "True"]
     assert _database_setting(**production, CONN_MAX_AGE="300", CONN_HEALTH_CHECKS="false") == ["300", "False"]
     # runserver's thread per request could not reuse a connection: none kept with DEBUG on.
