@@ -69,3 +69,11 @@ def flush_authentication_failures() -> int:
 def requeue_stalled_emails() -> int:
     """Beat, every minute: QUEUED emails past their lease are queued again (safe if two copies run)."""
     return len(emails_requeue_stalled())
+
+
+@shared_task(acks_late=True)
+def process_join_asks() -> int:
+    """Beat, every minute: asks to join a project by its id become join requests when the id names one."""
+    from .services.join_requests import join_asks_process
+
+    return join_asks_process()

@@ -3,7 +3,7 @@
 from .api_keys import ApiKey, ApiKeyAccessListEntry
 from .audit import AuditEvent, AuthenticationFailureWindow
 from .emails import OutboundEmail
-from .invitations import Invitation, JoinRequest, invitation_token_hash
+from .invitations import Invitation, JoinAsk, JoinRequest, invitation_token_hash
 from .tenancy import (
     Cluster,
     Organization,
@@ -31,6 +31,7 @@ __all__ = [
     "ApiKey",
     "ApiKeyAccessListEntry",
     "Invitation",
+    "JoinAsk",
     "JoinRequest",
     "AuditEvent",
     "AuthenticationFailureWindow",

@@ -132,3 +132,29 @@ class JoinRequest(models.Model):
 
     def __str__(self):
         return f"{self.user} asks to join {self.project}"
+
+
+class JoinAsk(models.Model):
+    """A signed-in person asking to join a project named only by the id they were given (Cloud Manager lets a
+    newly registered person ask). Recorded as is, whether or not the id names a project, so that asking costs
+    the same and answers the same for a missing project and for another tenant's; a beat job turns the asks
+    that name a project into join requests its owners decide (``join_asks_process``)."""
+
+    MAX_PER_DAY = 20
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_asks")
+    project_public_id = models.CharField(max_length=24)
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=models.Q(processed_at__isnull=True), name="accounts_join_ask_due"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} asks to join project {self.project_public_id}"

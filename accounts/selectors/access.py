@@ -146,15 +146,6 @@ def access_project(*, actor, project_id, need=roles.VIEW_PROJECT, organization=N
     )
 
 
-def access_project_to_join(*, actor, project_id) -> Project:
-    """A project anyone signed in may ask to join by its id (Cloud Manager lets a newly registered person ask).
-    The exception to "scoped to what the actor sees": so the page that asks must answer alike whether or not
-    the id names a project, and show the project's name only to those who may read its organization
-    (``join_request_label``)."""
-    projects = Project.objects.select_related("organization").filter(public_id=project_id)
-    return access_common(actor=actor, visible=projects, kind="project", identifier=project_id)
-
-
 def join_request_label(actor, project) -> str:
     """How a project a person asked to join is named to them: its name if they may read its organization,
     otherwise only the id they gave."""

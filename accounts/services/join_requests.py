@@ -1,5 +1,8 @@
 """Requests to join a project: a signed-in user asks, its GROUP_OWNER or GROUP_USER_ADMIN decides."""
 
+from contextlib import suppress
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -7,7 +10,7 @@ from django.utils import timezone
 from accounts import roles as catalogue
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
-from accounts.models import AuditEvent, JoinRequest, OutboundEmail, ProjectMembership
+from accounts.models import AuditEvent, JoinAsk, JoinRequest, OutboundEmail, Project, ProjectMembership
 from accounts.permissions import actor_may, require
 from accounts.selectors.access import join_request_label
 
@@ -162,3 +165,52 @@ def _decide(join_request, status, event_type, actor):
         event_type=event_type, actor=actor, project=join_request.project, target=join_request.user
     )
     return join_request
+
+
+def join_ask_record(*, user, project_id, message="") -> JoinAsk:
+    """Record that ``user`` asks to join the project ``project_id`` names, whatever it names: one INSERT, the
+    same work and the same answer for a missing id and for another tenant's project, so that asking reveals
+    nothing (issue 11). The beat job makes a join request of it within a minute when the id names a project
+    (``join_asks_process``); its owners decide, and the asker hears their decision by email. At most
+    ``JoinAsk.MAX_PER_DAY`` asks a person a day (one query more, the same for every id)."""
+    since = timezone.now() - timedelta(days=1)
+    if JoinAsk.objects.filter(user=user, created_at__gte=since).count() >= JoinAsk.MAX_PER_DAY:
+        raise ServiceError(
+            "VALIDATION_ERROR",
+            f"You have asked to join {JoinAsk.MAX_PER_DAY} projects in a day; try again tomorrow.",
+            field="project_id",
+        )
+    return JoinAsk.objects.create(
+        user=user, project_public_id=str(project_id)[:24], message=(message or "")[:500]
+    )
+
+
+def join_asks_process(*, now=None, batch=500) -> int:
+    """Beat, every minute: each ask not yet processed becomes a join request when its id names a project (the
+    join request service decides, with its own refusals: already a member, already asked); an id that names
+    nothing is only marked processed. Rows are claimed with SKIP LOCKED, so two copies share the work. Returns
+    how many asks were processed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        asks = list(
+            JoinAsk.objects.select_for_update(skip_locked=True)
+            .filter(processed_at__isnull=True)
+            .select_related("user")
+            .order_by("created_at")[:batch]
+        )
+        if not asks:
+            return 0
+        JoinAsk.objects.filter(pk__in=[ask.pk for ask in asks]).update(processed_at=now)
+    projects = {
+        project.public_id: project
+        for project in Project.objects.select_related("organization").filter(
+            public_id__in={ask.project_public_id for ask in asks}
+        )
+    }
+    for ask in asks:
+        project = projects.get(ask.project_public_id)
+        if project is None or not ask.user.is_active:
+            continue
+        with suppress(ServiceError):  # already a member or already asked: nothing to ask the owners
+            join_request_create(project=project, user=ask.user, message=ask.message)
+    return len(asks)

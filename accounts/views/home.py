@@ -89,27 +89,28 @@ def _refused(request, token, error):
     return render_page(request, "accounts/invitation_refused.html", {"error": error}, status=error.status)
 
 
+def join_asked_message(project_id) -> str:
+    """What asking to join by id answers, whatever the id names (see ``join_ask_record``)."""
+    return (
+        f"Your request to join project {project_id} is recorded: if that id names a project, its owners are asked "
+        "within a minute, and you will be emailed their answer."
+    )
+
+
 @login_required
 @require_POST
 def project_join_request(request, project_id):
-    """Ask to join a project by its id. An id that names no project gets the same answer as one of another
-    organization's projects: the asker learns nothing they did not give."""
+    """Ask to join a project by its id. Recorded whatever the id names, so that an id naming no project and one
+    of another organization's projects get the same answer for the same work: the asker learns nothing they
+    did not give."""
     try:
-        project = selectors.access_project_to_join(actor=request.user, project_id=project_id)
-        join_request_services.join_request_create(
-            project=project, user=request.user, message=request.POST.get("message")
+        join_request_services.join_ask_record(
+            user=request.user, project_id=project_id, message=request.POST.get("message")
         )
     except ServiceError as error:
-        if error.code != "RESOURCE_NOT_FOUND":
-            messages.error(request, error.message)
-            return redirect("home")
-        label = f"project {project_id}"
+        messages.error(request, error.message)
     else:
-        label = selectors.join_request_label(request.user, project)
-    messages.success(
-        request,
-        f"Your request to join {label} was sent to its owners, if it exists; you will be emailed their answer.",
-    )
+        messages.success(request, join_asked_message(project_id))
     return redirect("home")
 
 

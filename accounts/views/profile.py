@@ -9,10 +9,10 @@ from django.urls import path
 
 from .. import selectors
 from ..errors import ServiceError
-from ..models import Project
 from ..services import organization_create
-from ..services.join_requests import join_request_create
+from ..services.join_requests import join_ask_record
 from ..services.signin import time_zone_names, user_profile_update
+from .home import join_asked_message
 
 
 class ProfileForm(forms.Form):
@@ -75,19 +75,15 @@ def welcome(request):
         join_form = JoinProjectForm(request.POST, prefix="join")
         if join_form.is_valid():
             project_id = join_form.cleaned_data["project_id"].strip()
-            project = Project.objects.select_related("organization").filter(public_id=project_id).first()
-            if project is None:
-                join_form.add_error("project_id", f"No project with ID {project_id} exists.")
+            try:  # the same answer and work whatever the id names: see join_ask_record
+                join_ask_record(
+                    user=request.user, project_id=project_id, message=join_form.cleaned_data["message"]
+                )
+            except ServiceError as error:
+                join_form.add_error("project_id", error.message)
             else:
-                try:
-                    join_request_create(
-                        project=project, user=request.user, message=join_form.cleaned_data["message"]
-                    )
-                except ServiceError as error:
-                    join_form.add_error("project_id", error.message)
-                else:
-                    messages.success(request, f"Your request to join {project.name} was sent to its owners.")
-                    return redirect("home")
+                messages.success(request, join_asked_message(project_id))
+                return redirect("home")
     return render(request, "accounts/welcome.html", {"create_form": create_form, "join_form": join_form})
 
 

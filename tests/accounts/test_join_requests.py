@@ -63,3 +63,40 @@ def test_someone_who_already_reaches_the_project_is_told_how(organization, owner
         join_request_create(project=project, user=reader)
     assert error.value.code == "USER_ALREADY_IN_GROUP"
     assert "organization role or a team" in error.value.message
+
+
+def test_asking_by_id_costs_the_same_whatever_the_id_names_and_the_beat_job_asks_the_owners(
+    organization, owner, project, django_assert_num_queries
+):
+    """Asking by id is one recorded ask, the same work for a real project and for an id that names nothing;
+    within a minute the beat job makes a join request of the real one, and its owners are emailed."""
+    from accounts.models import JoinAsk, JoinRequest
+    from accounts.services.join_requests import join_ask_record, join_asks_process
+
+    asker = UserFactory(email="asker@example.com")
+    with django_assert_num_queries(2):
+        join_ask_record(user=asker, project_id=project.public_id, message="nightly reports")
+    with django_assert_num_queries(2):
+        join_ask_record(user=asker, project_id="0123456789abcdef01234567")
+    assert not JoinRequest.objects.exists()
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert join_asks_process() == 2
+    request = JoinRequest.objects.get()
+    assert (request.project, request.user, request.message) == (project, asker, "nightly reports")
+    assert [m.to for m in mail.outbox] == [[owner.email]]
+    assert not JoinAsk.objects.filter(processed_at__isnull=True).exists()
+    assert join_asks_process() == 0  # each ask is processed once
+
+
+def test_asks_a_day_are_capped_alike_for_every_id(organization, owner, project):
+    from accounts.models import JoinAsk
+    from accounts.services.join_requests import join_ask_record
+
+    asker = UserFactory()
+    for i in range(JoinAsk.MAX_PER_DAY):
+        join_ask_record(user=asker, project_id=f"{i:024x}")
+    with pytest.raises(ServiceError) as error:
+        join_ask_record(user=asker, project_id=project.public_id)
+    assert error.value.code == "VALIDATION_ERROR"
+    assert str(JoinAsk.MAX_PER_DAY) in error.value.message
