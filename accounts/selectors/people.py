@@ -130,7 +130,9 @@ def _sorted_roles(held: ProjectHeld) -> ProjectHeld:
 
 def member_row(organization, user, actor) -> MemberRow:
     """One member with what they hold (their page, and what removing them takes away)."""
-    membership = OrganizationMembership.objects.select_related("user").get(organization=organization, user=user)
+    membership = OrganizationMembership.objects.select_related("user").get(
+        organization=organization, user=user
+    )
     return member_rows([membership], organization, actor)[0]
 
 
@@ -207,7 +209,9 @@ def pending_rows(invitations, organization, actor) -> list[PendingRow]:
     rows = []
     for invitation in invitations:
         if invitation.project_id is not None:
-            projects = [ProjectHeld(invitation.project.name, invitation.project.public_id, list(invitation.roles))]
+            projects = [
+                ProjectHeld(invitation.project.name, invitation.project.public_id, list(invitation.roles))
+            ]
         else:
             projects = [
                 ProjectHeld(names[a["groupId"]], a["groupId"], sorted(a["roles"]))
@@ -245,3 +249,12 @@ def invitations_addressed_to(user, now=None):
         .order_by("-created_at")
     )
 
+
+def invitation_addressed_to(user, invitation_id):
+    """The invitation of this id sent to the person's address, whatever its state (accepting says why it cannot
+    be used), or None."""
+    return (
+        Invitation.objects.filter(public_id=invitation_id, email__iexact=user.email)
+        .select_related("organization", "project")
+        .first()
+    )

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 
 from .. import selectors
 from ..errors import ServiceError
+from ..selectors import people as people_selectors
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
 from ..signin.lockout import token_guard
-from ..selectors import people as people_selectors
-from .pages import PER_PAGE, error_page, render_page
+from .pages import PER_PAGE, render_page
 
 
 @login_required
@@ -37,11 +37,12 @@ def home(request):
 @login_required
 @require_POST
 def invitation_accept_addressed(request, invitation_id):
-    """Accept, from the home page, an invitation sent to the signed-in person's own (verified) address. Any
-    other invitation id, of whatever tenant, is "not found"."""
-    invitation = people_selectors.invitations_addressed_to(request.user).filter(public_id=invitation_id).first()
+    """Accept, from the home page, an invitation sent to the signed-in person's own (verified) address. One
+    sent to someone else is refused (by the service) if the person may see it anyway, and otherwise "not
+    found", like a missing one."""
+    invitation = people_selectors.invitation_addressed_to(request.user, invitation_id)
     if invitation is None:
-        return error_page(request, status=404)
+        invitation = selectors.access_invitation(actor=request.user, invitation_id=invitation_id)
     try:
         invitation_services.invitation_accept_addressed(invitation=invitation, user=request.user)
     except ServiceError as error:
