@@ -5,7 +5,7 @@ invitations. Every change is a service call; every destructive one asks first (`
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -15,7 +15,7 @@ from ..forms import member_roles_form, organization_invite_form
 from ..permissions import actor_may
 from ..selectors import people as people_selectors
 from ..services import invitations as invitation_services
-from .pages import confirm_page, error_page, paginate, render_page, search_term
+from .pages import confirm_page, error_page, is_fragment_request, paginate, render_page, search_term
 
 # Which field of the invite form a service's refusal is about (the rest goes above the form).
 INVITE_REFUSAL_FIELDS = {
@@ -137,6 +137,18 @@ def organization_member(request, org_id, user_id):
                 messages.success(request, f"{user.email}'s roles were changed.")
                 back = _safe_next(request, form.cleaned_data["next"])
                 return redirect(back or request.path)
+        if is_fragment_request(request):  # a Users tab row's form: the row again, with the refusal in place
+            return render(
+                request,
+                "accounts/includes/member_row_refused.html",
+                {
+                    "organization": organization,
+                    "row": row,
+                    "roles_form": form,
+                    "may_manage": may_manage,
+                    "back": _safe_next(request, form.data.get(form.add_prefix("next"))),
+                },
+            )
     return render_page(
         request,
         "accounts/organization_member.html",

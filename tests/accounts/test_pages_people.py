@@ -227,6 +227,32 @@ def test_the_last_owner_is_refused_in_place(client, organization, owner):
     assert roles_of(organization, owner) == [roles.ORG_OWNER]
 
 
+def test_a_rows_form_posted_by_htmx_gets_its_row_back_with_the_refusal_or_the_updated_list(
+    client, organization, owner
+):
+    person = member(organization, owner)
+    client.force_login(owner)
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    back = users_tab(organization) + "?q=example"
+
+    page = client.post(
+        member_page(organization, owner),
+        {roles_field(owner): [roles.ORG_MEMBER], f"member-{owner.public_id}-next": back},
+        **htmx,
+    ).content.decode()
+    assert f'<tr id="member-{owner.public_id}">' in page and "<header" not in page
+    assert "<details class=\"disclosure\" open>" in page and "last Organization Owner" in page
+    assert f'value="{back}"' in page  # still goes back to the list it came from
+
+    response = client.post(
+        member_page(organization, person),
+        {roles_field(person): [roles.ORG_READ_ONLY], f"member-{person.public_id}-next": back},
+        **htmx,
+    )
+    assert response.status_code == 302 and response["Location"] == back  # htmx follows it, picks the row
+    assert roles_of(organization, person) == [roles.ORG_READ_ONLY]
+
+
 def test_no_role_at_all_is_a_form_error(client, organization, owner):
     person = member(organization, owner)
     client.force_login(owner)
