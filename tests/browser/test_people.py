@@ -34,6 +34,11 @@ def test_an_owner_invites_a_person_who_accepts_in_another_browser_and_appears(pa
 
     owner.get_by_text("Invite users").click()
     invite = owner.locator("form", has=owner.get_by_role("button", name="Send invitations"))
+    invite.get_by_label("Email addresses").fill("not an address")
+    invite.get_by_role("button", name="Send invitations").click()
+    expect(owner.locator(".field-invalid")).to_contain_text("Not an email address")  # once, by the field
+    expect(owner.get_by_text("Not an email address")).to_have_count(1)
+    check_page(owner, screenshot="users-invite")
     invite.get_by_label("Email addresses").fill("kim@acme.example, lee@acme.example")
     invite.get_by_label("Organization Read Only").check()
     invite.get_by_label("Platform").check()
