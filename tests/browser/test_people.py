@@ -30,7 +30,7 @@ def test_an_owner_invites_a_person_who_accepts_in_another_browser_and_appears(pa
     acme = demo["acme"]
     owner = signed_in(demo["alice"])
     owner.goto(users_tab(acme))
-    check_page(owner, screenshot="users-tab")
+    check_page(owner)
 
     owner.get_by_text("Invite users").click()
     invite = owner.locator("form", has=owner.get_by_role("button", name="Send invitations"))
