@@ -184,13 +184,14 @@ def organization_member_remove(request, org_id, user_id):
     items += [f"Project {p.name}: {p.role_labels or 'no role'}" for p in row.projects]
     items += [f"Team {name}" for name in row.teams]
     name = user.get_full_name() or user.email
+    leaving = user == request.user
     return confirm_page(
         request,
-        title=f"Remove {name} from {organization.name}?",
-        intro=f"{user.email} loses every access to {organization.name} at once:",
+        title=f"Leave {organization.name}?" if leaving else f"Remove {name} from {organization.name}?",
+        intro=f"{'You lose' if leaving else f'{user.email} loses'} every access to {organization.name} at once:",
         items=items,
         warnings=warnings,
-        button="Remove member",
+        button="Leave organization" if leaving else "Remove member",
         cancel_url=_users_tab(organization),
         organization=organization,
         tab="users",

@@ -241,7 +241,7 @@ def test_a_rows_form_posted_by_htmx_gets_its_row_back_with_the_refusal_or_the_up
         **htmx,
     ).content.decode()
     assert f'<tr id="member-{owner.public_id}">' in page and "<header" not in page
-    assert "<details class=\"disclosure\" open>" in page and "last Organization Owner" in page
+    assert '<details class="disclosure" open>' in page and "last Organization Owner" in page
     assert f'value="{back}"' in page  # still goes back to the list it came from
 
     response = client.post(
@@ -324,12 +324,28 @@ def test_removing_the_last_owner_or_a_projects_only_owner_is_refused_in_place(
 
     page = client.post(remove_page(organization, owner)).content.decode()
     assert 'role="alert">owner@example.com is the last Organization Owner of Acme' in page
-    assert "Remove member" in page  # the same confirmation page
+    assert "Leave organization" in page  # the same confirmation page (of their own leaving)
 
     page = client.post(remove_page(organization, person)).content.decode()
     assert "is the last Project Owner of Production" in page
     assert OrganizationMembership.objects.filter(user=person).exists()
     assert OrganizationMembership.objects.filter(user=owner).exists()
+
+
+def test_a_member_may_leave_but_not_remove_others(client, organization, owner):
+    person = member(organization, owner)
+    other = member(organization, owner)
+    client.force_login(person)
+
+    assert "Leave Acme" in client.get(member_page(organization, person)).content.decode()
+    assert "Remove from Acme" not in client.get(member_page(organization, other)).content.decode()
+    assert client.get(remove_page(organization, other)).status_code == 403
+    assert "Leave Acme?" in client.get(remove_page(organization, person)).content.decode()
+
+    response = client.post(remove_page(organization, person))
+    assert response["Location"] == "/"
+    assert not OrganizationMembership.objects.filter(user=person).exists()
+    assert OrganizationMembership.objects.filter(user=other).exists()
 
 
 # ---- the home page ----------------------------------------------------------------------------------------------
