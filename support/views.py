@@ -167,11 +167,20 @@ def cluster_revoke(request, project_id, cluster_name):
     )
 
 
+SETTINGS_FIELDS = {
+    "restrictEmployeeAccess": "restrict_employee_access",
+    "apiAccessListRequired": "api_access_list_required",
+    "multiFactorAuthRequired": "multi_factor_auth_required",
+}
+
+
 @login_required
 def organization_settings(request, org_id):
-    """The organization's settings page: the block on support staff and the API keys' access list rule (its
-    owners change them, together, through one service)."""
+    """The organization's Settings tab: the block on support staff, two-factor authentication required or not,
+    and the API keys' access list rule. Every member reads them; its owners change them, together, through one
+    service (a refusal is shown next to the setting it concerns)."""
     organization = accounts_selectors.access_organization(actor=request.user, organization_id=org_id)
+    status = 200
     if request.method == "POST":
         form = OrganizationSettingsForm(request.POST)
         if form.is_valid():
@@ -184,19 +193,27 @@ def organization_settings(request, org_id):
                     multi_factor_auth_required=form.cleaned_data["multi_factor_auth_required"],
                 )
             except ServiceError as error:
-                messages.error(request, f"Nothing was changed. {error.message}")
+                field = SETTINGS_FIELDS.get(error.parameters.get("field"))
+                if field is None:  # not about one setting (e.g. not an owner): said above the page
+                    messages.error(request, f"Nothing was changed. {error.message}")
+                    return redirect("support:organization_settings", organization.public_id)
+                form.add_error(field, f"Nothing was changed. {error.message}")
+                status = error.status
             else:
                 messages.success(request, "The organization's settings were saved.")
-            return redirect("support:organization_settings", organization.public_id)
+                return redirect("support:organization_settings", organization.public_id)
+        else:
+            status = 400
     current = selectors.organization_settings(organization)
     setting = selectors.support_access_setting(organization)
-    form = OrganizationSettingsForm(
-        initial={
-            "restrict_employee_access": current.restrict_employee_access,
-            "api_access_list_required": current.api_access_list_required,
-            "multi_factor_auth_required": current.multi_factor_auth_required,
-        }
-    )
+    if request.method != "POST":
+        form = OrganizationSettingsForm(
+            initial={
+                "restrict_employee_access": current.restrict_employee_access,
+                "api_access_list_required": current.api_access_list_required,
+                "multi_factor_auth_required": current.multi_factor_auth_required,
+            }
+        )
     return render_page(
         request,
         "support/organization_settings.html",
@@ -209,6 +226,7 @@ def organization_settings(request, org_id):
         },
         organization=organization,
         tab="settings",
+        status=status,
     )
 
 
