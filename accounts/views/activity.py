@@ -170,7 +170,7 @@ class ActivityFilterForm(forms.Form):
     why next to itself; the others still apply."""
 
     event_type = forms.ChoiceField(
-        label="Event", required=False, choices=[("", "Every event"), *EVENT_GROUPS]
+        label="Event type", required=False, choices=[("", "Every event"), *EVENT_GROUPS]
     )
     person = forms.CharField(
         label="Person",
