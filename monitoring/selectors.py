@@ -186,9 +186,7 @@ def project_groups(project):
     )
 
 
-def access_group(
-    *, actor, project, group_id, need=roles.VIEW_PROJECT, with_members=True
-) -> MonitoringGroup:
+def access_group(*, actor, project, group_id, need=roles.VIEW_PROJECT, with_members=True) -> MonitoringGroup:
     """A monitoring group of a project the actor reached, with its members (``group.members``, unless
     ``with_members`` is False: a page lists them 50 at a time with ``group_members``); another project's is
     "not found" in the same words as a missing one. ``need`` is held on the project."""

@@ -35,7 +35,12 @@ def test_every_registered_tab_resolves_and_follows_the_issues_order():
             reverse(tab.url_name, kwargs={argument: "0123456789abcdef01234567"})
         order = pages.TAB_ORDER[scope]
         assert [tab.id for tab in tabs] == sorted((tab.id for tab in tabs), key=order.index)
-    assert [tab.id for tab in pages.TABS[pages.ORGANIZATION]] == ["users", "monitoring", "activity", "settings"]
+    assert [tab.id for tab in pages.TABS[pages.ORGANIZATION]] == [
+        "users",
+        "monitoring",
+        "activity",
+        "settings",
+    ]
     assert [tab.id for tab in pages.TABS[pages.PROJECT]] == ["access", "clusters", "monitoring", "activity"]
 
 
@@ -44,7 +49,13 @@ def test_a_registered_tab_takes_its_place_in_the_order_and_mistakes_are_refused(
     keys = pages.Tab("api_keys", "API Keys", "organization_access", roles.MANAGE_API_KEYS)
     pages.register_tab(pages.ORGANIZATION, keys)
     pages.register_tab(pages.ORGANIZATION, keys)  # twice: harmless
-    assert [t.id for t in pages.TABS[pages.ORGANIZATION]] == ["users", "api_keys", "monitoring", "activity", "settings"]
+    assert [t.id for t in pages.TABS[pages.ORGANIZATION]] == [
+        "users",
+        "api_keys",
+        "monitoring",
+        "activity",
+        "settings",
+    ]
     with pytest.raises(ValueError, match="TAB_ORDER"):
         pages.register_tab(pages.ORGANIZATION, pages.Tab("billing", "Billing", "home", roles.VIEW_BILLING))
     with pytest.raises(ValueError, match="registered already"):

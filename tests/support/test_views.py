@@ -9,6 +9,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Cluster
 from accounts.services import cluster_create, organization_member_add
 from support.models import SupportAccessDecision, SupportAccessGrant
 from support.selectors import support_access_restricted
@@ -77,11 +78,12 @@ def test_the_grant_form_offers_what_the_block_and_the_cluster_allow(
     client.force_login(owner)
 
     def offered(name):
-        form = client.get(f"/projects/{project.public_id}/clusters/{name}/support-access/grant/").context["form"]
+        form = client.get(action(project, Cluster(name=name), "grant")).context["form"]
         return [value for value, _ in form.fields["grant_type"].choices]
 
-    rows = {row["cluster"].name: row["may_grant"] for row in client.get(clusters_page(project)).context["rows"]}
-    assert rows == {"Cluster0": False, "Synced": True}  # block off: nothing to grant on a cluster without sync
+    # The block off: nothing to grant on a cluster without sync.
+    rows = client.get(clusters_page(project)).context["rows"]
+    assert {row["cluster"].name: row["may_grant"] for row in rows} == {"Cluster0": False, "Synced": True}
     assert offered("Cluster0") == []
     assert offered("Synced") == [GrantType.CLUSTER_INFRASTRUCTURE_AND_APP_SERVICES_SYNC_DATA]
 
@@ -121,9 +123,7 @@ def test_a_shorter_grant_can_be_chosen(client, blocked, owner, project, cluster)
 
 def test_a_refused_grant_says_why_and_grants_nothing(client, organization, owner, project, cluster):
     client.force_login(owner)
-    response = client.post(
-        action(project, cluster, "grant"), {"grant_type": "CLUSTER_INFRASTRUCTURE"}
-    )
+    response = client.post(action(project, cluster, "grant"), {"grant_type": "CLUSTER_INFRASTRUCTURE"})
 
     assert response.status_code == 400
     assert "does not block support access" in response.content.decode()
