@@ -273,7 +273,7 @@ def _activity_page(request, events, *, organization=None, project=None):
         {
             "event": event,
             "label": event_label(event.event_type),
-            "by": _actor_name(event),
+            "by": _actor_name(event),  # (name, email)
             "target_kind": TARGET_KINDS.get(event.target_type, ""),
         }
         for event in page
@@ -296,13 +296,15 @@ def _activity_page(request, events, *, organization=None, project=None):
     )
 
 
-def _actor_name(event) -> str:
+def _actor_name(event) -> tuple[str, str]:
+    """Who acted, as (name, email): the person's name when they have one, their email address (as the event
+    recorded it), or "the system"."""
     actor = event.actor
-    if actor is not None:
-        name = f"{actor.first_name} {actor.last_name}".strip()
-        email = event.actor_email or actor.email
-        return f"{name} ({email})" if name else email
-    return event.actor_email or "the system"
+    email = event.actor_email or (actor.email if actor is not None else "")
+    name = f"{actor.first_name} {actor.last_name}".strip() if actor is not None else ""
+    if name:
+        return name, email
+    return email or "the system", ""
 
 
 @login_required

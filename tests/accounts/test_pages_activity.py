@@ -63,7 +63,7 @@ def test_the_organization_page_lists_events_newest_first_with_human_names(client
     assert labels(response)[:2] == ["Monitoring user attached", "Support access blocked"]
     page = response.content.decode()
     assert "<td>Monitoring user attached</td>" in page
-    assert "Alice Archer (alice@example.com)" in page
+    assert 'Alice Archer <span class="cell-note">alice@example.com</span>' in page
 
 
 def test_times_are_shown_in_the_viewers_time_zone_which_is_named(client, organization, owner):
