@@ -161,6 +161,10 @@ TARGET_KINDS = {
 }
 
 
+# Targets named by a person's email address (the person filter matches them).
+PERSON_TARGETS = ("user", "invitation")
+
+
 def event_label(event_type: str) -> str:
     return EVENT_LABELS.get(event_type, event_type)
 
@@ -203,7 +207,8 @@ class ActivityFilterForm(forms.Form):
 
 
 def _local_midnight(day):
-    """The start of ``day`` in the viewer's time zone, as an aware datetime (dates far out are clamped)."""
+    """The start of ``day`` in the viewer's time zone, as an aware datetime; None past the calendar's end (the
+    filter then leaves that bound out)."""
     try:
         return timezone.make_aware(datetime.combine(day, time.min))
     except (OverflowError, ValueError):
@@ -220,7 +225,7 @@ def filter_events(events, filters: dict):
             Q(actor_email__icontains=person)
             | Q(actor__first_name__icontains=person)
             | Q(actor__last_name__icontains=person)
-            | Q(target_type="user", target_name__icontains=person)
+            | Q(target_type__in=PERSON_TARGETS, target_name__icontains=person)
         )
     if (start := filters.get("date_from")) and (since := _local_midnight(start)) is not None:
         events = events.filter(created_at__gte=since)
@@ -235,7 +240,7 @@ def filter_events(events, filters: dict):
 
 
 def organization_events(organization, actor):
-    """The organization's own events and those of the projects ``actor`` may open, newest first."""
+    """The organization's own events and those of the projects ``actor`` may open."""
     projects = selectors.projects_for_user(actor, organization=organization).values("pk")
     return AuditEvent.objects.filter(
         Q(project__isnull=True) | Q(project__in=projects), organization=organization

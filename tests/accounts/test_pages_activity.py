@@ -138,11 +138,19 @@ def test_filter_by_person_acting_or_acted_upon(client, organization, owner):
     event(organization, Type.TEAM_CREATED, actor=alice)
     event(organization, Type.JOINED_ORG, target_name="alice@example.com")
     event(organization, Type.TEAM_DELETED, actor=owner)
+    AuditEvent.objects.create(
+        organization=organization,
+        event_type=Type.INVITED_TO_ORG,
+        actor=owner,
+        actor_email=owner.email,
+        target_type="invitation",
+        target_name="alice@example.com",
+    )
     client.force_login(owner)
 
-    labels = {row["label"] for row in client.get(org_page(organization), {"person": "alice"}).context["rows"]}
+    shown = set(labels(client.get(org_page(organization), {"person": "alice"})))
 
-    assert labels == {"Team created", "Joined the organization"}
+    assert shown == {"Team created", "Joined the organization", "Invited to the organization"}
 
 
 def test_filter_by_dates_in_the_viewers_zone(client, organization, owner):
