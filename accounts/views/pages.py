@@ -79,9 +79,11 @@ TAB_ORDER = {
 TABS: dict[str, list[Tab]] = {
     ORGANIZATION: [
         Tab("users", "Users", "organization_access", roles.VIEW_ORGANIZATION),
+        Tab("activity", "Activity", "organization_activity", roles.VIEW_ORGANIZATION),
     ],
     PROJECT: [
         Tab("access", "Access", "project_access", roles.VIEW_PROJECT),
+        Tab("activity", "Activity", "project_activity", roles.VIEW_PROJECT),
     ],
 }
 
