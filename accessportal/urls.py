@@ -44,6 +44,7 @@ signin_urlpatterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/atlas/", include("accessportal.api.urls")),
+    path("api/oauth/", include("serviceaccounts.urls")),  # OAuth 2.0 client credentials (service accounts)
     path("api/docs/", include(api_urls.docs_urlpatterns)),
     path("anymail/<slug:esp>/tracking/", tracking_webhook, name="email_tracking_webhook"),
     *signin_urlpatterns,
