@@ -99,7 +99,12 @@ def _invalid_client(response):
 
 def test_wrong_secret_unknown_client_and_missing_credentials_are_invalid_client(oauth, service_account):
     account, secret = service_account
-    _invalid_client(post(oauth, HTTP_AUTHORIZATION=basic(account.client_id, secret[:-1] + ("1" if secret.endswith("0") else "0"))))
+    _invalid_client(
+        post(
+            oauth,
+            HTTP_AUTHORIZATION=basic(account.client_id, secret[:-1] + ("1" if secret.endswith("0") else "0")),
+        )
+    )
     _invalid_client(post(oauth, HTTP_AUTHORIZATION=basic("mdb_sa_id_" + "0" * 24, secret)))
     _invalid_client(post(oauth))
     _invalid_client(post(oauth, HTTP_AUTHORIZATION="Basic not-base64!"))
