@@ -60,12 +60,15 @@ def test_a_service_account_from_creation_to_deletion(live_server, organization, 
         response = bearer_get(base, f"groups/{project.public_id}", token, version)
         assert response.status_code == 200, response.text
     assert bearer_get(base, f"{org}/serviceAccounts", token).status_code == 200
-    assert requests.post(
-        f"{base}/api/atlas/v2/{org}/teams",
-        json={"name": "nope", "usernames": []},
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    ).status_code == 403
+    assert (
+        requests.post(
+            f"{base}/api/atlas/v2/{org}/teams",
+            json={"name": "nope", "usernames": []},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        ).status_code
+        == 403
+    )
 
     # Rotation: a second secret, then the first one goes; its tokens die with it.
     rotated = admin.post(f"{org}/serviceAccounts/{client_id}/secrets", json={"secretExpiresAfterHours": 48})
