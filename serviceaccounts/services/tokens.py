@@ -159,6 +159,18 @@ def access_token_revoke(*, service_account, token: str) -> bool:
     return bool(revoked)
 
 
+# A dead token's row is kept this long (what was issued to whom shows in the audit trail for good).
+DEAD_TOKENS_KEPT = timedelta(days=1)
+
+
+def access_tokens_purge(*, now=None) -> int:
+    """Delete the tokens that expired, or were revoked, more than DEAD_TOKENS_KEPT ago: one DELETE, so the table
+    holds about a day of tokens however long clients run. Returns how many went."""
+    cutoff = (now or timezone.now()) - DEAD_TOKENS_KEPT
+    deleted, _ = AccessToken.objects.filter(Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff)).delete()
+    return deleted
+
+
 def access_token_for(value: str) -> AccessToken | None:
     """The token row for a Bearer value with its account, user and organization (one query), live or not."""
     if not value or len(value) > 512:

@@ -515,6 +515,7 @@ NOT_AN_ACTORS_WRITE = {
     "access_token_revoke": "OAuth 2.0: the client's own tokens, after client_authenticate",
     "access_token_for": "a read (Bearer authentication)",
     "token_lifetime": "a setting",
+    "access_tokens_purge": "the system's beat job",
     "service_account_record_use": "Bearer authentication: when and from where an account was last used",
     "service_account_refusal_record": "Bearer authentication: audits a refused request",
     "user_deactivate": "staff only (the admin, superusers): tests/accounts/test_staff_admin.py",

@@ -167,3 +167,20 @@ def test_tokens_are_counted_in_the_audit_trail_by_who_used_them(bearer, organiza
     assert response.status_code == 201
     event = AuditEvent.objects.get(event_type="TEAM_CREATED")
     assert event.actor_id == bearer.service_account.user_id
+
+
+def test_dead_tokens_are_purged_after_a_day(oauth, service_account):
+    from serviceaccounts.models import AccessToken
+    from serviceaccounts.tasks import purge_access_tokens
+
+    account, secret = service_account
+    start = timezone.now()
+    with freeze_time(start):
+        token_for(oauth, account.client_id, secret)
+        token_for(oauth, account.client_id, secret)
+    assert purge_access_tokens.delay().get() == 0
+    with freeze_time(start + timedelta(hours=25, seconds=1)):
+        assert purge_access_tokens() == 2
+    with freeze_time(start + timedelta(seconds=10)):
+        assert purge_access_tokens() == 0
+    assert not AccessToken.objects.exists()
