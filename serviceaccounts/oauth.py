@@ -86,6 +86,8 @@ def _client_credentials(request, form) -> tuple[str, str]:
         raise InvalidClient("missing")
     if not client_id or not client_secret or max(len(client_id), len(client_secret)) > MAX_CREDENTIAL_LENGTH:
         raise InvalidClient("malformed")
+    if "\x00" in client_id + client_secret:  # names nothing (and PostgreSQL's text refuses it)
+        raise InvalidClient("malformed")
     return client_id, client_secret
 
 

@@ -39,7 +39,7 @@ Event = AuditEvent.Type
 # Atlas's bounds for ``secretExpiresAfterHours``: from 8 hours to 365 days.
 SECRET_MIN_HOURS = 8
 SECRET_MAX_HOURS = 365 * 24
-# A service account holds at most this many secrets at once (Atlas: two, so that one rotates while one works).
+# A service account holds at most this many live secrets at once: one rotated in while the other still works.
 SECRETS_PER_ACCOUNT = 2
 
 

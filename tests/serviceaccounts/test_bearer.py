@@ -184,3 +184,9 @@ def test_dead_tokens_are_purged_after_a_day(oauth, service_account):
     with freeze_time(start + timedelta(seconds=10)):
         assert purge_access_tokens() == 0
     assert not AccessToken.objects.exists()
+
+
+def test_a_service_account_gets_its_fair_share_of_the_api(bearer, organization, settings):
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "service_account": "2/minute"}
+    url = f"/api/atlas/v2/orgs/{organization.public_id}"
+    assert [bearer.get(url).status_code for _ in range(3)] == [200, 200, 429]

@@ -178,3 +178,8 @@ def test_refusals_are_counted_in_the_metrics(oauth, service_account):
 def test_lifetime_is_configurable_and_answered(oauth, service_account):
     account, secret = service_account
     assert post(oauth, HTTP_AUTHORIZATION=basic(account.client_id, secret)).json()["expires_in"] == 60
+
+
+def test_nul_characters_in_credentials_are_invalid_client(oauth):
+    _invalid_client(post(oauth, "grant_type=client_credentials&client_id=a%00b&client_secret=x"))
+    _invalid_client(post(oauth, HTTP_AUTHORIZATION=basic("mdb_sa_id_\x00", "secret")))
