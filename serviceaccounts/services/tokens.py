@@ -4,6 +4,7 @@ revoked token at once; refused client authentications are counted and throttled 
 
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,6 +30,16 @@ from serviceaccounts.models import (
 )
 
 Event = AuditEvent.Type
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """What a refusal window records of a service account (``signin.authentication_failure_count`` takes an API
+    key's shape): the client id as the key, and no 24-hex id (a client id is longer)."""
+
+    public_key: str
+    organization_id: int
+    public_id: str = ""
 
 
 class InvalidClient(Exception):
@@ -61,6 +72,10 @@ def _find_secret(
     return service_account, None
 
 
+def _counted(service_account):
+    return _Counted(service_account.client_id, service_account.organization_id) if service_account else None
+
+
 def client_authenticate(*, client_id: str, client_secret: str, address: str):
     """(service account, secret) for good client credentials. Raises AuthenticationRateLimited once the client
     id or the address has had too many refusals in the current window (before the secret is looked at), and
@@ -73,7 +88,7 @@ def client_authenticate(*, client_id: str, client_secret: str, address: str):
             public_key=client_id,
             address=address,
             reason="rate limited",
-            api_key=service_account,
+            api_key=_counted(service_account),
             event_type=Event.SERVICE_ACCOUNT_AUTHENTICATION_FAILED,
         )
         raise
@@ -102,7 +117,7 @@ def client_refusal_count(*, client_id, address, service_account=None, reason, li
         public_key=client_id,
         address=address,
         reason=reason,
-        api_key=service_account,
+        api_key=_counted(service_account),
         event_type=Event.SERVICE_ACCOUNT_AUTHENTICATION_FAILED,
     )
     api_authentication_failure_record(scheme="oauth", reason=reason, public_key=client_id, address=address)

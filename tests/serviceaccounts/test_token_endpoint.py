@@ -151,6 +151,7 @@ def test_issuance_is_audited_and_refusals_are_aggregated(oauth, service_account)
     authentication_failures_flush(now=timezone.now() + timedelta(minutes=2))
     refused = AuditEvent.objects.get(event_type="SERVICE_ACCOUNT_AUTHENTICATION_FAILED")
     assert refused.details["count"] == 5 and refused.organization_id == account.organization_id
+    assert refused.target_type == "service_account" and refused.target_name == account.client_id
 
 
 def test_refusals_past_the_limit_get_429_even_with_the_right_secret(oauth, service_account, settings):
