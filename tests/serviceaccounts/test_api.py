@@ -79,13 +79,26 @@ def test_no_escalation_and_only_owners_manage_service_accounts(organization, own
     assert listing.status_code == 200
 
 
-def test_a_service_account_cannot_grant_more_than_it_holds(organization, make_service_account, oauth):
+def test_a_service_account_cannot_grant_more_than_it_holds(
+    organization, project, make_service_account, oauth, owner
+):
+    """A service account that administers a project's users assigns others only roles it holds itself."""
     from .conftest import token_for
 
-    account, secret = make_service_account(organization, [roles.ORG_OWNER])
+    admin, secret = make_service_account(organization, [roles.ORG_MEMBER], name="project admin")
+    service_account_project_assign(
+        service_account=admin, project=project, roles=[roles.GROUP_USER_ADMIN], actor=owner
+    )
+    other, _ = make_service_account(organization, [roles.ORG_MEMBER], name="other")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(oauth, account.client_id, secret)}")
-    assert create(client, organization, roles=[roles.ORG_OWNER]).status_code == 201
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(oauth, admin.client_id, secret)}")
+    invite = f"{V2}/groups/{project.public_id}/serviceAccounts/{other.client_id}:invite"
+    response = client.post(invite, [{"roles": [roles.GROUP_OWNER]}], format="json")
+    assert response.status_code == 403 and response.json()["errorCode"] == "ROLE_ESCALATION"
+    assert client.post(invite, [{"roles": [roles.GROUP_READ_ONLY]}], format="json").status_code == 201
+    assert (
+        create(client, organization).status_code == 403
+    )  # only an Organization Owner makes service accounts
 
 
 def test_list_costs_the_same_at_any_size(api, organization, make_service_account):
