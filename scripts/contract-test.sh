@@ -7,7 +7,8 @@
 #
 # It makes its own database (CONTRACT_DB, default accessportal_contract) and drops it at the end; it runs the
 # server and a Celery worker on their own queue, and stops both whatever happens. Knobs: CONTRACT_MAX_EXAMPLES
-# (default 25 a phase and operation), CONTRACT_SEED (default 20251125), CONTRACT_WORKERS (default 2),
+# (default 25 a phase and operation; CONTRACT_BEARER_MAX_EXAMPLES, default 10, for the second pass over the service
+# accounts' operations with a Bearer token), CONTRACT_SEED (default 20251125), CONTRACT_WORKERS (default 2),
 # CONTRACT_KEEP=1 keeps the database and the logs for a look afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/accessportal}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 CONTRACT_DB=${CONTRACT_DB:-accessportal_contract}
 MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-25}
+BEARER_MAX_EXAMPLES=${CONTRACT_BEARER_MAX_EXAMPLES:-10}
 SEED=${CONTRACT_SEED:-20251125}
 WORKERS=${CONTRACT_WORKERS:-2}
 CHECKS=not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance
@@ -151,7 +153,7 @@ CONTRACT_AUTH=bearer SCHEMATHESIS_HOOKS=scripts/contract/hooks.py .venv/bin/sche
   --url "$BASE" \
   --include-path-regex 'serviceAccounts' \
   --checks "$CHECKS" \
-  --max-examples "$MAX_EXAMPLES" \
+  --max-examples "$BEARER_MAX_EXAMPLES" \
   --seed "$SEED" \
   --workers "$WORKERS" \
   --generation-database none \
