@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -162,6 +163,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "accessportal.storage.StaticFilesStorage"},
 }
+# Before collectstatic STATIC_ROOT does not exist, which whitenoise would warn about in every process.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # Redis is the Celery broker and the cache in production; without it, tasks run eagerly in the request.
 REDIS_URL = env("REDIS_URL", default="")
