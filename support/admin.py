@@ -2,6 +2,8 @@
 the organizations' settings read-only, and for a support engineer the clusters they may reach now and until
 when, with the one way to try to reach one (``support_access_decide``)."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -10,10 +12,56 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from accounts.admin.access import ActionOnlyAdmin
+from accounts.admin.dashboard import DashboardItem, register_dashboard_item
 from accounts.models import Cluster
 
 from . import selectors, services
 from .models import SupportAccessDecision, SupportAccessGrant, SupportAccessSetting, SupportReach
+
+
+# A grant "expiring soon" on the dashboard: within the hour.
+GRANT_EXPIRING_WITHIN = timedelta(hours=1)
+
+
+class GrantInForceFilter(admin.SimpleListFilter):
+    """By the status in force: ACTIVE past ``expires_at`` is dead, whatever the tasks have done."""
+
+    title = "in force"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "active now"), ("expiring", "active, expiring within the hour")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "active":
+            return queryset.filter(pk__in=selectors.active_grants(now).values("pk"))
+        if self.value() == "expiring":
+            expiring = selectors.active_grants(now).filter(expires_at__lte=now + GRANT_EXPIRING_WITHIN)
+            return queryset.filter(pk__in=expiring.values("pk"))
+        return queryset
+
+
+register_dashboard_item(
+    DashboardItem(
+        "Support access",
+        "grants active",
+        SupportAccessGrant,
+        lambda now: selectors.active_grants(now).count(),
+        {"state": "active"},
+        alarming=False,
+    )
+)
+register_dashboard_item(
+    DashboardItem(
+        "Support access",
+        "grants expiring within the hour",
+        SupportAccessGrant,
+        lambda now: selectors.active_grants(now).filter(expires_at__lte=now + GRANT_EXPIRING_WITHIN).count(),
+        {"state": "expiring"},
+        alarming=False,
+    )
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,7 +93,7 @@ class SupportAccessGrantAdmin(ActionOnlyAdmin):
         "revoked_by_email",
         "revoked_at",
     )
-    list_filter = ("status", "grant_type")
+    list_filter = (GrantInForceFilter, "status", "grant_type")
     search_fields = (
         "cluster__name",
         "cluster__project__name",

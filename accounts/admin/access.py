@@ -17,6 +17,7 @@ from ..services import api_keys as api_key_services
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
 from .base import ServiceAdmin, role_list
+from .filters import EmailWaitingFilter, InvitationStateFilter
 
 # ---- invitations, requests to join, API keys: read here, changed by their services' actions --------------------
 
@@ -49,7 +50,7 @@ class InvitationAdmin(ActionOnlyAdmin):
         "expires_at",
         "bounced",
     )
-    list_filter = ("status", ("bounced_at", admin.EmptyFieldListFilter), "organization")
+    list_filter = (InvitationStateFilter, "status", ("bounced_at", admin.EmptyFieldListFilter), "organization")
     search_fields = ("email", "inviter_email", "organization__name", "project__name")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
@@ -116,7 +117,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "sent_at",
         "bounced_at",
     )
-    list_filter = ("status", "template")
+    list_filter = ("status", EmailWaitingFilter, "template")
     search_fields = ("to", "subject", "esp_message_id")
     date_hierarchy = "created_at"
     # Not even the encrypted secret (an accept link) is shown.

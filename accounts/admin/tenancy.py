@@ -24,6 +24,7 @@ from .base import (
     role_list,
     stored,
 )
+from .filters import OwnersFilter
 from .forms import (
     OrganizationAddForm,
     OrganizationMemberForm,
@@ -37,6 +38,7 @@ from .forms import (
 @admin.register(Organization)
 class OrganizationAdmin(ServiceAdmin):
     list_display = ("name", "public_id", "member_count", "created_at")
+    list_filter = (OwnersFilter,)
     search_fields = ("name", "=public_id")
     ordering = ("name",)
     fields = ("name", "public_id", "created_at")
