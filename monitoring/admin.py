@@ -8,6 +8,7 @@ from django.db.models import Count
 
 from accounts.admin.base import ServiceAdmin
 from accounts.admin.forms import ServiceModelForm, user_by_email
+from accounts.selectors.explain import register_cluster_reach_source
 
 from . import services
 from .models import (
@@ -17,6 +18,10 @@ from .models import (
     MonitoringUser,
     MonitoringUserAttachment,
 )
+from .reach import cluster_monitoring_reach
+
+# The cluster's page in the admin explains who reaches it; monitoring users through its group are part of that.
+register_cluster_reach_source(cluster_monitoring_reach)
 
 # ---- forms ------------------------------------------------------------------------------------------------------
 

@@ -14,10 +14,14 @@ from django.utils import timezone
 from accounts.admin.access import ActionOnlyAdmin
 from accounts.admin.dashboard import DashboardItem, register_dashboard_item
 from accounts.models import Cluster
+from accounts.selectors.explain import register_cluster_reach_source
 
 from . import selectors, services
 from .models import SupportAccessDecision, SupportAccessGrant, SupportAccessSetting, SupportReach
+from .reach import cluster_support_reach
 
+# The cluster's page in the admin explains who reaches it; support engineers are part of that.
+register_cluster_reach_source(cluster_support_reach)
 
 # A grant "expiring soon" on the dashboard: within the hour.
 GRANT_EXPIRING_WITHIN = timedelta(hours=1)

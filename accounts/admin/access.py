@@ -50,7 +50,12 @@ class InvitationAdmin(ActionOnlyAdmin):
         "expires_at",
         "bounced",
     )
-    list_filter = (InvitationStateFilter, "status", ("bounced_at", admin.EmptyFieldListFilter), "organization")
+    list_filter = (
+        InvitationStateFilter,
+        "status",
+        ("bounced_at", admin.EmptyFieldListFilter),
+        "organization",
+    )
     search_fields = ("email", "inviter_email", "organization__name", "project__name")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)

@@ -5,9 +5,9 @@ Other apps add their own counts (support grants, ...) with ``register_dashboard_
 none of them. Each count is one query whatever the data size, and a staff member sees only the counts of lists
 they may open."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 from urllib.parse import urlencode
 
 from axes.models import AccessAttempt
@@ -78,7 +78,9 @@ def organizations_without_two_owners():
 
 
 for _item in (
-    DashboardItem("Invitations", "pending", Invitation, lambda now: _pending(now).count(), {"state": "pending"}, False),
+    DashboardItem(
+        "Invitations", "pending", Invitation, lambda now: _pending(now).count(), {"state": "pending"}, False
+    ),
     DashboardItem(
         "Invitations",
         "expiring within a day",
@@ -158,7 +160,9 @@ def dashboard(request, now=None) -> dict:
     events = None
     audit_admin = admin.site._registry.get(AuditEvent)
     if audit_admin is not None and audit_admin.has_view_permission(request):
-        events = list(AuditEvent.objects.select_related("organization").order_by("-created_at", "-id")[:RECENT_EVENTS])
+        events = list(
+            AuditEvent.objects.select_related("organization").order_by("-created_at", "-id")[:RECENT_EVENTS]
+        )
     return {
         "attention_sections": list(sections.items()),
         "recent_events": events,

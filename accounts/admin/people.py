@@ -16,6 +16,7 @@ from ..models import (
 )
 from ..services import staff as staff_services
 from .base import role_list
+from .explain import explain_user
 from .forms import (
     UserChangeForm,
     UserCreationForm,
@@ -111,6 +112,7 @@ class UserAdmin(_RefusalsShown, DjangoUserAdmin):
         "organizations",
         "projects",
         "teams",
+        "access_explained",
         "last_login",
         "date_joined",
     )
@@ -119,6 +121,7 @@ class UserAdmin(_RefusalsShown, DjangoUserAdmin):
         (None, {"fields": ("email", "password", "public_id", "is_service_account")}),
         ("Personal info", {"fields": ("first_name", "last_name")}),
         ("Access", {"fields": ("organizations", "projects", "teams")}),
+        ("What they reach, and why", {"fields": ("access_explained",)}),
         (
             "Staff permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -135,6 +138,9 @@ class UserAdmin(_RefusalsShown, DjangoUserAdmin):
         ),
     )
     actions = ("deactivate",)
+
+    class Media:
+        css = {"all": ("staff/admin.css",)}
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -188,6 +194,11 @@ class UserAdmin(_RefusalsShown, DjangoUserAdmin):
         staff_services.user_staff_access_update(user=form.instance, actor=request.user, **changed)
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+    @admin.display(description="reaches")
+    def access_explained(self, user):
+        """Every organization, project and cluster, with the chain that gives it (computed from roles)."""
+        return explain_user(user) if user.pk else "—"
 
     @admin.display(description="organizations")
     def organizations(self, user):

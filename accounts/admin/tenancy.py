@@ -24,6 +24,7 @@ from .base import (
     role_list,
     stored,
 )
+from .explain import explain_cluster
 from .filters import OwnersFilter
 from .forms import (
     OrganizationAddForm,
@@ -110,8 +111,8 @@ class ClusterAdmin(ServiceAdmin):
     list_filter = ("tier", "sync_enabled", "project__organization")
     search_fields = ("name", "=public_id", "project__name", "project__organization__name")
     ordering = ("project__organization__name", "project__name", "name")
-    fields = ("project", "name", "tier", "sync_enabled", "public_id", "created_at")
-    readonly_fields = ("project", "name", "public_id", "created_at")
+    fields = ("project", "name", "tier", "sync_enabled", "public_id", "created_at", "reached_by")
+    readonly_fields = ("project", "name", "public_id", "created_at", "reached_by")
     autocomplete_fields = ("project",)
     add_fields = ("project", "name", "tier", "sync_enabled")
 
@@ -121,6 +122,14 @@ class ClusterAdmin(ServiceAdmin):
     @admin.display(ordering="project__organization__name")
     def organization(self, cluster):
         return cluster.project.organization
+
+    @admin.display(description="who can reach it, and why")
+    def reached_by(self, cluster):
+        """People, teams, API keys, monitoring users and support engineers (computed from roles)."""
+        return explain_cluster(cluster) if cluster.pk else "—"
+
+    class Media:
+        css = {"all": ("staff/admin.css",)}
 
     def create(self, request, form):
         data = form.cleaned_data

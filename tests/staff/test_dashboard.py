@@ -46,7 +46,9 @@ def make_attention(organization, project, n):
     OutboundEmail.objects.bulk_create(
         [OutboundEmail(to=f"f{i}@example.com", subject="s", template="t", status="FAILED") for i in range(n)]
         + [
-            OutboundEmail(to=f"q{i}@example.com", subject="s", template="t", created_at=now - timedelta(hours=1))
+            OutboundEmail(
+                to=f"q{i}@example.com", subject="s", template="t", created_at=now - timedelta(hours=1)
+            )
             for i in range(n)
         ]
         + [OutboundEmail(to=f"n{i}@example.com", subject="s", template="t") for i in range(n)]  # just queued
@@ -80,10 +82,16 @@ def make_attention(organization, project, n):
 
 
 def counts(response) -> dict[str, int]:
-    return {tally.item.label: tally.value for _, tallies in response.context["attention_sections"] for tally in tallies}
+    return {
+        tally.item.label: tally.value
+        for _, tallies in response.context["attention_sections"]
+        for tally in tallies
+    }
 
 
-def test_dashboard_counts_what_needs_attention_and_links_to_the_same_rows(admin_client, organization, project):
+def test_dashboard_counts_what_needs_attention_and_links_to_the_same_rows(
+    admin_client, organization, project
+):
     make_attention(organization, project, 3)
 
     response = admin_client.get(INDEX)
