@@ -18,6 +18,7 @@ from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
 from .base import ServiceAdmin, role_list
 from .filters import EmailWaitingFilter, InvitationStateFilter
+from .overview import ProjectFilter, object_filter
 
 # ---- invitations, requests to join, API keys: read here, changed by their services' actions --------------------
 
@@ -197,7 +198,7 @@ class ApiKeyAdmin(ActionOnlyAdmin):
     service account goes with it). The private key is never stored, and what Digest needs is never shown."""
 
     list_display = ("public_key", "description", "organization", "roles_held", "created_at", "last_used_at")
-    list_filter = ("organization",)
+    list_filter = ("organization", object_filter(ProjectFilter, "user__project_memberships__project__public_id"))
     search_fields = ("public_key", "description", "organization__name")
     ordering = ("organization__name", "public_key")
     fields = (

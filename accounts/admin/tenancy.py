@@ -13,6 +13,8 @@ from ..models import (
     Project,
     ProjectMembership,
     Team,
+    TeamMembership,
+    TeamProjectAssignment,
 )
 from .base import (
     OrganizationMemberInline,
@@ -32,18 +34,30 @@ from .forms import (
     ProjectAddForm,
     ProjectMemberForm,
 )
+from .overview import (
+    BoundedInlinesMixin,
+    ProjectFilter,
+    TeamFilter,
+    object_filter,
+    organization_lines,
+    organization_owners,
+    project_lines,
+    project_owners,
+    render_overview,
+    team_lines,
+)
 
 # ---- organizations, projects, clusters, teams ------------------------------------------------------------------
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ServiceAdmin):
+class OrganizationAdmin(BoundedInlinesMixin, ServiceAdmin):
     list_display = ("name", "public_id", "member_count", "created_at")
     list_filter = (OwnersFilter,)
     search_fields = ("name", "=public_id")
     ordering = ("name",)
-    fields = ("name", "public_id", "created_at")
-    readonly_fields = ("public_id", "created_at")
+    fields = ("name", "public_id", "created_at", "overview")
+    readonly_fields = ("public_id", "created_at", "overview")
     add_form = OrganizationAddForm
     add_fields = ("name", "owner")
     inlines = (OrganizationMemberInline,)
@@ -55,6 +69,27 @@ class OrganizationAdmin(ServiceAdmin):
     @admin.display(description="members", ordering="member_count")
     def member_count(self, organization):
         return organization.member_count
+
+    def inline_counts(self, organization):
+        return {OrganizationMembership: organization.member_count}
+
+    @admin.display(description="at a glance")
+    def overview(self, organization):
+        """Owners, counts linking to the filtered lists, settings (a fixed number of queries)."""
+        return render_overview(
+            lines=organization_lines(organization),
+            owners=organization_owners(organization),
+            owners_label="organization owners",
+            owners_note="They hold owner power on every project of the organization.",
+            settings=[
+                ("API keys need an IP access list", organization.api_access_list_required),
+                ("two-factor authentication required", organization.multi_factor_auth_required),
+            ],
+            left_out=self.inlines_left_out(organization),
+        )
+
+    class Media:
+        css = {"all": ("staff/admin.css",)}
 
     def create(self, request, form):
         return services.organization_create(
@@ -72,13 +107,13 @@ class OrganizationAdmin(ServiceAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(ServiceAdmin):
+class ProjectAdmin(BoundedInlinesMixin, ServiceAdmin):
     list_display = ("name", "organization", "public_id", "created_at")
-    list_filter = ("organization",)
+    list_filter = ("organization", object_filter(TeamFilter, "team_assignments__team__public_id"))
     search_fields = ("name", "=public_id", "organization__name")
     ordering = ("organization__name", "name")
-    fields = ("organization", "name", "public_id", "created_at")
-    readonly_fields = ("organization", "public_id", "created_at")
+    fields = ("organization", "name", "public_id", "created_at", "overview")
+    readonly_fields = ("organization", "public_id", "created_at", "overview")
     autocomplete_fields = ("organization",)
     add_form = ProjectAddForm
     add_fields = ("organization", "name", "owner")
@@ -86,6 +121,25 @@ class ProjectAdmin(ServiceAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organization")
+
+    def inline_counts(self, project):
+        return {
+            ProjectMembership: people_only(ProjectMembership.objects.filter(project=project)).count(),
+            TeamProjectAssignment: TeamProjectAssignment.objects.filter(project=project).count(),
+        }
+
+    @admin.display(description="at a glance")
+    def overview(self, project):
+        return render_overview(
+            lines=project_lines(project),
+            owners=project_owners(project),
+            owners_label="project owners (individually)",
+            owners_note="The organization's owners, and teams with Project Owner, own it too.",
+            left_out=self.inlines_left_out(project),
+        )
+
+    class Media:
+        css = {"all": ("staff/admin.css",)}
 
     def create(self, request, form):
         return services.project_create(
@@ -154,13 +208,13 @@ class ClusterAdmin(ServiceAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(ServiceAdmin):
+class TeamAdmin(BoundedInlinesMixin, ServiceAdmin):
     list_display = ("name", "organization", "member_count", "created_at")
-    list_filter = ("organization",)
+    list_filter = ("organization", object_filter(ProjectFilter, "project_assignments__project__public_id"))
     search_fields = ("name", "=public_id", "organization__name")
     ordering = ("organization__name", "name")
-    fields = ("organization", "name", "public_id", "project_access", "created_at")
-    readonly_fields = ("organization", "public_id", "project_access", "created_at")
+    fields = ("organization", "name", "public_id", "overview", "project_access", "created_at")
+    readonly_fields = ("organization", "public_id", "overview", "project_access", "created_at")
     autocomplete_fields = ("organization",)
     add_fields = ("organization", "name")
     inlines = (TeamMemberInline,)
@@ -176,6 +230,16 @@ class TeamAdmin(ServiceAdmin):
     @admin.display(description="members", ordering="member_count")
     def member_count(self, team):
         return team.member_count
+
+    def inline_counts(self, team):
+        return {TeamMembership: team.member_count}
+
+    @admin.display(description="at a glance")
+    def overview(self, team):
+        return render_overview(lines=team_lines(team), left_out=self.inlines_left_out(team))
+
+    class Media:
+        css = {"all": ("staff/admin.css",)}
 
     @admin.display(description="projects")
     def project_access(self, team):
@@ -202,7 +266,7 @@ class TeamAdmin(ServiceAdmin):
 @admin.register(OrganizationMembership)
 class OrganizationMembershipAdmin(ServiceAdmin):
     list_display = ("user_email", "organization", "roles_held", "created_at")
-    list_filter = ("organization",)
+    list_filter = ("organization", "roles__name", object_filter(TeamFilter, "user__team_memberships__team__public_id"))
     search_fields = ("user__email", "user__first_name", "user__last_name")
     form = OrganizationMemberForm
     fields = ("organization", "user", "roles", "created_at")
@@ -251,7 +315,7 @@ class OrganizationMembershipAdmin(ServiceAdmin):
 @admin.register(ProjectMembership)
 class ProjectMembershipAdmin(ServiceAdmin):
     list_display = ("user_email", "project", "organization", "roles_held", "created_at")
-    list_filter = ("project__organization",)
+    list_filter = ("project__organization", "roles__name")
     search_fields = ("user__email", "user__first_name", "user__last_name", "project__name")
     form = ProjectMemberForm
     fields = ("project", "user", "roles", "created_at")
