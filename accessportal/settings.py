@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "monitoring",
     "support",
+    "staff",
 ]
 
 MIDDLEWARE = [

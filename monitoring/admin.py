@@ -198,7 +198,9 @@ class MonitoringUserAttachmentAdmin(ServiceAdmin):
     def remove(self, request, attachment):
         services.monitoring_user_detach(attachment=attachment, actor=request.user)
 
-    @admin.action(description="Detach selected monitoring users (removes each from every group)")
+    @admin.action(
+        description="Detach selected monitoring users (removes each from every group)", permissions=["delete"]
+    )
     def detach(self, request, queryset):
         attachments = list(queryset.select_related("organization", "monitoring_user"))
         groups = 0
@@ -320,7 +322,9 @@ class MonitoringGroupMembershipAdmin(ServiceAdmin):
             group=membership.group, monitoring_user=membership.monitoring_user, actor=request.user
         )
 
-    @admin.action(description="Remove selected members from their group (attached lists unchanged)")
+    @admin.action(
+        description="Remove selected members from their group (attached lists unchanged)", permissions=["delete"]
+    )
     def remove_by_hand(self, request, queryset):
         memberships = list(queryset.select_related("group__project__organization", "monitoring_user"))
         still_attached = 0

@@ -188,6 +188,13 @@ class SupportAccessDecisionAdmin(ReadOnlyAdmin):
     ordering = ("-decided_at", "-id")
     list_select_related = ("organization",)
 
+    def get_queryset(self, request):
+        """A support engineer reads their own decisions; who may read the audit trail reads every one."""
+        decisions = super().get_queryset(request)
+        if request.user.has_perm("accounts.view_auditevent"):
+            return decisions
+        return decisions.filter(engineer=request.user)
+
 
 @admin.register(SupportAccessSetting)
 class SupportAccessSettingAdmin(ReadOnlyAdmin):
