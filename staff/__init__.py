@@ -1,2 +1,2 @@
-"""The staff console: least-privilege staff roles (Django groups made by a migration) and what only staff do
-in the admin (exports). It uses accounts, monitoring and support; none of them knows it."""
+"""The staff console: least-privilege staff roles, Django groups made by this app's migrations and kept by
+``manage.py staff_roles``. It uses accounts, monitoring and support; none of them knows it."""

@@ -17,7 +17,7 @@ AUDITORS = "Auditors"
 # The apps whose every model is the portal's own.
 PORTAL_APPS = ("accounts", "monitoring", "support")
 
-EXPORT = "staff.export_records"
+EXPORT = "accounts.export_records"
 
 EXTRA = {
     PORTAL_ADMINISTRATORS: [
@@ -38,6 +38,8 @@ def wanted_permissions(permission_model) -> dict[str, set[int]]:
     by_label = {f"{app}.{codename}": pk for pk, app, codename in every}
     portal = {pk for pk, app, _ in every if app in PORTAL_APPS}
     views = {pk for pk, app, codename in every if app in PORTAL_APPS and codename.startswith("view_")}
+    # exports are not "everything through the services": only the roles that name them hold them
+    portal.discard(by_label.get(EXPORT))
     wanted = {
         PORTAL_ADMINISTRATORS: portal,
         SUPPORT_ENGINEERS: set(),

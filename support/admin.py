@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.admin.access import ActionOnlyAdmin
 from accounts.admin.dashboard import DashboardItem, register_dashboard_item
+from accounts.admin.exports import ExportMixin
 from accounts.models import Cluster
 from accounts.selectors.explain import register_cluster_reach_source
 
@@ -168,7 +169,7 @@ class SupportAccessGrantAdmin(ActionOnlyAdmin):
 
 
 @admin.register(SupportAccessDecision)
-class SupportAccessDecisionAdmin(ReadOnlyAdmin):
+class SupportAccessDecisionAdmin(ExportMixin, ReadOnlyAdmin):
     """Read-only: the log is append-only (the database refuses UPDATE, and DELETE on PostgreSQL, as well)."""
 
     list_display = (
@@ -187,6 +188,18 @@ class SupportAccessDecisionAdmin(ReadOnlyAdmin):
     date_hierarchy = "decided_at"
     ordering = ("-decided_at", "-id")
     list_select_related = ("organization",)
+    export_columns = (
+        ("decided_at", lambda d: d.decided_at),
+        ("engineer", lambda d: d.engineer_email),
+        ("organization", lambda d: d.organization.name),
+        ("cluster", lambda d: d.cluster_name),
+        ("scope", lambda d: d.scope),
+        ("allowed", lambda d: d.allowed),
+        ("reason", lambda d: d.reason),
+        ("restricted", lambda d: d.restricted),
+        ("grant_type", lambda d: d.grant_type),
+        ("client_ip", lambda d: d.client_ip),
+    )
 
     def get_queryset(self, request):
         """A support engineer reads their own decisions; who may read the audit trail reads every one."""

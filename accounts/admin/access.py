@@ -17,6 +17,7 @@ from ..services import api_keys as api_key_services
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
 from .base import ServiceAdmin, role_list
+from .exports import ExportMixin
 from .filters import EmailWaitingFilter, InvitationStateFilter
 from .overview import ProjectFilter, object_filter
 
@@ -192,8 +193,12 @@ class AccessListInline(admin.TabularInline):
         return False
 
 
+def _organization_roles(api_key) -> list[str]:
+    return [name for m in api_key.user.organization_memberships.all() for name in m.role_names]  # prefetched
+
+
 @admin.register(ApiKey)
-class ApiKeyAdmin(ActionOnlyAdmin):
+class ApiKeyAdmin(ExportMixin, ActionOnlyAdmin):
     """API keys are read here and can be deleted (through the service: the key leaves every project and its
     service account goes with it). The private key is never stored, and what Digest needs is never shown."""
 
@@ -213,6 +218,17 @@ class ApiKeyAdmin(ActionOnlyAdmin):
         "last_used_address",
     )
     inlines = (AccessListInline,)
+    # Never the private key nor what Digest verifies it with.
+    export_columns = (
+        ("public_key", lambda k: k.public_key),
+        ("description", lambda k: k.description),
+        ("organization", lambda k: k.organization.name),
+        ("organization_roles", lambda k: " ".join(_organization_roles(k))),
+        ("created_by", lambda k: k.created_by.email if k.created_by else ""),
+        ("created_at", lambda k: k.created_at),
+        ("last_used_at", lambda k: k.last_used_at),
+        ("last_used_address", lambda k: k.last_used_address),
+    )
 
     def get_queryset(self, request):
         roles_here = OrganizationMembership.objects.prefetch_related("roles")

@@ -1,5 +1,7 @@
 """The audit trail, users and staff groups."""
 
+import json
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -17,6 +19,7 @@ from ..models import (
 from ..services import staff as staff_services
 from .base import role_list
 from .explain import explain_user
+from .exports import ExportMixin
 from .forms import (
     UserChangeForm,
     UserCreationForm,
@@ -26,7 +29,7 @@ from .forms import (
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ExportMixin, admin.ModelAdmin):
     """Read-only: the trail is append-only (the database refuses UPDATE and DELETE as well)."""
 
     list_display = (
@@ -43,6 +46,18 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("actor_email", "target_name")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
+    export_columns = (
+        ("created_at", lambda e: e.created_at),
+        ("event_type", lambda e: e.event_type),
+        ("actor", lambda e: e.actor_email or "system"),
+        ("target_type", lambda e: e.target_type),
+        ("target_id", lambda e: e.target_id),
+        ("target_name", lambda e: e.target_name),
+        ("organization", lambda e: e.organization.name if e.organization else ""),
+        ("project", lambda e: e.project.name if e.project else ""),
+        ("client_ip", lambda e: e.client_ip),
+        ("details", lambda e: json.dumps(e.details, sort_keys=True)),
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organization", "project")

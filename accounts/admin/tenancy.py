@@ -27,6 +27,7 @@ from .base import (
     stored,
 )
 from .explain import explain_cluster
+from .exports import ExportMixin
 from .filters import OwnersFilter
 from .forms import (
     OrganizationAddForm,
@@ -264,7 +265,7 @@ class TeamAdmin(BoundedInlinesMixin, ServiceAdmin):
 
 
 @admin.register(OrganizationMembership)
-class OrganizationMembershipAdmin(ServiceAdmin):
+class OrganizationMembershipAdmin(ExportMixin, ServiceAdmin):
     list_display = ("user_email", "organization", "roles_held", "created_at")
     list_filter = ("organization", "roles__name", object_filter(TeamFilter, "user__team_memberships__team__public_id"))
     search_fields = ("user__email", "user__first_name", "user__last_name")
@@ -273,6 +274,13 @@ class OrganizationMembershipAdmin(ServiceAdmin):
     readonly_fields = ("organization", "user", "created_at")
     autocomplete_fields = ("organization",)
     add_fields = ("organization", "email", "roles")
+    export_columns = (
+        ("organization", lambda m: m.organization.name),
+        ("organization_id", lambda m: m.organization.public_id),
+        ("user", lambda m: m.user.email),
+        ("roles", lambda m: " ".join(r.name for r in m.roles.all())),
+        ("since", lambda m: m.created_at),
+    )
 
     def get_queryset(self, request):
         return (
@@ -313,7 +321,7 @@ class OrganizationMembershipAdmin(ServiceAdmin):
 
 
 @admin.register(ProjectMembership)
-class ProjectMembershipAdmin(ServiceAdmin):
+class ProjectMembershipAdmin(ExportMixin, ServiceAdmin):
     list_display = ("user_email", "project", "organization", "roles_held", "created_at")
     list_filter = ("project__organization", "roles__name")
     search_fields = ("user__email", "user__first_name", "user__last_name", "project__name")
@@ -322,6 +330,14 @@ class ProjectMembershipAdmin(ServiceAdmin):
     readonly_fields = ("project", "user", "created_at")
     autocomplete_fields = ("project",)
     add_fields = ("project", "email", "roles")
+    export_columns = (
+        ("organization", lambda m: m.project.organization.name),
+        ("project", lambda m: m.project.name),
+        ("project_id", lambda m: m.project.public_id),
+        ("user", lambda m: m.user.email),
+        ("roles", lambda m: " ".join(r.name for r in m.roles.all())),
+        ("since", lambda m: m.created_at),
+    )
 
     def get_queryset(self, request):
         return (

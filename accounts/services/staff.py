@@ -272,3 +272,21 @@ def staff_group_delete(*, group, actor) -> None:
         details={"members": sorted(group.user_set.values_list("email", flat=True))},
     )
     group.delete()
+
+
+EXPORT_PERMISSION = "accounts.export_records"
+
+
+@transaction.atomic
+def records_export_record(*, actor, model, query: str) -> None:
+    """An export of an admin list as CSV (``model``'s rows as filtered by ``query``, the list's query string):
+    needs the export permission and reading that list, and is audited before a row is sent."""
+    label = f"{model._meta.app_label}.view_{model._meta.model_name}"
+    _require_model_permission(actor, EXPORT_PERMISSION)
+    _require_model_permission(actor, label)
+    audit_event_record(
+        event_type=Event.RECORDS_EXPORTED,
+        actor=actor,
+        target_type="export",
+        details={"list": f"{model._meta.app_label}.{model._meta.model_name}", "filters": query},
+    )

@@ -5,7 +5,7 @@ migrations have run, so this one makes those it needs first."""
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-APPS = ("auth", "axes", "accounts", "monitoring", "support", "staff")
+APPS = ("auth", "axes", "accounts", "monitoring", "support")
 
 
 def forwards(apps, schema_editor):
@@ -29,10 +29,9 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("staff", "0001_initial"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("axes", "0010_accessattemptexpiration"),
-        ("accounts", "0015_join_asks"),
+        ("accounts", "0016_audit_export"),
         ("monitoring", "0004_monitoring_users_per_organization"),
         ("support", "0005_support_group"),
     ]
