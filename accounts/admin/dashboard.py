@@ -183,4 +183,4 @@ admin.site.index = index
 admin.site.index_template = "admin/staff_index.html"
 admin.site.site_header = "accessportal staff"
 admin.site.site_title = "accessportal staff"
-admin.site.index_title = "What needs attention"
+admin.site.index_title = "Staff console"

@@ -131,7 +131,8 @@ class UserAdmin(_RefusalsShown, DjangoUserAdmin):
         "last_login",
         "date_joined",
     )
-    filter_horizontal = ("groups", "user_permissions")
+    # Plain multiple selects: Django's two-box widget sets inline styles, which the CSP ('self' only) blocks.
+    filter_horizontal = ()
     fieldsets = (
         (None, {"fields": ("email", "password", "public_id", "is_service_account")}),
         ("Personal info", {"fields": ("first_name", "last_name")}),
@@ -247,6 +248,8 @@ class GroupAdmin(_RefusalsShown, DjangoGroupAdmin):
     """Staff groups only. A team's group mirrors the team's members and project roles; it changes only through
     the team services, so it is not listed here. A staff group's model-wide permissions change through the staff
     service (audited; nobody grants what they do not hold); members are given groups on the user's page."""
+
+    filter_horizontal = ()  # as on the user's page: the two-box widget's inline styles are blocked by the CSP
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(team__isnull=True)
