@@ -5,6 +5,7 @@ pages are held to axe-core at 1280 px, no inline code (CSP) and no console error
 import csv
 import io
 import os
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -76,7 +77,7 @@ def test_an_auditor_exports_a_filtered_list(signed_in, demo):
     check_admin_page(page, "staff-audit-events")
     with page.expect_download() as download:
         page.get_by_role("link", name="Export CSV").click()
-    text = open(download.value.path(), encoding="utf-8").read()
+    text = Path(download.value.path()).read_text(encoding="utf-8")
 
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows and {row["event_type"] for row in rows} == {"TEAM_CREATED"}
