@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 
 from accounts.admin.base import ServiceAdmin
+from accounts.admin.confirm import confirm_first
 from accounts.admin.forms import ServiceModelForm, user_by_email
 from accounts.selectors.explain import register_cluster_reach_source
 
@@ -201,6 +202,7 @@ class MonitoringUserAttachmentAdmin(ServiceAdmin):
     @admin.action(
         description="Detach selected monitoring users (removes each from every group)", permissions=["delete"]
     )
+    @confirm_first("Each monitoring user leaves every group of the organization that its attachment filled.")
     def detach(self, request, queryset):
         attachments = list(queryset.select_related("organization", "monitoring_user"))
         groups = 0
@@ -324,6 +326,9 @@ class MonitoringGroupMembershipAdmin(ServiceAdmin):
 
     @admin.action(
         description="Remove selected members from their group (attached lists unchanged)", permissions=["delete"]
+    )
+    @confirm_first(
+        "Each leaves this one group; still attached, it stays in its other groups and joins new clusters' groups."
     )
     def remove_by_hand(self, request, queryset):
         memberships = list(queryset.select_related("group__project__organization", "monitoring_user"))

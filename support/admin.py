@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from accounts.admin.access import ActionOnlyAdmin
+from accounts.admin.confirm import confirm_first
 from accounts.admin.dashboard import DashboardItem, register_dashboard_item
 from accounts.admin.exports import ExportMixin
 from accounts.models import Cluster
@@ -158,6 +159,7 @@ class SupportAccessGrantAdmin(ActionOnlyAdmin):
         return grant.time_left()
 
     @admin.action(description="Revoke selected grants (those still in force)", permissions=["act"])
+    @confirm_first("Support staff lose the access these grants give at once; the projects' owners are told.")
     def revoke(self, request, queryset):
         now = timezone.now()
         live = [grant for grant in queryset if grant.is_live(now)]

@@ -17,6 +17,7 @@ from ..services import api_keys as api_key_services
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
 from .base import ServiceAdmin, role_list
+from .confirm import confirm_first
 from .exports import ExportMixin
 from .filters import EmailWaitingFilter, InvitationStateFilter
 from .overview import ProjectFilter, object_filter
@@ -98,12 +99,14 @@ class InvitationAdmin(ActionOnlyAdmin):
         return invitation.effective_status  # past expires_at is expired, whatever the tasks have done
 
     @admin.action(description="Resend selected invitations (a new link, 30 more days)", permissions=["act"])
+    @confirm_first("Each invitee gets a new email with a new link; the old link stops working; 30 more days.")
     def resend(self, request, queryset):
         for invitation in queryset:
             invitation_services.invitation_resend(invitation=invitation, actor=request.user)
         self.message_user(request, f"Resent {len(queryset)} invitation(s).", messages.SUCCESS)
 
     @admin.action(description="Revoke selected invitations", permissions=["act"])
+    @confirm_first("The links stop working at once; nobody joins through them. The invitations stay, revoked.")
     def revoke(self, request, queryset):
         for invitation in queryset:
             invitation_services.invitation_revoke(invitation=invitation, actor=request.user)

@@ -18,6 +18,7 @@ from ..models import (
 )
 from ..services import staff as staff_services
 from .base import role_list
+from .confirm import confirm_first
 from .explain import explain_user
 from .exports import ExportMixin
 from .forms import (
@@ -169,6 +170,7 @@ class UserAdmin(_RefusalsShown, DjangoUserAdmin):
         return super().has_change_permission(request, obj)
 
     @admin.action(description="Deactivate selected users", permissions=["change"])
+    @confirm_first("They can no longer sign in or act; their pending invitations are revoked; memberships stay.")
     def deactivate(self, request, queryset):
         """Through the service, one by one in one transaction: the last active owner of an organization or a
         project is refused (and nothing is changed), as on every other path."""

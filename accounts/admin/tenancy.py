@@ -1,6 +1,6 @@
 """Organizations, projects, clusters, teams and the lists of members."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -16,6 +16,7 @@ from ..models import (
     TeamMembership,
     TeamProjectAssignment,
 )
+from ..services import staff as services_staff
 from .base import (
     OrganizationMemberInline,
     ProjectMemberInline,
@@ -26,6 +27,7 @@ from .base import (
     role_list,
     stored,
 )
+from .confirm import confirm_first
 from .explain import explain_cluster
 from .exports import ExportMixin
 from .filters import OwnersFilter
@@ -73,6 +75,19 @@ class OrganizationAdmin(BoundedInlinesMixin, ServiceAdmin):
 
     def inline_counts(self, organization):
         return {OrganizationMembership: organization.member_count}
+
+    actions = ("rebuild_permissions",)
+
+    @admin.action(description="Rebuild the derived permissions of selected organizations", permissions=["change"])
+    @confirm_first("Each organization's object permissions are computed again from its roles; what differs is fixed.")
+    def rebuild_permissions(self, request, queryset):
+        for organization in queryset.order_by("pk"):
+            counts = services_staff.organization_permissions_rebuild(organization=organization, actor=request.user)
+            self.message_user(
+                request,
+                f"{organization.name}: {counts['added']} permission(s) added, {counts['removed']} removed.",
+                messages.SUCCESS,
+            )
 
     @admin.display(description="at a glance")
     def overview(self, organization):

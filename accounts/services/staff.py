@@ -290,3 +290,45 @@ def records_export_record(*, actor, model, query: str) -> None:
         target_type="export",
         details={"list": f"{model._meta.app_label}.{model._meta.model_name}", "filters": query},
     )
+
+
+@transaction.atomic
+def organization_permissions_rebuild(*, organization, actor) -> dict:
+    """Recompute one organization's derived permissions from its roles (what ``manage.py sync_permissions`` does
+    for all): for staff who may change organizations. Audited with what it corrected."""
+    from accounts.permissions import sync_organization_permissions
+
+    _require_model_permission(actor, "accounts.change_organization")
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    counts = sync_organization_permissions(organization)
+    audit_event_record(
+        event_type=Event.PERMISSIONS_REBUILT,
+        actor=actor,
+        organization=organization,
+        target=organization,
+        details=counts,
+    )
+    return counts
+
+
+@transaction.atomic
+def sign_in_locks_release(*, attempts, actor) -> list[str]:
+    """End sign-in lockouts now (django-axes' attempts: the account's and the address's counts start again):
+    for staff who may delete them. One audit event per account or address released."""
+    _require_model_permission(actor, "axes.delete_accessattempt")
+    released = []
+    for attempt in attempts:
+        who = attempt.username or attempt.ip_address or "?"
+        audit_event_record(
+            event_type=Event.SIGN_IN_UNLOCKED,
+            actor=actor,
+            target_type="account" if attempt.username else "address",
+            details={
+                "username": attempt.username or "",
+                "address": attempt.ip_address or "",
+                "failures": attempt.failures_since_start,
+            },
+        )
+        released.append(who)
+        attempt.delete()
+    return released

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
         ("axes", "0010_accessattemptexpiration"),
-        ("accounts", "0016_audit_export"),
+        ("accounts", "0016_audit_staff_console"),
         ("monitoring", "0004_monitoring_users_per_organization"),
         ("support", "0005_support_group"),
     ]

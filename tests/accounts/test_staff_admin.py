@@ -24,7 +24,9 @@ def events(event_type, user=None):
 
 def deactivate(admin_client, *users):
     return admin_client.post(
-        admin_url(User), {"action": "deactivate", "_selected_action": [str(u.pk) for u in users]}, follow=True
+        admin_url(User),
+        {"action": "deactivate", "_selected_action": [str(u.pk) for u in users], "confirmed": "yes"},
+        follow=True,
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from playwright.sync_api import expect
 
-from accounts.models import AuditEvent, Cluster, User
+from accounts.models import AuditEvent, Cluster, Invitation, User
 from staff.roles import AUDITORS, PORTAL_ADMINISTRATORS, SUPPORT_ENGINEERS, staff_roles_sync
 from tests.browser.conftest import _INLINE_CODE, SCREENSHOTS, _violations
 from tests.factories import give_totp
@@ -68,6 +68,23 @@ def test_a_portal_administrator_sees_the_dashboard_and_explains_a_cluster(signed
     page.goto(f"/admin/accounts/organization/{demo['acme'].pk}/change/")
     expect(page.locator(".staff-overview")).to_contain_text("Organization owners (1)")
     check_admin_page(page, "staff-organization")
+
+
+def test_an_action_asks_first_and_then_goes_through(signed_in, demo):
+    page = signed_in(staff("pa2@provider.example", PORTAL_ADMINISTRATORS))
+    invitation = Invitation.objects.get(email="grace@partner.example")
+
+    page.goto("/admin/accounts/invitation/?q=grace")
+    page.locator(f'input[name="_selected_action"][value="{invitation.pk}"]').check()
+    page.locator('select[name="action"]').select_option("revoke")
+    page.locator("button[name=index]").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Revoke selected invitations?")
+    check_admin_page(page, "staff-confirm-action")
+    page.get_by_role("button", name="Yes, go ahead").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("Revoked 1 invitation(s).")
+    invitation.refresh_from_db()
+    assert invitation.status == Invitation.Status.REVOKED
 
 
 def test_an_auditor_exports_a_filtered_list(signed_in, demo):

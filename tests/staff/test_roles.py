@@ -122,7 +122,7 @@ def test_a_portal_administrator_acts_through_the_services(client, organization, 
     for model, url in _registered():
         if model._meta.app_label in PORTAL_APPS and model is not SupportReach:
             assert client.get(url).status_code == 200, url
-    client.post(admin_url(Invitation), {"action": "revoke", "_selected_action": [invitation.pk]})
+    client.post(admin_url(Invitation), {"action": "revoke", "_selected_action": [invitation.pk], "confirmed": "yes"})
 
     invitation.refresh_from_db()
     assert invitation.status == Invitation.Status.REVOKED
