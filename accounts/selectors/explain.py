@@ -166,8 +166,8 @@ def user_access(user) -> UserAccess:
 
 
 def _grant_reason(grant: Grant) -> str:
-    """ "direct: Project Owner", "via team Platform: Project Read Only", "from Organization Owner (as Project
-    Owner)"."""
+    """A chain in words: "direct: Project Owner", "via team Platform: Project Read Only", "from Organization
+    Owner (as Project Owner), inherited by every project of the organization"."""
     held = ", ".join(roles.label(name) for name in grant.roles)
     if grant.source == ORGANIZATION:
         return f"{grant.reason} (as {held}), inherited by every project of the organization"

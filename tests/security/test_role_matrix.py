@@ -460,6 +460,9 @@ NOT_AN_ACTORS_WRITE = {
     "user_staff_access_update": "staff only (the admin, superusers): tests/accounts/test_staff_admin.py",
     "staff_group_save": "staff only (the admin, superusers): tests/accounts/test_staff_admin.py",
     "staff_group_delete": "staff only (the admin, superusers): tests/accounts/test_staff_admin.py",
+    "records_export_record": "staff only (admin exports, accounts.export_records): tests/staff/test_exports.py",
+    "organization_permissions_rebuild": "staff only (admin action, change_organization): tests/staff/test_actions.py",
+    "sign_in_locks_release": "staff only (admin action, axes.delete_accessattempt): tests/staff/test_actions.py",
 }
 
 
