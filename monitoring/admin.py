@@ -9,6 +9,7 @@ from django.db.models import Count
 from accounts.admin.base import ServiceAdmin
 from accounts.admin.confirm import confirm_first
 from accounts.admin.forms import ServiceModelForm, user_by_email
+from accounts.admin.overview import Line, changelist, register_organization_facts
 from accounts.selectors.explain import register_cluster_reach_source
 
 from . import services
@@ -23,6 +24,14 @@ from .reach import cluster_monitoring_reach
 
 # The cluster's page in the admin explains who reaches it; monitoring users through its group are part of that.
 register_cluster_reach_source(cluster_monitoring_reach)
+
+
+@register_organization_facts
+def _organization_monitoring(organization):
+    """The organization's page in the admin: how many monitoring users are attached (a link to them)."""
+    attached = MonitoringUserAttachment.objects.filter(organization=organization).count()
+    url = changelist(MonitoringUserAttachment, organization__id__exact=organization.pk)
+    return [Line("monitoring users attached", attached, url)], []
 
 # ---- forms ------------------------------------------------------------------------------------------------------
 

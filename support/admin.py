@@ -15,6 +15,13 @@ from accounts.admin.access import ActionOnlyAdmin
 from accounts.admin.confirm import confirm_first
 from accounts.admin.dashboard import DashboardItem, register_dashboard_item
 from accounts.admin.exports import ExportMixin
+from accounts.admin.overview import (
+    Line,
+    OrganizationFilter,
+    changelist,
+    object_filter,
+    register_organization_facts,
+)
 from accounts.models import Cluster
 from accounts.selectors.explain import register_cluster_reach_source
 
@@ -24,6 +31,15 @@ from .reach import cluster_support_reach
 
 # The cluster's page in the admin explains who reaches it; support engineers are part of that.
 register_cluster_reach_source(cluster_support_reach)
+
+
+@register_organization_facts
+def _organization_support(organization):
+    """The organization's page in the admin: whether it blocks support staff, and its grants in force."""
+    grants = selectors.active_grants().filter(cluster__project__organization=organization).count()
+    url = changelist(SupportAccessGrant, state="active", organization=organization.public_id)
+    blocked = selectors.support_access_restricted(organization)
+    return [Line("support grants in force", grants, url)], [("support access to infrastructure blocked", blocked)]
 
 # A grant "expiring soon" on the dashboard: within the hour.
 GRANT_EXPIRING_WITHIN = timedelta(hours=1)
@@ -99,7 +115,12 @@ class SupportAccessGrantAdmin(ActionOnlyAdmin):
         "revoked_by_email",
         "revoked_at",
     )
-    list_filter = (GrantInForceFilter, "status", "grant_type")
+    list_filter = (
+        GrantInForceFilter,
+        "status",
+        "grant_type",
+        object_filter(OrganizationFilter, "cluster__project__organization__public_id"),
+    )
     search_fields = (
         "cluster__name",
         "cluster__project__name",

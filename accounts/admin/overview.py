@@ -15,6 +15,7 @@ from ..models import (
     ApiKey,
     Cluster,
     Invitation,
+    Organization,
     OrganizationMembership,
     Project,
     ProjectMembership,
@@ -25,6 +26,16 @@ from ..models import (
 
 INLINE_LIMIT = 50
 OWNERS_SHOWN = 10
+
+# Other apps' lines and settings on an organization's page (monitoring users, the support block):
+# ``facts(organization) -> (lines, settings)``, a query or two each.
+ORGANIZATION_FACTS = []
+
+
+def register_organization_facts(facts):
+    if facts not in ORGANIZATION_FACTS:
+        ORGANIZATION_FACTS.append(facts)
+    return facts
 
 
 @dataclass(frozen=True)
@@ -219,6 +230,12 @@ class ObjectFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(**{self.lookup: self.value()}).distinct()
         return queryset
+
+
+class OrganizationFilter(ObjectFilter):
+    title = "organization"
+    parameter_name = "organization"
+    model = Organization
 
 
 class ProjectFilter(ObjectFilter):

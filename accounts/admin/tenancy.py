@@ -38,6 +38,7 @@ from .forms import (
     ProjectMemberForm,
 )
 from .overview import (
+    ORGANIZATION_FACTS,
     BoundedInlinesMixin,
     ProjectFilter,
     TeamFilter,
@@ -92,15 +93,20 @@ class OrganizationAdmin(BoundedInlinesMixin, ServiceAdmin):
     @admin.display(description="at a glance")
     def overview(self, organization):
         """Owners, counts linking to the filtered lists, settings (a fixed number of queries)."""
+        lines = organization_lines(organization)
+        settings = [
+            ("API keys need an IP access list", organization.api_access_list_required),
+            ("two-factor authentication required", organization.multi_factor_auth_required),
+        ]
+        for facts in ORGANIZATION_FACTS:
+            more_lines, more_settings = facts(organization)
+            lines, settings = [*lines, *more_lines], [*settings, *more_settings]
         return render_overview(
-            lines=organization_lines(organization),
+            lines=lines,
             owners=organization_owners(organization),
             owners_label="organization owners",
             owners_note="They hold owner power on every project of the organization.",
-            settings=[
-                ("API keys need an IP access list", organization.api_access_list_required),
-                ("two-factor authentication required", organization.multi_factor_auth_required),
-            ],
+            settings=settings,
             left_out=self.inlines_left_out(organization),
         )
 

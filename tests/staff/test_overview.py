@@ -6,7 +6,13 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accounts import roles, services
-from accounts.admin.overview import INLINE_LIMIT, organization_lines, project_lines, team_lines
+from accounts.admin.overview import (
+    INLINE_LIMIT,
+    ORGANIZATION_FACTS,
+    organization_lines,
+    project_lines,
+    team_lines,
+)
 from accounts.models import (
     Organization,
     OrganizationMembership,
@@ -21,6 +27,8 @@ from accounts.models import (
     User,
 )
 from accounts.services.api_keys import api_key_create, api_key_project_assign
+from monitoring.services import monitoring_user_attach
+from support.services import support_access_restrict_set, support_grant_create
 from tests.accounts.test_admin import admin_url, queries_of
 from tests.factories import ClusterFactory, UserFactory
 
@@ -121,7 +129,17 @@ def test_every_count_links_to_a_list_of_as_many_rows(admin_client, organization,
         organization=organization, description="ci", roles=[roles.ORG_MEMBER], actor=owner
     )
     api_key_project_assign(api_key=key, project=project, roles=[roles.GROUP_READ_ONLY], actor=owner)
-    ClusterFactory.create_batch(2, project=project)
+    clusters = ClusterFactory.create_batch(2, project=project)
+    support_access_restrict_set(organization=organization, restrict=True, actor=owner)
+    support_grant_create(cluster=clusters[0], grant_type="CLUSTER_INFRASTRUCTURE", actor=owner)  # 1 in force
+    monitoring_user_attach(organization=organization, username="mms-ops", email="ops@example.com", actor=owner)
+    other = services.organization_create(name="Acme Two", actor=owner)  # its rows must not be counted
+    support_access_restrict_set(organization=other, restrict=True, actor=owner)
+    support_grant_create(
+        cluster=ClusterFactory(project=services.project_create(organization=other, name="P2", actor=owner)),
+        grant_type="CLUSTER_INFRASTRUCTURE",
+        actor=owner,
+    )
     grow(organization, project, team, 3)
 
     for url in pages(organization, project, team).values():
@@ -133,10 +151,17 @@ def test_every_count_links_to_a_list_of_as_many_rows(admin_client, organization,
             assert listed.context["cl"].result_count == count, (url, label, link)
 
 
+def _organization_lines(organization):
+    lines = organization_lines(organization)
+    for facts in ORGANIZATION_FACTS:  # monitoring's and support's
+        lines += facts(organization)[0]
+    return lines
+
+
 def _lines(client, url):
     """(label, count, link) of the page's overview."""
     obj = client.get(url).context["original"]
-    lines = {Organization: organization_lines, Project: project_lines, Team: team_lines}[type(obj)](obj)
+    lines = {Organization: _organization_lines, Project: project_lines, Team: team_lines}[type(obj)](obj)
     return [(line.label, line.count, line.url) for line in lines]
 
 
@@ -145,3 +170,4 @@ def test_organization_page_names_its_owners_and_settings(admin_client, organizat
 
     assert "Organization owners (1)" in page and owner.email in page
     assert "two-factor authentication required: no" in page
+    assert "support access to infrastructure blocked: no" in page
