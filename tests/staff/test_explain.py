@@ -236,3 +236,21 @@ def test_grant_until_is_shown(demo):
     grant = cluster.support_grants.get(status="ACTIVE")
     assert support.entries[0].until == grant.expires_at
     assert grant.expires_at - timezone.now() <= timedelta(hours=24)
+
+
+def test_cluster_page_costs_the_same_queries_at_5_and_500_people_and_teams(
+    admin_client, organization, project, owner
+):
+    from tests.staff.test_overview import grow
+
+    team = services.team_create(organization=organization, name="Platform", actor=owner)
+    cluster = ClusterFactory(project=project)
+    url = admin_url(Cluster, "change", cluster.pk)
+    grow(organization, project, team, 5)
+    small = _queries(admin_client, url)
+
+    grow(organization, project, team, 495, start=5)
+    large = _queries(admin_client, url)
+
+    assert small == large
+    assert len(cluster_access(cluster).people) == 501  # and the owner, from Organization Owner
