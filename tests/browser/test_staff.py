@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from accounts.models import AuditEvent, Cluster, Invitation, User
 from staff.roles import AUDITORS, PORTAL_ADMINISTRATORS, SUPPORT_ENGINEERS, staff_roles_sync
-from tests.browser.conftest import _INLINE_CODE, SCREENSHOTS, _violations
+from tests.browser.conftest import _INLINE_CODE, PHONE, SCREENSHOTS, _violations
 from tests.factories import give_totp
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,6 +40,10 @@ def check_admin_page(page, screenshot):
     if os.environ.get("SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"{screenshot}-1280.png", full_page=True)
+        original = page.viewport_size
+        page.set_viewport_size(PHONE)  # Django's own responsive layout: looked at, not held to the portal's rules
+        page.screenshot(path=SCREENSHOTS / f"{screenshot}-390.png", full_page=True)
+        page.set_viewport_size(original)
     assert not problems, page.url + "\n" + "\n".join(problems)
 
 
