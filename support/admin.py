@@ -23,14 +23,15 @@ from accounts.admin.overview import (
     register_organization_facts,
 )
 from accounts.models import Cluster
-from accounts.selectors.explain import register_cluster_reach_source
+from accounts.selectors.explain import register_cluster_reach_source, register_user_reach_source
 
 from . import selectors, services
 from .models import SupportAccessDecision, SupportAccessGrant, SupportAccessSetting, SupportReach
-from .reach import cluster_support_reach
+from .reach import cluster_support_reach, user_support_reach
 
 # The cluster's page in the admin explains who reaches it; support engineers are part of that.
 register_cluster_reach_source(cluster_support_reach)
+register_user_reach_source(user_support_reach)
 
 
 @register_organization_facts

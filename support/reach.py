@@ -16,6 +16,29 @@ def support_engineers():
     ).order_by("email", "pk")
 
 
+def user_support_reach(user, now) -> Section | None:
+    """What a support engineer reaches now: each cluster a grant opens, until when; and how many organizations
+    do not block support (every cluster of theirs, with no end date). None for anyone else."""
+    reach = selectors.engineer_reach(user, now)
+    if not reach.is_engineer:
+        return None
+    labels = dict(SupportAccessDecision.Scope.choices)
+    entries = [
+        Entry(
+            item.grant.cluster,
+            (f"grant {item.grant.get_grant_type_display()}: {', '.join(labels[s] for s in item.scopes)}",),
+            until=item.grant.expires_at,
+        )
+        for item in reach.granted
+    ]
+    unblocked = len(reach.unblocked_organizations)
+    note = (
+        f"A support engineer. Besides these grants, every cluster of the {unblocked} organization(s) that do not "
+        f"block support: {', '.join(labels[s] for s in reach.unblocked_scopes)}."
+    )
+    return Section("Clusters as a support engineer", entries, note)
+
+
 def cluster_support_reach(cluster, now) -> Section:
     """Three queries: the block, the grant in force, the engineers."""
     restricted = selectors.support_access_restricted(cluster.project.organization)

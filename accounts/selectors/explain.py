@@ -61,12 +61,23 @@ class Section:
 # ---- a user: what they reach ---------------------------------------------------------------------------------
 
 
+# Other apps' ways a person reaches things (a support engineer's clusters): ``source(user, now) -> Section | None``.
+USER_REACH_SOURCES: list[Callable] = []
+
+
+def register_user_reach_source(source):
+    if source not in USER_REACH_SOURCES:
+        USER_REACH_SOURCES.append(source)
+    return source
+
+
 @dataclass
 class UserAccess:
     user: User
     organizations: list[Entry] = field(default_factory=list)
     projects: list[Entry] = field(default_factory=list)
     clusters: list[Entry] = field(default_factory=list)
+    others: list[Section] = field(default_factory=list)
     # project -> the grants by which the user reaches it (the same chains as ``projects``, structured)
     project_grants: dict[int, list[Grant]] = field(default_factory=dict)
     organization_roles: dict[int, list[str]] = field(default_factory=dict)
@@ -77,6 +88,7 @@ class UserAccess:
             Section("Organizations", self.organizations),
             Section("Projects", self.projects),
             Section("Clusters", self.clusters),
+            *self.others,
         ]
 
     def project_roles(self, project_id) -> list[str]:
@@ -89,7 +101,7 @@ def _ordered(names, catalogue) -> tuple[str, ...]:
     return tuple(name for name in catalogue if name in names)
 
 
-def user_access(user) -> UserAccess:
+def user_access(user, now=None) -> UserAccess:
     """Every organization, project and cluster ``user`` reaches, each with its chains: seven queries whatever
     the numbers. A direct project role counts only while the user is in the project's organization (as the
     derived permissions do); a team's roles count for each member of the team."""
@@ -162,6 +174,10 @@ def user_access(user) -> UserAccess:
             f"in project {cluster.project.name}: {_grant_reason(g)}" for g in grants[cluster.project_id]
         )
         access.clusters.append(Entry(cluster, reasons, tuple(access.project_roles(cluster.project_id))))
+    for source in USER_REACH_SOURCES:
+        section = source(user, now or timezone.now())
+        if section is not None:
+            access.others.append(section)
     return access
 
 

@@ -254,3 +254,16 @@ def test_cluster_page_costs_the_same_queries_at_5_and_500_people_and_teams(
 
     assert small == large
     assert len(cluster_access(cluster).people) == 501  # and the owner, from Organization Owner
+
+
+def test_a_support_engineers_page_lists_the_clusters_a_grant_opens_until_when(demo):
+    engineer = User.objects.get(email="engineer@provider.example")
+    grant = Cluster.objects.get(support_grants__status="ACTIVE").support_grants.get(status="ACTIVE")
+
+    (section,) = [s for s in user_access(engineer).sections if s.title == "Clusters as a support engineer"]
+
+    assert [(e.subject, e.until) for e in section.entries] == [(grant.cluster, grant.expires_at)]
+    assert "1 organization(s) that do not block support" in section.note  # Globex
+    assert not [
+        s for s in user_access(User.objects.get(email="alice@acme.example")).sections if "support" in s.title
+    ]
