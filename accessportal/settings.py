@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "monitoring",
     "support",
     "serviceaccounts",
+    "staff",
 ]
 
 MIDDLEWARE = [

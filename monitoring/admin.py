@@ -7,7 +7,10 @@ from django.contrib import admin, messages
 from django.db.models import Count
 
 from accounts.admin.base import ServiceAdmin
+from accounts.admin.confirm import confirm_first
 from accounts.admin.forms import ServiceModelForm, user_by_email
+from accounts.admin.overview import Line, changelist, register_organization_facts
+from accounts.selectors.explain import register_cluster_reach_source
 
 from . import services
 from .models import (
@@ -17,6 +20,18 @@ from .models import (
     MonitoringUser,
     MonitoringUserAttachment,
 )
+from .reach import cluster_monitoring_reach
+
+# The cluster's page in the admin explains who reaches it; monitoring users through its group are part of that.
+register_cluster_reach_source(cluster_monitoring_reach)
+
+
+@register_organization_facts
+def _organization_monitoring(organization):
+    """The organization's page in the admin: how many monitoring users are attached (a link to them)."""
+    attached = MonitoringUserAttachment.objects.filter(organization=organization).count()
+    url = changelist(MonitoringUserAttachment, organization__id__exact=organization.pk)
+    return [Line("monitoring users attached", attached, url)], []
 
 # ---- forms ------------------------------------------------------------------------------------------------------
 
@@ -193,7 +208,10 @@ class MonitoringUserAttachmentAdmin(ServiceAdmin):
     def remove(self, request, attachment):
         services.monitoring_user_detach(attachment=attachment, actor=request.user)
 
-    @admin.action(description="Detach selected monitoring users (removes each from every group)")
+    @admin.action(
+        description="Detach selected monitoring users (removes each from every group)", permissions=["delete"]
+    )
+    @confirm_first("Each monitoring user leaves every group of the organization that its attachment filled.")
     def detach(self, request, queryset):
         attachments = list(queryset.select_related("organization", "monitoring_user"))
         groups = 0
@@ -315,7 +333,12 @@ class MonitoringGroupMembershipAdmin(ServiceAdmin):
             group=membership.group, monitoring_user=membership.monitoring_user, actor=request.user
         )
 
-    @admin.action(description="Remove selected members from their group (attached lists unchanged)")
+    @admin.action(
+        description="Remove selected members from their group (attached lists unchanged)", permissions=["delete"]
+    )
+    @confirm_first(
+        "Each leaves this one group; still attached, it stays in its other groups and joins new clusters' groups."
+    )
     def remove_by_hand(self, request, queryset):
         memberships = list(queryset.select_related("group__project__organization", "monitoring_user"))
         still_attached = 0

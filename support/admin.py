@@ -2,6 +2,8 @@
 the organizations' settings read-only, and for a support engineer the clusters they may reach now and until
 when, with the one way to try to reach one (``support_access_decide``)."""
 
+from datetime import timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -10,10 +12,79 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from accounts.admin.access import ActionOnlyAdmin
+from accounts.admin.confirm import confirm_first
+from accounts.admin.dashboard import DashboardItem, register_dashboard_item
+from accounts.admin.exports import ExportMixin
+from accounts.admin.overview import (
+    Line,
+    OrganizationFilter,
+    changelist,
+    object_filter,
+    register_organization_facts,
+)
 from accounts.models import Cluster
+from accounts.selectors.explain import register_cluster_reach_source, register_user_reach_source
 
 from . import selectors, services
 from .models import SupportAccessDecision, SupportAccessGrant, SupportAccessSetting, SupportReach
+from .reach import cluster_support_reach, user_support_reach
+
+# The cluster's page in the admin explains who reaches it; support engineers are part of that.
+register_cluster_reach_source(cluster_support_reach)
+register_user_reach_source(user_support_reach)
+
+
+@register_organization_facts
+def _organization_support(organization):
+    """The organization's page in the admin: whether it blocks support staff, and its grants in force."""
+    grants = selectors.active_grants().filter(cluster__project__organization=organization).count()
+    url = changelist(SupportAccessGrant, state="active", organization=organization.public_id)
+    blocked = selectors.support_access_restricted(organization)
+    return [Line("support grants in force", grants, url)], [("support access to infrastructure blocked", blocked)]
+
+# A grant "expiring soon" on the dashboard: within the hour.
+GRANT_EXPIRING_WITHIN = timedelta(hours=1)
+
+
+class GrantInForceFilter(admin.SimpleListFilter):
+    """By the status in force: ACTIVE past ``expires_at`` is dead, whatever the tasks have done."""
+
+    title = "in force"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "active now"), ("expiring", "active, expiring within the hour")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "active":
+            return queryset.filter(pk__in=selectors.active_grants(now).values("pk"))
+        if self.value() == "expiring":
+            expiring = selectors.active_grants(now).filter(expires_at__lte=now + GRANT_EXPIRING_WITHIN)
+            return queryset.filter(pk__in=expiring.values("pk"))
+        return queryset
+
+
+register_dashboard_item(
+    DashboardItem(
+        "Support access",
+        "grants active",
+        SupportAccessGrant,
+        lambda now: selectors.active_grants(now).count(),
+        {"state": "active"},
+        alarming=False,
+    )
+)
+register_dashboard_item(
+    DashboardItem(
+        "Support access",
+        "grants expiring within the hour",
+        SupportAccessGrant,
+        lambda now: selectors.active_grants(now).filter(expires_at__lte=now + GRANT_EXPIRING_WITHIN).count(),
+        {"state": "expiring"},
+        alarming=False,
+    )
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -45,7 +116,12 @@ class SupportAccessGrantAdmin(ActionOnlyAdmin):
         "revoked_by_email",
         "revoked_at",
     )
-    list_filter = ("status", "grant_type")
+    list_filter = (
+        GrantInForceFilter,
+        "status",
+        "grant_type",
+        object_filter(OrganizationFilter, "cluster__project__organization__public_id"),
+    )
     search_fields = (
         "cluster__name",
         "cluster__project__name",
@@ -105,6 +181,7 @@ class SupportAccessGrantAdmin(ActionOnlyAdmin):
         return grant.time_left()
 
     @admin.action(description="Revoke selected grants (those still in force)", permissions=["act"])
+    @confirm_first("Support staff lose the access these grants give at once; the projects' owners are told.")
     def revoke(self, request, queryset):
         now = timezone.now()
         live = [grant for grant in queryset if grant.is_live(now)]
@@ -116,7 +193,7 @@ class SupportAccessGrantAdmin(ActionOnlyAdmin):
 
 
 @admin.register(SupportAccessDecision)
-class SupportAccessDecisionAdmin(ReadOnlyAdmin):
+class SupportAccessDecisionAdmin(ExportMixin, ReadOnlyAdmin):
     """Read-only: the log is append-only (the database refuses UPDATE, and DELETE on PostgreSQL, as well)."""
 
     list_display = (
@@ -135,6 +212,25 @@ class SupportAccessDecisionAdmin(ReadOnlyAdmin):
     date_hierarchy = "decided_at"
     ordering = ("-decided_at", "-id")
     list_select_related = ("organization",)
+    export_columns = (
+        ("decided_at", lambda d: d.decided_at),
+        ("engineer", lambda d: d.engineer_email),
+        ("organization", lambda d: d.organization.name),
+        ("cluster", lambda d: d.cluster_name),
+        ("scope", lambda d: d.scope),
+        ("allowed", lambda d: d.allowed),
+        ("reason", lambda d: d.reason),
+        ("restricted", lambda d: d.restricted),
+        ("grant_type", lambda d: d.grant_type),
+        ("client_ip", lambda d: d.client_ip),
+    )
+
+    def get_queryset(self, request):
+        """A support engineer reads their own decisions; who may read the audit trail reads every one."""
+        decisions = super().get_queryset(request)
+        if request.user.has_perm("accounts.view_auditevent"):
+            return decisions
+        return decisions.filter(engineer=request.user)
 
 
 @admin.register(SupportAccessSetting)

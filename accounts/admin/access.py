@@ -17,6 +17,10 @@ from ..services import api_keys as api_key_services
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
 from .base import ServiceAdmin, role_list
+from .confirm import confirm_first
+from .exports import ExportMixin
+from .filters import EmailWaitingFilter, InvitationStateFilter
+from .overview import ProjectFilter, object_filter
 
 # ---- invitations, requests to join, API keys: read here, changed by their services' actions --------------------
 
@@ -49,7 +53,12 @@ class InvitationAdmin(ActionOnlyAdmin):
         "expires_at",
         "bounced",
     )
-    list_filter = ("status", ("bounced_at", admin.EmptyFieldListFilter), "organization")
+    list_filter = (
+        InvitationStateFilter,
+        "status",
+        ("bounced_at", admin.EmptyFieldListFilter),
+        "organization",
+    )
     search_fields = ("email", "inviter_email", "organization__name", "project__name")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
@@ -90,12 +99,14 @@ class InvitationAdmin(ActionOnlyAdmin):
         return invitation.effective_status  # past expires_at is expired, whatever the tasks have done
 
     @admin.action(description="Resend selected invitations (a new link, 30 more days)", permissions=["act"])
+    @confirm_first("Each invitee gets a new email with a new link; the old link stops working; 30 more days.")
     def resend(self, request, queryset):
         for invitation in queryset:
             invitation_services.invitation_resend(invitation=invitation, actor=request.user)
         self.message_user(request, f"Resent {len(queryset)} invitation(s).", messages.SUCCESS)
 
     @admin.action(description="Revoke selected invitations", permissions=["act"])
+    @confirm_first("The links stop working at once; nobody joins through them. The invitations stay, revoked.")
     def revoke(self, request, queryset):
         for invitation in queryset:
             invitation_services.invitation_revoke(invitation=invitation, actor=request.user)
@@ -116,7 +127,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "sent_at",
         "bounced_at",
     )
-    list_filter = ("status", "template")
+    list_filter = ("status", EmailWaitingFilter, "template")
     search_fields = ("to", "subject", "esp_message_id")
     date_hierarchy = "created_at"
     # Not even the encrypted secret (an accept link) is shown.
@@ -185,13 +196,17 @@ class AccessListInline(admin.TabularInline):
         return False
 
 
+def _organization_roles(api_key) -> list[str]:
+    return [name for m in api_key.user.organization_memberships.all() for name in m.role_names]  # prefetched
+
+
 @admin.register(ApiKey)
-class ApiKeyAdmin(ActionOnlyAdmin):
+class ApiKeyAdmin(ExportMixin, ActionOnlyAdmin):
     """API keys are read here and can be deleted (through the service: the key leaves every project and its
     service account goes with it). The private key is never stored, and what Digest needs is never shown."""
 
     list_display = ("public_key", "description", "organization", "roles_held", "created_at", "last_used_at")
-    list_filter = ("organization",)
+    list_filter = ("organization", object_filter(ProjectFilter, "user__project_memberships__project__public_id"))
     search_fields = ("public_key", "description", "organization__name")
     ordering = ("organization__name", "public_key")
     fields = (
@@ -206,6 +221,17 @@ class ApiKeyAdmin(ActionOnlyAdmin):
         "last_used_address",
     )
     inlines = (AccessListInline,)
+    # Never the private key nor what Digest verifies it with.
+    export_columns = (
+        ("public_key", lambda k: k.public_key),
+        ("description", lambda k: k.description),
+        ("organization", lambda k: k.organization.name),
+        ("organization_roles", lambda k: " ".join(_organization_roles(k))),
+        ("created_by", lambda k: k.created_by.email if k.created_by else ""),
+        ("created_at", lambda k: k.created_at),
+        ("last_used_at", lambda k: k.last_used_at),
+        ("last_used_address", lambda k: k.last_used_address),
+    )
 
     def get_queryset(self, request):
         roles_here = OrganizationMembership.objects.prefetch_related("roles")

@@ -187,11 +187,23 @@ def _record(formset, new=(), changed=(), removed=()):
     formset.deleted_objects = [form.instance for form in removed]
 
 
+class _LabelledRows:
+    """A tabular inline's inputs have no <label> of their own (the column header is not one): name each for
+    assistive technology, with its row."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row = "new row" if index is None else f"row {index + 1}"
+        for name, field in form.fields.items():
+            if not field.widget.is_hidden:
+                field.widget.attrs.setdefault("aria-label", f"{field.label or name} ({row})")
+
+
 class ServiceInline(admin.TabularInline):
     extra = 1
 
     def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
+        formset = type("LabelledFormSet", (_LabelledRows, super().get_formset(request, obj, **kwargs)), {})
         formset.admin_inline = self
         return formset
 

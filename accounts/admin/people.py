@@ -1,5 +1,7 @@
 """The audit trail, users and staff groups."""
 
+import json
+
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -16,6 +18,9 @@ from ..models import (
 )
 from ..services import staff as staff_services
 from .base import role_list
+from .confirm import confirm_first
+from .explain import explain_user
+from .exports import ExportMixin
 from .forms import (
     UserChangeForm,
     UserCreationForm,
@@ -25,7 +30,7 @@ from .forms import (
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ExportMixin, admin.ModelAdmin):
     """Read-only: the trail is append-only (the database refuses UPDATE and DELETE as well)."""
 
     list_display = (
@@ -42,6 +47,18 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("actor_email", "target_name")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
+    export_columns = (
+        ("created_at", lambda e: e.created_at),
+        ("event_type", lambda e: e.event_type),
+        ("actor", lambda e: e.actor_email or "system"),
+        ("target_type", lambda e: e.target_type),
+        ("target_id", lambda e: e.target_id),
+        ("target_name", lambda e: e.target_name),
+        ("organization", lambda e: e.organization.name if e.organization else ""),
+        ("project", lambda e: e.project.name if e.project else ""),
+        ("client_ip", lambda e: e.client_ip),
+        ("details", lambda e: json.dumps(e.details, sort_keys=True)),
+    )
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organization", "project")
@@ -111,14 +128,17 @@ class UserAdmin(_RefusalsShown, DjangoUserAdmin):
         "organizations",
         "projects",
         "teams",
+        "access_explained",
         "last_login",
         "date_joined",
     )
-    filter_horizontal = ("groups", "user_permissions")
+    # Plain multiple selects: Django's two-box widget sets inline styles, which the CSP ('self' only) blocks.
+    filter_horizontal = ()
     fieldsets = (
         (None, {"fields": ("email", "password", "public_id", "is_service_account")}),
         ("Personal info", {"fields": ("first_name", "last_name")}),
         ("Access", {"fields": ("organizations", "projects", "teams")}),
+        ("What they reach, and why", {"fields": ("access_explained",)}),
         (
             "Staff permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -136,6 +156,9 @@ class UserAdmin(_RefusalsShown, DjangoUserAdmin):
     )
     actions = ("deactivate",)
 
+    class Media:
+        css = {"all": ("staff/admin.css",)}
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -147,6 +170,7 @@ class UserAdmin(_RefusalsShown, DjangoUserAdmin):
         return super().has_change_permission(request, obj)
 
     @admin.action(description="Deactivate selected users", permissions=["change"])
+    @confirm_first("They can no longer sign in or act; their pending invitations are revoked; memberships stay.")
     def deactivate(self, request, queryset):
         """Through the service, one by one in one transaction: the last active owner of an organization or a
         project is refused (and nothing is changed), as on every other path."""
@@ -189,6 +213,11 @@ class UserAdmin(_RefusalsShown, DjangoUserAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
+    @admin.display(description="reaches")
+    def access_explained(self, user):
+        """Every organization, project and cluster, with the chain that gives it (computed from roles)."""
+        return explain_user(user) if user.pk else "—"
+
     @admin.display(description="organizations")
     def organizations(self, user):
         memberships = user.organization_memberships.select_related("organization").prefetch_related("roles")
@@ -221,6 +250,8 @@ class GroupAdmin(_RefusalsShown, DjangoGroupAdmin):
     """Staff groups only. A team's group mirrors the team's members and project roles; it changes only through
     the team services, so it is not listed here. A staff group's model-wide permissions change through the staff
     service (audited; nobody grants what they do not hold); members are given groups on the user's page."""
+
+    filter_horizontal = ()  # as on the user's page: the two-box widget's inline styles are blocked by the CSP
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(team__isnull=True)

@@ -1,6 +1,6 @@
 """Organizations, projects, clusters, teams and the lists of members."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -13,7 +13,10 @@ from ..models import (
     Project,
     ProjectMembership,
     Team,
+    TeamMembership,
+    TeamProjectAssignment,
 )
+from ..services import staff as services_staff
 from .base import (
     OrganizationMemberInline,
     ProjectMemberInline,
@@ -24,23 +27,41 @@ from .base import (
     role_list,
     stored,
 )
+from .confirm import confirm_first
+from .explain import explain_cluster
+from .exports import ExportMixin
+from .filters import OwnersFilter
 from .forms import (
     OrganizationAddForm,
     OrganizationMemberForm,
     ProjectAddForm,
     ProjectMemberForm,
 )
+from .overview import (
+    ORGANIZATION_FACTS,
+    BoundedInlinesMixin,
+    ProjectFilter,
+    TeamFilter,
+    object_filter,
+    organization_lines,
+    organization_owners,
+    project_lines,
+    project_owners,
+    render_overview,
+    team_lines,
+)
 
 # ---- organizations, projects, clusters, teams ------------------------------------------------------------------
 
 
 @admin.register(Organization)
-class OrganizationAdmin(ServiceAdmin):
+class OrganizationAdmin(BoundedInlinesMixin, ServiceAdmin):
     list_display = ("name", "public_id", "member_count", "created_at")
+    list_filter = (OwnersFilter,)
     search_fields = ("name", "=public_id")
     ordering = ("name",)
-    fields = ("name", "public_id", "created_at")
-    readonly_fields = ("public_id", "created_at")
+    fields = ("name", "public_id", "created_at", "overview")
+    readonly_fields = ("public_id", "created_at", "overview")
     add_form = OrganizationAddForm
     add_fields = ("name", "owner")
     inlines = (OrganizationMemberInline,)
@@ -52,6 +73,45 @@ class OrganizationAdmin(ServiceAdmin):
     @admin.display(description="members", ordering="member_count")
     def member_count(self, organization):
         return organization.member_count
+
+    def inline_counts(self, organization):
+        return {OrganizationMembership: organization.member_count}
+
+    actions = ("rebuild_permissions",)
+
+    @admin.action(description="Rebuild the derived permissions of selected organizations", permissions=["change"])
+    @confirm_first("Each organization's object permissions are computed again from its roles; what differs is fixed.")
+    def rebuild_permissions(self, request, queryset):
+        for organization in queryset.order_by("pk"):
+            counts = services_staff.organization_permissions_rebuild(organization=organization, actor=request.user)
+            self.message_user(
+                request,
+                f"{organization.name}: {counts['added']} permission(s) added, {counts['removed']} removed.",
+                messages.SUCCESS,
+            )
+
+    @admin.display(description="at a glance")
+    def overview(self, organization):
+        """Owners, counts linking to the filtered lists, settings (a fixed number of queries)."""
+        lines = organization_lines(organization)
+        settings = [
+            ("API keys need an IP access list", organization.api_access_list_required),
+            ("two-factor authentication required", organization.multi_factor_auth_required),
+        ]
+        for facts in ORGANIZATION_FACTS:
+            more_lines, more_settings = facts(organization)
+            lines, settings = [*lines, *more_lines], [*settings, *more_settings]
+        return render_overview(
+            lines=lines,
+            owners=organization_owners(organization),
+            owners_label="organization owners",
+            owners_note="They hold owner power on every project of the organization.",
+            settings=settings,
+            left_out=self.inlines_left_out(organization),
+        )
+
+    class Media:
+        css = {"all": ("staff/admin.css",)}
 
     def create(self, request, form):
         return services.organization_create(
@@ -69,13 +129,13 @@ class OrganizationAdmin(ServiceAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(ServiceAdmin):
+class ProjectAdmin(BoundedInlinesMixin, ServiceAdmin):
     list_display = ("name", "organization", "public_id", "created_at")
-    list_filter = ("organization",)
+    list_filter = ("organization", object_filter(TeamFilter, "team_assignments__team__public_id"))
     search_fields = ("name", "=public_id", "organization__name")
     ordering = ("organization__name", "name")
-    fields = ("organization", "name", "public_id", "created_at")
-    readonly_fields = ("organization", "public_id", "created_at")
+    fields = ("organization", "name", "public_id", "created_at", "overview")
+    readonly_fields = ("organization", "public_id", "created_at", "overview")
     autocomplete_fields = ("organization",)
     add_form = ProjectAddForm
     add_fields = ("organization", "name", "owner")
@@ -83,6 +143,25 @@ class ProjectAdmin(ServiceAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organization")
+
+    def inline_counts(self, project):
+        return {
+            ProjectMembership: people_only(ProjectMembership.objects.filter(project=project)).count(),
+            TeamProjectAssignment: TeamProjectAssignment.objects.filter(project=project).count(),
+        }
+
+    @admin.display(description="at a glance")
+    def overview(self, project):
+        return render_overview(
+            lines=project_lines(project),
+            owners=project_owners(project),
+            owners_label="project owners (individually)",
+            owners_note="The organization's owners, and teams with Project Owner, own it too.",
+            left_out=self.inlines_left_out(project),
+        )
+
+    class Media:
+        css = {"all": ("staff/admin.css",)}
 
     def create(self, request, form):
         return services.project_create(
@@ -108,8 +187,8 @@ class ClusterAdmin(ServiceAdmin):
     list_filter = ("tier", "sync_enabled", "project__organization")
     search_fields = ("name", "=public_id", "project__name", "project__organization__name")
     ordering = ("project__organization__name", "project__name", "name")
-    fields = ("project", "name", "tier", "sync_enabled", "public_id", "created_at")
-    readonly_fields = ("project", "name", "public_id", "created_at")
+    fields = ("project", "name", "tier", "sync_enabled", "public_id", "created_at", "reached_by")
+    readonly_fields = ("project", "name", "public_id", "created_at", "reached_by")
     autocomplete_fields = ("project",)
     add_fields = ("project", "name", "tier", "sync_enabled")
 
@@ -119,6 +198,14 @@ class ClusterAdmin(ServiceAdmin):
     @admin.display(ordering="project__organization__name")
     def organization(self, cluster):
         return cluster.project.organization
+
+    @admin.display(description="who can reach it, and why")
+    def reached_by(self, cluster):
+        """People, teams, API keys, monitoring users and support engineers (computed from roles)."""
+        return explain_cluster(cluster) if cluster.pk else "—"
+
+    class Media:
+        css = {"all": ("staff/admin.css",)}
 
     def create(self, request, form):
         data = form.cleaned_data
@@ -143,13 +230,13 @@ class ClusterAdmin(ServiceAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(ServiceAdmin):
+class TeamAdmin(BoundedInlinesMixin, ServiceAdmin):
     list_display = ("name", "organization", "member_count", "created_at")
-    list_filter = ("organization",)
+    list_filter = ("organization", object_filter(ProjectFilter, "project_assignments__project__public_id"))
     search_fields = ("name", "=public_id", "organization__name")
     ordering = ("organization__name", "name")
-    fields = ("organization", "name", "public_id", "project_access", "created_at")
-    readonly_fields = ("organization", "public_id", "project_access", "created_at")
+    fields = ("organization", "name", "public_id", "overview", "project_access", "created_at")
+    readonly_fields = ("organization", "public_id", "overview", "project_access", "created_at")
     autocomplete_fields = ("organization",)
     add_fields = ("organization", "name")
     inlines = (TeamMemberInline,)
@@ -165,6 +252,16 @@ class TeamAdmin(ServiceAdmin):
     @admin.display(description="members", ordering="member_count")
     def member_count(self, team):
         return team.member_count
+
+    def inline_counts(self, team):
+        return {TeamMembership: team.member_count}
+
+    @admin.display(description="at a glance")
+    def overview(self, team):
+        return render_overview(lines=team_lines(team), left_out=self.inlines_left_out(team))
+
+    class Media:
+        css = {"all": ("staff/admin.css",)}
 
     @admin.display(description="projects")
     def project_access(self, team):
@@ -189,15 +286,22 @@ class TeamAdmin(ServiceAdmin):
 
 
 @admin.register(OrganizationMembership)
-class OrganizationMembershipAdmin(ServiceAdmin):
+class OrganizationMembershipAdmin(ExportMixin, ServiceAdmin):
     list_display = ("user_email", "organization", "roles_held", "created_at")
-    list_filter = ("organization",)
+    list_filter = ("organization", "roles__name", object_filter(TeamFilter, "user__team_memberships__team__public_id"))
     search_fields = ("user__email", "user__first_name", "user__last_name")
     form = OrganizationMemberForm
     fields = ("organization", "user", "roles", "created_at")
     readonly_fields = ("organization", "user", "created_at")
     autocomplete_fields = ("organization",)
     add_fields = ("organization", "email", "roles")
+    export_columns = (
+        ("organization", lambda m: m.organization.name),
+        ("organization_id", lambda m: m.organization.public_id),
+        ("user", lambda m: m.user.email),
+        ("roles", lambda m: " ".join(r.name for r in m.roles.all())),
+        ("since", lambda m: m.created_at),
+    )
 
     def get_queryset(self, request):
         return (
@@ -238,15 +342,23 @@ class OrganizationMembershipAdmin(ServiceAdmin):
 
 
 @admin.register(ProjectMembership)
-class ProjectMembershipAdmin(ServiceAdmin):
+class ProjectMembershipAdmin(ExportMixin, ServiceAdmin):
     list_display = ("user_email", "project", "organization", "roles_held", "created_at")
-    list_filter = ("project__organization",)
+    list_filter = ("project__organization", "roles__name")
     search_fields = ("user__email", "user__first_name", "user__last_name", "project__name")
     form = ProjectMemberForm
     fields = ("project", "user", "roles", "created_at")
     readonly_fields = ("project", "user", "created_at")
     autocomplete_fields = ("project",)
     add_fields = ("project", "email", "roles")
+    export_columns = (
+        ("organization", lambda m: m.project.organization.name),
+        ("project", lambda m: m.project.name),
+        ("project_id", lambda m: m.project.public_id),
+        ("user", lambda m: m.user.email),
+        ("roles", lambda m: " ".join(r.name for r in m.roles.all())),
+        ("since", lambda m: m.created_at),
+    )
 
     def get_queryset(self, request):
         return (

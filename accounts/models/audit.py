@@ -77,6 +77,9 @@ class AuditEvent(models.Model):
         STAFF_GROUP_CREATED = "STAFF_GROUP_CREATED"
         STAFF_GROUP_CHANGED = "STAFF_GROUP_CHANGED"
         STAFF_GROUP_DELETED = "STAFF_GROUP_DELETED"
+        RECORDS_EXPORTED = "RECORDS_EXPORTED"
+        PERMISSIONS_REBUILT = "PERMISSIONS_REBUILT"
+        SIGN_IN_UNLOCKED = "SIGN_IN_UNLOCKED"
         # monitoring
         MONITORING_USER_ATTACHED = "MONITORING_USER_ATTACHED"
         MONITORING_USER_DETACHED = "MONITORING_USER_DETACHED"
@@ -135,6 +138,8 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Staff who may export lists from the admin as CSV (audit events, decisions, memberships, API keys).
+        permissions = [("export_records", "Export admin lists as CSV")]
         indexes = [
             models.Index(fields=["organization", "-created_at"], name="accounts_audit_org_newest"),
             models.Index(fields=["project", "-created_at"], name="accounts_audit_project_newest"),

@@ -272,3 +272,63 @@ def staff_group_delete(*, group, actor) -> None:
         details={"members": sorted(group.user_set.values_list("email", flat=True))},
     )
     group.delete()
+
+
+EXPORT_PERMISSION = "accounts.export_records"
+
+
+@transaction.atomic
+def records_export_record(*, actor, model, query: str) -> None:
+    """An export of an admin list as CSV (``model``'s rows as filtered by ``query``, the list's query string):
+    needs the export permission and reading that list, and is audited before a row is sent."""
+    label = f"{model._meta.app_label}.view_{model._meta.model_name}"
+    _require_model_permission(actor, EXPORT_PERMISSION)
+    _require_model_permission(actor, label)
+    audit_event_record(
+        event_type=Event.RECORDS_EXPORTED,
+        actor=actor,
+        target_type="export",
+        details={"list": f"{model._meta.app_label}.{model._meta.model_name}", "filters": query},
+    )
+
+
+@transaction.atomic
+def organization_permissions_rebuild(*, organization, actor) -> dict:
+    """Recompute one organization's derived permissions from its roles (what ``manage.py sync_permissions`` does
+    for all): for staff who may change organizations. Audited with what it corrected."""
+    from accounts.permissions import sync_organization_permissions
+
+    _require_model_permission(actor, "accounts.change_organization")
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    counts = sync_organization_permissions(organization)
+    audit_event_record(
+        event_type=Event.PERMISSIONS_REBUILT,
+        actor=actor,
+        organization=organization,
+        target=organization,
+        details=counts,
+    )
+    return counts
+
+
+@transaction.atomic
+def sign_in_locks_release(*, attempts, actor) -> list[str]:
+    """End sign-in lockouts now (django-axes' attempts: the account's and the address's counts start again):
+    for staff who may delete them. One audit event per account or address released."""
+    _require_model_permission(actor, "axes.delete_accessattempt")
+    released = []
+    for attempt in attempts:
+        who = attempt.username or attempt.ip_address or "?"
+        audit_event_record(
+            event_type=Event.SIGN_IN_UNLOCKED,
+            actor=actor,
+            target_type="account" if attempt.username else "address",
+            details={
+                "username": attempt.username or "",
+                "address": attempt.ip_address or "",
+                "failures": attempt.failures_since_start,
+            },
+        )
+        released.append(who)
+        attempt.delete()
+    return released

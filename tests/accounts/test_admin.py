@@ -747,7 +747,7 @@ def test_resending_an_invitation_goes_through_the_service(admin_client, invitati
     invitation.save(update_fields=["expires_at"])
 
     response = admin_client.post(
-        admin_url(Invitation), {"action": "resend", "_selected_action": [str(invitation.pk)]}
+        admin_url(Invitation), {"action": "resend", "_selected_action": [str(invitation.pk)], "confirmed": "yes"}
     )
 
     assert response.status_code == 302
@@ -764,7 +764,7 @@ def test_revoking_invitations_is_all_or_nothing(admin_client, organization, owne
 
     response = admin_client.post(
         admin_url(Invitation),
-        {"action": "revoke", "_selected_action": [str(invitation.pk), str(other.pk)]},
+        {"action": "revoke", "_selected_action": [str(invitation.pk), str(other.pk)], "confirmed": "yes"},
     )
 
     assert response.status_code == 302
@@ -898,7 +898,7 @@ def test_users_cannot_be_deleted_in_the_admin(admin_client, owner):
 
 def test_deactivating_users_keeps_them_and_their_memberships(admin_client, organization, member):
     response = admin_client.post(
-        admin_url(User), {"action": "deactivate", "_selected_action": [str(member.pk)]}
+        admin_url(User), {"action": "deactivate", "_selected_action": [str(member.pk)], "confirmed": "yes"}
     )
 
     assert response.status_code == 302

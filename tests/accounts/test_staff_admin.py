@@ -24,7 +24,9 @@ def events(event_type, user=None):
 
 def deactivate(admin_client, *users):
     return admin_client.post(
-        admin_url(User), {"action": "deactivate", "_selected_action": [str(u.pk) for u in users]}, follow=True
+        admin_url(User),
+        {"action": "deactivate", "_selected_action": [str(u.pk) for u in users], "confirmed": "yes"},
+        follow=True,
     )
 
 
@@ -186,12 +188,12 @@ def test_staff_cannot_grant_what_they_do_not_hold(client):
 def test_staff_group_permission_changes_are_audited(admin_client):
     permission = Permission.objects.get(codename="view_auditevent")
 
-    admin_client.post(admin_url(Group, "add"), {"name": "Auditors", "permissions": [str(permission.pk)]})
-    group = Group.objects.get(name="Auditors")
-    admin_client.post(admin_url(Group, "change", group.pk), {"name": "Auditors", "permissions": []})
+    admin_client.post(admin_url(Group, "add"), {"name": "Trail readers", "permissions": [str(permission.pk)]})
+    group = Group.objects.get(name="Trail readers")
+    admin_client.post(admin_url(Group, "change", group.pk), {"name": "Trail readers", "permissions": []})
     admin_client.post(admin_url(Group, "delete", group.pk), {"post": "yes"})
 
     assert events("STAFF_GROUP_CREATED")[0].details == {"permissions": ["accounts.view_auditevent"]}
     assert events("STAFF_GROUP_CHANGED")[0].details == {"added": [], "removed": ["accounts.view_auditevent"]}
     assert len(events("STAFF_GROUP_DELETED")) == 1
-    assert not Group.objects.filter(name="Auditors").exists()
+    assert not Group.objects.filter(name="Trail readers").exists()

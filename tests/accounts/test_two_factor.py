@@ -259,4 +259,4 @@ def test_staff_sign_in_to_the_admin_with_their_code(client):
     response = client.post(reverse("mfa_authenticate"), {"code": totp_code(staff.totp_secret)})
 
     assert response["Location"] == "/admin/"
-    assert re.search(r"Site administration", client.get("/admin/").content.decode())
+    assert re.search(r"accessportal staff", client.get("/admin/").content.decode())

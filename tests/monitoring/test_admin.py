@@ -71,7 +71,7 @@ def test_the_detach_action_removes_each_from_every_group(admin_client, organizat
 
     response = admin_client.post(
         admin_url(MonitoringUserAttachment),
-        {"action": "detach", "_selected_action": [str(ann.pk), str(bob.pk)]},
+        {"action": "detach", "_selected_action": [str(ann.pk), str(bob.pk)], "confirmed": "yes"},
     )
 
     assert response.status_code == 302
@@ -126,7 +126,7 @@ def test_removing_members_by_hand_in_the_admin_keeps_attachments(admin_client, o
 
     response = admin_client.post(
         admin_url(MonitoringGroupMembership),
-        {"action": "remove_by_hand", "_selected_action": [str(membership.pk)]},
+        {"action": "remove_by_hand", "_selected_action": [str(membership.pk)], "confirmed": "yes"},
     )
 
     assert response.status_code == 302

@@ -479,6 +479,9 @@ NOT_AN_ACTORS_WRITE = {
     "email_queue": "the outbox, behind the services",
     "emails_queue_bulk": "the outbox, behind the services",
     "email_send": "the outbox's task",
+    "emails_send": "the outbox's task (a batch)",
+    "publish_sending": "the outbox, behind the services",
+    "expiry_notices": "builds the expiry beat job's messages",
     "email_give_up": "the outbox's task",
     "email_tracking_event_record": "the ESP's webhook (authenticated by the webhook secret)",
     "encrypt_secret": "API key secrets at rest",
@@ -523,6 +526,9 @@ NOT_AN_ACTORS_WRITE = {
     "user_staff_access_update": "staff only (the admin, superusers): tests/accounts/test_staff_admin.py",
     "staff_group_save": "staff only (the admin, superusers): tests/accounts/test_staff_admin.py",
     "staff_group_delete": "staff only (the admin, superusers): tests/accounts/test_staff_admin.py",
+    "records_export_record": "staff only (admin exports, accounts.export_records): tests/staff/test_exports.py",
+    "organization_permissions_rebuild": "staff only (admin action, change_organization): tests/staff/test_actions.py",
+    "sign_in_locks_release": "staff only (admin action, axes.delete_accessattempt): tests/staff/test_actions.py",
 }
 
 

@@ -69,7 +69,7 @@ def test_staff_revoke_grants_in_force_through_the_service(admin_client, blocked,
     ):
         response = admin_client.post(
             admin_url(SupportAccessGrant),
-            {"action": "revoke", "_selected_action": [live.pk, dead.pk]},
+            {"action": "revoke", "_selected_action": [live.pk, dead.pk], "confirmed": "yes"},
         )
 
     assert response.status_code == 302
