@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from accounts.models import Organization, public_id_field
+from accounts.models import AccessListEntry, Organization, public_id_field
 
 CLIENT_ID_PREFIX = "mdb_sa_id_"
 SECRET_PREFIX = "mdb_sa_sk_"
@@ -82,36 +82,18 @@ class ServiceAccountSecret(models.Model):
         return self.expires_at <= (now or timezone.now())
 
 
-class ServiceAccountAccessListEntry(models.Model):
-    """An IPv4/IPv6 address or CIDR block the account may be used from (the same rule as an API key's list)."""
+class ServiceAccountAccessListEntry(AccessListEntry):
+    """The same rule as an API key's list: an account with entries is refused from anywhere else."""
 
     service_account = models.ForeignKey(ServiceAccount, on_delete=models.CASCADE, related_name="access_list")
-    cidr_block = models.CharField(
-        max_length=64, help_text="Normalised network, e.g. 203.0.113.0/24 or 2001:db8::/32"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    last_used_address = models.GenericIPAddressField(null=True, blank=True)
-    access_count = models.PositiveIntegerField(default=0)
 
-    class Meta:
-        ordering = ["cidr_block"]
+    class Meta(AccessListEntry.Meta):
         verbose_name_plural = "service account access list entries"
         constraints = [
             models.UniqueConstraint(
                 fields=["service_account", "cidr_block"], name="serviceaccounts_access_entry_unique"
             )
         ]
-
-    def __str__(self):
-        return self.cidr_block
-
-    @property
-    def is_single_address(self) -> bool:
-        return self.cidr_block.endswith("/32") or self.cidr_block.endswith("/128")
 
 
 class AccessToken(models.Model):

@@ -1,6 +1,6 @@
 """The accounts app's models, one module per part of the domain."""
 
-from .api_keys import ApiKey, ApiKeyAccessListEntry
+from .api_keys import AccessListEntry, ApiKey, ApiKeyAccessListEntry
 from .audit import AuditEvent, AuthenticationFailureWindow
 from .emails import OutboundEmail
 from .invitations import Invitation, JoinAsk, JoinRequest, invitation_token_hash
@@ -29,6 +29,7 @@ from .tenancy import (
 
 __all__ = [
     "ApiKey",
+    "AccessListEntry",
     "ApiKeyAccessListEntry",
     "Invitation",
     "JoinAsk",

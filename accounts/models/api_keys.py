@@ -41,10 +41,11 @@ class ApiKey(models.Model):
         return f"{self.public_key} ({self.description})"
 
 
-class ApiKeyAccessListEntry(models.Model):
-    """An IPv4/IPv6 address or CIDR block a key may be used from; a key with entries is refused elsewhere."""
+class AccessListEntry(models.Model):
+    """An IPv4/IPv6 address or CIDR block a programmatic principal (an API key, a service account) may be used
+    from, with when and from where it was last used. Each principal's list is a concrete subclass with its
+    foreign key and its unique constraint."""
 
-    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="access_list")
     cidr_block = models.CharField(
         max_length=64, help_text="Normalised network, e.g. 203.0.113.0/24 or 2001:db8::/32"
     )
@@ -57,14 +58,8 @@ class ApiKeyAccessListEntry(models.Model):
     access_count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
         ordering = ["cidr_block"]
-        verbose_name = "API key access list entry"
-        verbose_name_plural = "API key access list entries"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["api_key", "cidr_block"], name="accounts_api_key_access_entry_unique"
-            )
-        ]
 
     def __str__(self):
         return self.cidr_block
@@ -72,3 +67,18 @@ class ApiKeyAccessListEntry(models.Model):
     @property
     def is_single_address(self) -> bool:
         return self.cidr_block.endswith("/32") or self.cidr_block.endswith("/128")
+
+
+class ApiKeyAccessListEntry(AccessListEntry):
+    """A key with entries is refused from anywhere else."""
+
+    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="access_list")
+
+    class Meta(AccessListEntry.Meta):
+        verbose_name = "API key access list entry"
+        verbose_name_plural = "API key access list entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key", "cidr_block"], name="accounts_api_key_access_entry_unique"
+            )
+        ]
