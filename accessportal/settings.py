@@ -115,6 +115,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock when a transaction starts, so that two writers (web and worker) queue
     # instead of failing half-way with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+    # Tests use an in-memory database (Django's default for SQLite), one per process: said outright, because the
+    # engine is wrapped below (django-prometheus), and pytest-xdist would otherwise name a file per worker.
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections: a process keeps its database connection this many seconds (0: a new one for every
 # request, which on PostgreSQL is a new server process each time). Checked before reuse, so a connection the
