@@ -29,7 +29,9 @@ SEQUENCE_KEY = "api_key_form_sequence"
 class KeyForm(forms.Form):
     description = forms.CharField(label="Description", max_length=250)
     roles = forms.MultipleChoiceField(
-        label="Organization roles", choices=roles.ORGANIZATION_ROLE_CHOICES, widget=forms.CheckboxSelectMultiple
+        label="Organization roles",
+        choices=roles.ORGANIZATION_ROLE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
     )
 
 
@@ -73,7 +75,9 @@ class AssignKeyForm(ProjectRolesForm):
 
     def __init__(self, *args, keys, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["api_key"].widget.choices = [(k.public_id, f"{k.description} ({k.public_key})") for k in keys]
+        self.fields["api_key"].widget.choices = [
+            (k.public_id, f"{k.description} ({k.public_key})") for k in keys
+        ]
 
 
 class AccessListForm(forms.Form):
@@ -101,7 +105,9 @@ def _organization(request, org_id, need=roles.MANAGE_API_KEYS):
 
 
 def _key(request, organization, api_key_id, need=roles.MANAGE_API_KEYS):
-    return selectors.access_api_key(actor=request.user, api_key_id=api_key_id, organization=organization, need=need)
+    return selectors.access_api_key(
+        actor=request.user, api_key_id=api_key_id, organization=organization, need=need
+    )
 
 
 def _keys_with_access(organization):
@@ -113,7 +119,9 @@ def _keys_with_access(organization):
         .prefetch_related(
             Prefetch(
                 "user__organization_memberships",
-                queryset=OrganizationMembership.objects.filter(organization=organization).prefetch_related("roles"),
+                queryset=OrganizationMembership.objects.filter(organization=organization).prefetch_related(
+                    "roles"
+                ),
                 to_attr="memberships_here",
             ),
             Prefetch(
@@ -144,7 +152,12 @@ def _created_page(request, api_key, private_key, *, organization=None, project=N
     response = render_page(
         request,
         "accounts/api_key_created.html",
-        {"api_key": api_key, "private_key": private_key, "organization": api_key.organization, "project": project},
+        {
+            "api_key": api_key,
+            "private_key": private_key,
+            "organization": api_key.organization,
+            "project": project,
+        },
         organization=organization,
         project=project,
         tab=tab,
@@ -216,14 +229,18 @@ def api_key_detail(request, org_id, api_key_id):
     access list; removals and deletion confirm first. ``action`` says which form was posted."""
     organization = _organization(request, org_id)
     api_key = _key(request, organization, api_key_id)
-    membership = api_key.user.organization_memberships.prefetch_related("roles").get(organization=organization)
+    membership = api_key.user.organization_memberships.prefetch_related("roles").get(
+        organization=organization
+    )
     edit_form = KeyForm(
         prefix="edit", initial={"description": api_key.description, "roles": membership.role_names}
     )
     projects = selectors.visible_projects(request.user, organization.projects.all()).order_by("name")
     assign_form = AssignProjectForm(prefix="assign", projects=projects)
     access_form = AccessListForm(prefix="access")
-    here = reverse("api_key_detail", kwargs={"org_id": organization.public_id, "api_key_id": api_key.public_id})
+    here = reverse(
+        "api_key_detail", kwargs={"org_id": organization.public_id, "api_key_id": api_key.public_id}
+    )
     if request.method == "POST":
         action = request.POST.get("action")
         forms_by_action = {
@@ -285,11 +302,17 @@ def _key_action(request, action, form, api_key, organization) -> str:
                 api_key=api_key, project=project, roles=data["roles"], actor=request.user
             )
             return f"The key's roles in {project.name} are now {', '.join(map(roles.label, data['roles']))}."
-        key_services.api_key_project_assign(api_key=api_key, project=project, roles=data["roles"], actor=request.user)
+        key_services.api_key_project_assign(
+            api_key=api_key, project=project, roles=data["roles"], actor=request.user
+        )
         return f"The key was assigned to {project.name}."
     if action == "access":
-        key_services.api_key_access_list_add(api_key=api_key, entries=[data["ip_address"]], actor=request.user)
-        return f"{key_services.clean_access_list_entry(data['ip_address'])} was added to the key's access list."
+        key_services.api_key_access_list_add(
+            api_key=api_key, entries=[data["ip_address"]], actor=request.user
+        )
+        return (
+            f"{key_services.clean_access_list_entry(data['ip_address'])} was added to the key's access list."
+        )
     key_services.api_key_update(
         api_key=api_key, description=data["description"], roles=data["roles"], actor=request.user
     )
@@ -297,7 +320,9 @@ def _key_action(request, action, form, api_key, organization) -> str:
 
 
 def _detail_url(organization, api_key):
-    return reverse("api_key_detail", kwargs={"org_id": organization.public_id, "api_key_id": api_key.public_id})
+    return reverse(
+        "api_key_detail", kwargs={"org_id": organization.public_id, "api_key_id": api_key.public_id}
+    )
 
 
 @login_required
@@ -314,7 +339,9 @@ def api_key_delete(request, org_id, api_key_id):
         messages.success(request, f"The API key {api_key.public_key} ({api_key.description}) was deleted.")
         return redirect("organization_api_keys", org_id=organization.public_id)
     assignments = (
-        ProjectMembership.objects.filter(user=api_key.user).select_related("project").prefetch_related("roles")
+        ProjectMembership.objects.filter(user=api_key.user)
+        .select_related("project")
+        .prefetch_related("roles")
     )
     return confirm_page(
         request,
@@ -386,7 +413,9 @@ def _unassign(request, organization, api_key, project, *, back, nav):
         else:
             messages.success(request, f"The key {api_key.description} was removed from {project.name}.")
         return redirect(back)
-    membership = ProjectMembership.objects.filter(project=project, user=api_key.user).prefetch_related("roles").first()
+    membership = (
+        ProjectMembership.objects.filter(project=project, user=api_key.user).prefetch_related("roles").first()
+    )
     if membership is None:
         messages.error(request, f"The key {api_key.description} is not assigned to {project.name}.")
         return redirect(back)
@@ -471,7 +500,9 @@ def project_api_keys(request, project_id):
                     except ServiceError as error:
                         assign_form.add_error(_field_of(error, assign_form), error.message)
                     else:
-                        messages.success(request, f"The key {api_key.description} was assigned to {project.name}.")
+                        messages.success(
+                            request, f"The key {api_key.description} was assigned to {project.name}."
+                        )
                         return redirect(here)
     term = search_term(request)
     memberships = (
@@ -506,8 +537,12 @@ def project_api_keys(request, project_id):
 
 @login_required
 def project_api_key_remove(request, project_id, api_key_id):
-    project = selectors.access_project(actor=request.user, project_id=project_id, need=roles.MANAGE_PROJECT_MEMBERS)
-    api_key = selectors.access_api_key(actor=request.user, api_key_id=api_key_id, organization=project.organization)
+    project = selectors.access_project(
+        actor=request.user, project_id=project_id, need=roles.MANAGE_PROJECT_MEMBERS
+    )
+    api_key = selectors.access_api_key(
+        actor=request.user, api_key_id=api_key_id, organization=project.organization
+    )
     back = reverse("project_api_keys", kwargs={"project_id": project.public_id})
     nav = {"project": project, "tab": "access", "crumbs": [("API keys", back)]}
     return _unassign(request, project.organization, api_key, project, back=back, nav=nav)

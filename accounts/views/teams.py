@@ -34,7 +34,9 @@ class MembersField(forms.CharField):
     def to_python(self, value):
         emails = [e for e in re.split(r"[\s,;]+", super().to_python(value)) if e]
         if len(emails) > MEMBERS_PER_REQUEST:
-            raise forms.ValidationError(f"At most {MEMBERS_PER_REQUEST} members at once; you gave {len(emails)}.")
+            raise forms.ValidationError(
+                f"At most {MEMBERS_PER_REQUEST} members at once; you gave {len(emails)}."
+            )
         return list(dict.fromkeys(email.lower() for email in emails))
 
 
@@ -70,7 +72,9 @@ class RenameForm(forms.Form):
 
 
 class AddMembersForm(forms.Form):
-    members = MembersField(label="Email addresses", help_text="Members of the organization, separated by commas.")
+    members = MembersField(
+        label="Email addresses", help_text="Members of the organization, separated by commas."
+    )
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,7 +117,9 @@ def _member_options(organization, term="", limit=MEMBER_OPTIONS):
     members = OrganizationMembership.objects.filter(organization=organization, user__is_service_account=False)
     if term:
         members = members.filter(
-            Q(user__email__icontains=term) | Q(user__first_name__icontains=term) | Q(user__last_name__icontains=term)
+            Q(user__email__icontains=term)
+            | Q(user__first_name__icontains=term)
+            | Q(user__last_name__icontains=term)
         )
     return [m.user for m in members.select_related("user").order_by("user__email")[:limit]]
 
@@ -140,7 +146,10 @@ def organization_teams(request, org_id):
             try:
                 members = _people(request, organization, form.cleaned_data["members"])
                 team = team_services.team_create(
-                    organization=organization, name=form.cleaned_data["name"], members=members, actor=request.user
+                    organization=organization,
+                    name=form.cleaned_data["name"],
+                    members=members,
+                    actor=request.user,
                 )
             except ServiceError as error:
                 form.add_error(_field_of(error, form), error.message)
@@ -174,7 +183,9 @@ def team_member_options(request, org_id):
     """The type-ahead of a members field: a ``<datalist>`` of at most 20 members matching the last address being
     typed, each option the whole field's value with that address completed (so several can be picked)."""
     organization = _organization(request, org_id, need=roles.MANAGE_TEAMS)
-    typed = "".join(ch for ch in request.GET.get("team-members", request.GET.get("add-members", "")) if ch.isprintable())
+    typed = "".join(
+        ch for ch in request.GET.get("team-members", request.GET.get("add-members", "")) if ch.isprintable()
+    )
     typed = typed[:2000]
     head, _, last = typed.rpartition(",")
     head = f"{head.strip()}, " if head.strip() else ""
@@ -215,7 +226,9 @@ def team_detail(request, org_id, team_id):
                 rename_form = RenameForm(request.POST, prefix="rename")
                 if rename_form.is_valid():
                     old = team.name
-                    team = team_services.team_rename(team=team, name=rename_form.cleaned_data["name"], actor=request.user)
+                    team = team_services.team_rename(
+                        team=team, name=rename_form.cleaned_data["name"], actor=request.user
+                    )
                     messages.success(request, f"The team {old} is now named {team.name}.")
                     return redirect("team_detail", org_id=organization.public_id, team_id=team.public_id)
             else:
@@ -223,7 +236,9 @@ def team_detail(request, org_id, team_id):
                 if add_form.is_valid():
                     people = _people(request, organization, add_form.cleaned_data["members"])
                     team_services.team_members_add(team=team, users=people, actor=request.user)
-                    messages.success(request, f"{', '.join(p.email for p in people)} joined the team {team.name}.")
+                    messages.success(
+                        request, f"{', '.join(p.email for p in people)} joined the team {team.name}."
+                    )
                     return redirect("team_detail", org_id=organization.public_id, team_id=team.public_id)
         except ServiceError as error:
             form = rename_form if action == "rename" else add_form
@@ -232,7 +247,9 @@ def team_detail(request, org_id, team_id):
     members = TeamMembership.objects.filter(team=team).select_related("user").order_by("user__email")
     if term:
         members = members.filter(
-            Q(user__email__icontains=term) | Q(user__first_name__icontains=term) | Q(user__last_name__icontains=term)
+            Q(user__email__icontains=term)
+            | Q(user__first_name__icontains=term)
+            | Q(user__last_name__icontains=term)
         )
     visible = selectors.visible_projects(request.user, organization.projects.all())
     return render_page(
@@ -311,7 +328,9 @@ def team_delete(request, org_id, team_id):
             messages.error(request, error.message)
             return redirect("team_detail", org_id=organization.public_id, team_id=team.public_id)
         projects = ", ".join(sorted(removed["projects"])) or "no project"
-        messages.success(request, f"The team {team.name} was deleted; the access it gave to {projects} is gone.")
+        messages.success(
+            request, f"The team {team.name} was deleted; the access it gave to {projects} is gone."
+        )
         return redirect("organization_teams", org_id=organization.public_id)
     lines = _access_lines(_assignments(team))
     count = team.memberships.count()

@@ -14,7 +14,6 @@ from accounts.models import AuditEvent, Team, TeamMembership, User
 from accounts.services import (
     organization_create,
     organization_member_add,
-    project_create,
     project_member_add,
     team_create,
     team_member_add,
@@ -83,7 +82,8 @@ def test_the_tab_lists_teams_with_their_member_and_project_counts(client, organi
     client.force_login(owner)
     page = client.get(teams_url(organization)).content.decode()
     assert 'aria-current="page">Teams</a>' in page
-    assert f'<a href="{team_url(platform)}">Platform</a></td>\n            <td class="numeric">1</td>\n            <td class="numeric">1</td>' in page
+    row = re.search(r"<tr>\s*<td><a href=\"[^\"]+\">Platform</a></td>(.*?)</tr>", page, re.S).group(1)
+    assert re.findall(r'<td class="numeric">(\d+)</td>', row) == ["1", "1"]
     assert "Empty" in page and "Create team" in page
 
 
@@ -130,7 +130,9 @@ def test_a_team_page_costs_the_same_queries_at_5_and_60_members(client, organiza
     def add(count):
         start = TeamMembership.objects.count()
         for index in range(count):
-            team_member_add(team=team, user=member(organization, owner, f"m{start + index}@example.com"), actor=owner)
+            team_member_add(
+                team=team, user=member(organization, owner, f"m{start + index}@example.com"), actor=owner
+            )
 
     add(5)
     few = _queries(client, team_url(team))
@@ -240,14 +242,18 @@ def test_removing_a_member_confirms_first_and_they_lose_the_teams_projects(
     assert AuditEvent.objects.filter(event_type="REMOVED_FROM_TEAM", target_id=ann.public_id).exists()
 
 
-def test_a_member_keeps_their_own_access_after_leaving_the_team(client, organization, owner, platform, ann, project):
+def test_a_member_keeps_their_own_access_after_leaving_the_team(
+    client, organization, owner, platform, ann, project
+):
     project_member_add(project=project, user=ann, actor=owner)
     client.force_login(owner)
     client.post(f"{team_url(platform)}members/{ann.public_id}/remove/")
     assert reaches(ann, project)
 
 
-def test_deleting_a_team_confirms_naming_the_access_that_goes(client, organization, owner, platform, ann, project):
+def test_deleting_a_team_confirms_naming_the_access_that_goes(
+    client, organization, owner, platform, ann, project
+):
     url = f"{team_url(platform)}delete/"
     client.force_login(owner)
     confirmation = client.get(url).content.decode()
@@ -308,7 +314,9 @@ def test_a_project_read_only_member_cannot_manage_teams(client, organization, ow
     assert _state(organization) == before
 
 
-def test_another_organizations_team_or_person_answers_like_a_missing_one(client, organization, owner, platform, foreign):
+def test_another_organizations_team_or_person_answers_like_a_missing_one(
+    client, organization, owner, platform, foreign
+):
     client.force_login(owner)
     missing = "ffffffffffffffffffff0001"
     theirs = foreign["team"].public_id
