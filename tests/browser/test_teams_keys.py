@@ -95,7 +95,8 @@ def test_an_api_key_is_created_and_its_private_key_shown_once(signed_in, demo):
     expect(page.locator("[data-copy-status]")).to_have_text(re.compile("Copied|Selected"))
     check_page(page, screenshot="api-key-created")
 
-    page.reload()
+    page.reload()  # the browser sends the form again: refused, nothing created, nothing shown
+    expect(page.get_by_role("alert")).to_contain_text("That form was sent already")
     assert private_key not in page.content()
     assert ApiKey.objects.filter(description="Nightly export").count() == 1
 
