@@ -465,6 +465,8 @@ def project_api_keys(request, project_id):
             actor=request.user, project_id=project_id, need=roles.MANAGE_PROJECT_MEMBERS
         )
         if request.POST.get("action") == "create":
+            # Creating one of the organization's keys needs that power there: refused as a whole (403) without.
+            _organization(request, organization.public_id)
             create_form = CreateKeyForm(
                 request.POST, request=request, prefix="key", role_choices=roles.PROJECT_ROLE_CHOICES
             )

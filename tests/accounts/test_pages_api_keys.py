@@ -384,3 +384,27 @@ def test_another_organizations_key_or_project_answers_like_a_missing_one(
         answers.append(plain(response, value))
     assert answers[0] == answers[1]
     assert _state() == before
+
+
+def test_a_project_owner_who_is_not_an_organization_owner_assigns_keys_but_creates_none(
+    client, organization, owner, project
+):
+    spare = make_key(organization, owner, "Spare")
+    lead = UserFactory(email="lead@example.com")
+    organization_member_add(organization=organization, user=lead, actor=owner)
+    project_member_add(project=project, user=lead, roles=[roles.GROUP_OWNER], actor=owner)
+    client.force_login(lead)
+    page = client.get(project_keys_url(project)).content.decode()
+    assert "Assign a key of Acme" in page and "Create a key" not in page
+    data = {"action": "assign", "assign-api_key": spare.public_id, "assign-roles": [roles.GROUP_READ_ONLY]}
+    assert client.post(project_keys_url(project), data).status_code == 302
+    assert ProjectMembership.objects.filter(project=project, user=spare.user).exists()
+    before = _state()
+    create = {
+        "action": "create",
+        "key-description": "Mine",
+        "key-roles": [roles.GROUP_OWNER],
+        "key-sequence": "0",
+    }
+    assert client.post(project_keys_url(project), create).status_code == 403
+    assert _state() == before

@@ -333,3 +333,11 @@ def test_another_organizations_team_or_person_answers_like_a_missing_one(
     url = f"{team_url(platform)}members/{foreign['person'].public_id}/remove/"
     assert client.post(url).status_code == 404
     assert _state(foreign["organization"]) == before
+
+
+def test_a_name_with_a_bidi_override_is_a_form_error_not_a_team(client, organization, owner):
+    client.force_login(owner)
+    response = client.post(teams_url(organization), {"team-name": "Ops\u202egnp.exe", "team-members": ""})
+    assert response.status_code == 400
+    assert 'class="field field-invalid"' in response.content.decode()
+    assert not Team.objects.filter(organization=organization).exists()
