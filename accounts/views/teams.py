@@ -101,7 +101,7 @@ def _people(request, organization, emails):
     return people
 
 
-def _field_of(error, form, names=("name",)):
+def _field_of(error, form):
     """The form field a service's refusal is about (shown next to it), or None (above the form)."""
     if error.code.startswith(("USER_", "TEAM_MEMBER_")) or error.parameters.get("field") == "members":
         return "members" if "members" in form.fields else None
