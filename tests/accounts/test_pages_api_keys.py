@@ -408,3 +408,25 @@ def test_a_project_owner_who_is_not_an_organization_owner_assigns_keys_but_creat
     }
     assert client.post(project_keys_url(project), create).status_code == 403
     assert _state() == before
+
+
+def test_a_key_page_costs_the_same_queries_at_5_and_60_projects_and_entries(client, organization, owner):
+    api_key = make_key(organization, owner, "Busy")
+
+    def add(count):
+        for _ in range(count):
+            index = ProjectMembership.objects.filter(user=api_key.user).count()
+            project = project_create(organization=organization, name=f"P{index:03}", actor=owner)
+            key_services.api_key_project_assign(
+                api_key=api_key, project=project, roles=[roles.GROUP_READ_ONLY], actor=owner
+            )
+            key_services.api_key_access_list_add(api_key=api_key, entries=[f"10.1.{index}.0/24"], actor=owner)
+
+    client.force_login(owner)
+    add(5)
+    few = _queries(client, key_url(api_key))
+    add(55)
+    assert _queries(client, key_url(api_key)) == few
+    page = client.get(key_url(api_key)).content.decode()
+    assert "1–50 of 60" in page and 'aria-label="Access list: pages"' in page
+    assert "10.1.59.0/24" in client.get(key_url(api_key), {"entries": 2}).content.decode()
