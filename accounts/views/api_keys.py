@@ -35,27 +35,42 @@ class KeyForm(forms.Form):
     )
 
 
-class CreateKeyForm(KeyForm):
+class DefaultRoleMixin:
+    """Roles to pick, none ticked beforehand: the default role applies only when none is picked (a ticked
+    default would be granted along with whatever else is picked)."""
+
+    default_role = roles.DEFAULT_PROJECT_ROLE
+
+    def _default_when_none(self, label):
+        field = self.fields["roles"]
+        field.required = False
+        field.help_text = f"{roles.label(self.default_role)} when none is picked."
+        field.label = label
+
+    def clean_roles(self):
+        return self.cleaned_data["roles"] or [self.default_role]
+
+
+class CreateKeyForm(DefaultRoleMixin, KeyForm):
     sequence = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, request, role_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sequence"].initial = request.session.get(SEQUENCE_KEY, 0)
         if role_choices is not None:  # a project's key: project roles
-            self.fields["roles"].label = "Project roles"
             self.fields["roles"].choices = role_choices
-            self.fields["roles"].initial = [roles.DEFAULT_PROJECT_ROLE]
+            self._default_when_none("Project roles")
         else:
-            self.fields["roles"].initial = [roles.DEFAULT_ORGANIZATION_ROLE]
+            self.default_role = roles.DEFAULT_ORGANIZATION_ROLE
+            self._default_when_none("Organization roles")
 
 
-class ProjectRolesForm(forms.Form):
-    roles = forms.MultipleChoiceField(
-        label="Project roles",
-        choices=roles.PROJECT_ROLE_CHOICES,
-        widget=forms.CheckboxSelectMultiple,
-        initial=[roles.DEFAULT_PROJECT_ROLE],
-    )
+class ProjectRolesForm(DefaultRoleMixin, forms.Form):
+    roles = forms.MultipleChoiceField(choices=roles.PROJECT_ROLE_CHOICES, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._default_when_none("Project roles")
 
 
 class AssignProjectForm(ProjectRolesForm):

@@ -138,12 +138,33 @@ def test_the_private_key_is_shown_once_with_a_copy_button_and_a_warning(client, 
     assert 'name="key-sequence" value="1"' in client.get(keys_url(organization)).content.decode()
 
 
-def test_a_key_needs_a_description_and_a_role_said_next_to_the_fields(client, organization, owner):
+def test_a_key_needs_a_description_said_next_to_the_field(client, organization, owner):
     client.force_login(owner)
     response = client.post(keys_url(organization), {"key-description": "", "key-sequence": "0"})
     assert response.status_code == 400
     assert not ApiKey.objects.exists()
-    assert response.content.decode().count("This field is required.") == 2
+    assert response.content.decode().count("This field is required.") == 1
+
+
+def test_the_default_role_applies_only_when_no_role_is_picked(client, organization, owner, project):
+    client.force_login(owner)
+    form = client.get(keys_url(organization)).content.decode()
+    assert "checked" not in form.split('name="key-roles"')[1].split(">")[0]  # nothing ticked beforehand
+    assert "Organization Member when none is picked." in form
+    for description, picked, expected in (
+        ("plain", [], [roles.ORG_MEMBER]),
+        ("reader", [roles.ORG_READ_ONLY], [roles.ORG_READ_ONLY]),
+    ):
+        sequence = client.session.get("api_key_form_sequence", 0)
+        data = {"key-description": description, "key-roles": picked, "key-sequence": sequence}
+        assert client.post(keys_url(organization), data).status_code == 200
+        api_key = ApiKey.objects.get(description=description)
+        assert api_key.user.organization_memberships.get().role_names == expected
+    data = {"action": "assign", "assign-project": project.public_id}
+    assert client.post(key_url(api_key), data).status_code == 302
+    assert ProjectMembership.objects.get(project=project, user=api_key.user).role_names == [
+        roles.GROUP_READ_ONLY
+    ]
 
 
 # ---- a key's page ---------------------------------------------------------------------------------------------
