@@ -81,9 +81,11 @@ TABS: dict[str, list[Tab]] = {
         Tab("users", "Users", "organization_access", roles.VIEW_ORGANIZATION),
         Tab("teams", "Teams", "organization_teams", roles.VIEW_ORGANIZATION),
         Tab("api_keys", "API Keys", "organization_api_keys", roles.MANAGE_API_KEYS),
+        Tab("activity", "Activity", "organization_activity", roles.VIEW_ORGANIZATION),
     ],
     PROJECT: [
         Tab("access", "Access", "project_access", roles.VIEW_PROJECT),
+        Tab("activity", "Activity", "project_activity", roles.VIEW_PROJECT),
     ],
 }
 

@@ -40,9 +40,10 @@ def test_every_registered_tab_resolves_and_follows_the_issues_order():
         "teams",
         "api_keys",
         "monitoring",
+        "activity",
         "settings",
     ]
-    assert [tab.id for tab in pages.TABS[pages.PROJECT]] == ["access", "clusters", "monitoring"]
+    assert [tab.id for tab in pages.TABS[pages.PROJECT]] == ["access", "clusters", "monitoring", "activity"]
 
 
 def _without(monkeypatch, tab_id):
@@ -76,8 +77,8 @@ def test_tabs_show_only_to_those_who_may_open_them(monkeypatch, organization, ow
     def labels(actor):
         return [link.tab.label for link in pages.navigation(actor, organization=organization).tabs]
 
-    assert labels(owner)[:2] == ["Users", "Teams"] and "API Keys" in labels(owner)
-    assert labels(member) == [label for label in labels(owner) if label != "API Keys"]
+    assert labels(owner) == ["Users", "Teams", "API Keys", "Monitoring", "Activity", "Settings"]
+    assert labels(member) == ["Users", "Teams", "Monitoring", "Activity", "Settings"]
     assert labels(UserFactory()) == []  # a stranger (never shown such a page: it answers 404)
 
 
@@ -92,6 +93,7 @@ def test_project_tabs_and_breadcrumbs_organization_project_tab_and_more(organiza
         ("access", False),
         ("clusters", True),
         ("monitoring", False),
+        ("activity", False),
     ]
     assert nav.tabs_label == "Production (project)"
     assert [(c.label, c.url) for c in nav.breadcrumbs] == [
