@@ -523,7 +523,7 @@ def project_api_keys(request, project_id):
                         return redirect(here)
     term = search_term(request)
     memberships = (
-        ProjectMembership.objects.filter(project=project, user__is_service_account=True)
+        ProjectMembership.objects.filter(project=project, user__api_key__isnull=False)
         .select_related("user__api_key")
         .prefetch_related("roles")
         .order_by("user__api_key__description", "user__api_key__public_key")

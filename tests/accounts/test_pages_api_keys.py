@@ -314,7 +314,7 @@ def test_the_project_page_costs_the_same_queries_at_5_and_60_keys(client, organi
 def _state():
     return (
         sorted(ApiKey.objects.values_list("description", flat=True)),
-        ProjectMembership.objects.filter(user__is_service_account=True).count(),
+        ProjectMembership.objects.filter(user__api_key__isnull=False).count(),
         ApiKeyAccessListEntry.objects.count(),
         AuditEvent.objects.count(),
     )
@@ -451,3 +451,26 @@ def test_a_key_page_costs_the_same_queries_at_5_and_60_projects_and_entries(clie
     page = client.get(key_url(api_key)).content.decode()
     assert "1–50 of 60" in page and 'aria-label="Access list: pages"' in page
     assert "10.1.59.0/24" in client.get(key_url(api_key), {"entries": 2}).content.decode()
+
+
+def test_a_service_account_in_the_project_is_not_listed_among_its_api_keys(
+    client, organization, owner, ci_key, project
+):
+    from serviceaccounts.services.accounts import service_account_create, service_account_project_assign
+
+    account = service_account_create(
+        organization=organization,
+        name="Robot",
+        description="OAuth client",
+        roles=[roles.ORG_MEMBER],
+        secret_expires_after_hours=24,
+        actor=owner,
+    )[0]
+    service_account_project_assign(
+        service_account=account, project=project, roles=[roles.GROUP_READ_ONLY], actor=owner
+    )
+    client.force_login(owner)
+    response = client.get(project_keys_url(project))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Deploy bot" in page and "OAuth client" not in page and "1–1 of 1" in page
