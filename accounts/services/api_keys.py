@@ -122,6 +122,21 @@ def api_key_create(*, organization, description, roles, actor) -> tuple[ApiKey, 
     return api_key, private_key
 
 
+@transaction.atomic
+def api_key_create_for_project(*, project, description, roles, actor) -> tuple[ApiKey, str]:
+    """Create a key of the project's organization for this project (Atlas's POST /groups/{groupId}/apiKeys): it
+    holds Organization Member in the organization and ``roles`` in the project. Needs the power to create the
+    organization's keys and to give those project roles; both or nothing."""
+    api_key, private_key = api_key_create(
+        organization=project.organization,
+        description=description,
+        roles=[catalogue.DEFAULT_ORGANIZATION_ROLE],
+        actor=actor,
+    )
+    api_key_project_assign(api_key=api_key, project=project, roles=roles, actor=actor)
+    return api_key, private_key
+
+
 def api_key_ha1(api_key, algorithm: str) -> str | None:
     """The stored HA1 for a Digest algorithm, decrypted; None for an algorithm we do not accept."""
     encrypted = {"MD5": api_key.ha1_md5_encrypted, "SHA-256": api_key.ha1_sha256_encrypted}.get(algorithm)

@@ -37,6 +37,8 @@ def test_every_registered_tab_resolves_and_follows_the_issues_order():
         assert [tab.id for tab in tabs] == sorted((tab.id for tab in tabs), key=order.index)
     assert [tab.id for tab in pages.TABS[pages.ORGANIZATION]] == [
         "users",
+        "teams",
+        "api_keys",
         "monitoring",
         "activity",
         "settings",
@@ -44,18 +46,20 @@ def test_every_registered_tab_resolves_and_follows_the_issues_order():
     assert [tab.id for tab in pages.TABS[pages.PROJECT]] == ["access", "clusters", "monitoring", "activity"]
 
 
+def _without(monkeypatch, tab_id):
+    """The organization's tabs, for this test, without ``tab_id``; returns the ids of the others."""
+    others = [t for t in pages.TABS[pages.ORGANIZATION] if t.id != tab_id]
+    monkeypatch.setitem(pages.TABS, pages.ORGANIZATION, others)
+    return [t.id for t in others]
+
+
 def test_a_registered_tab_takes_its_place_in_the_order_and_mistakes_are_refused(monkeypatch):
-    monkeypatch.setitem(pages.TABS, pages.ORGANIZATION, list(pages.TABS[pages.ORGANIZATION]))
+    others = _without(monkeypatch, "api_keys")
     keys = pages.Tab("api_keys", "API Keys", "organization_access", roles.MANAGE_API_KEYS)
     pages.register_tab(pages.ORGANIZATION, keys)
     pages.register_tab(pages.ORGANIZATION, keys)  # twice: harmless
-    assert [t.id for t in pages.TABS[pages.ORGANIZATION]] == [
-        "users",
-        "api_keys",
-        "monitoring",
-        "activity",
-        "settings",
-    ]
+    order = pages.TAB_ORDER[pages.ORGANIZATION]
+    assert [t.id for t in pages.TABS[pages.ORGANIZATION]] == sorted([*others, "api_keys"], key=order.index)
     with pytest.raises(ValueError, match="TAB_ORDER"):
         pages.register_tab(pages.ORGANIZATION, pages.Tab("billing", "Billing", "home", roles.VIEW_BILLING))
     with pytest.raises(ValueError, match="registered already"):
@@ -63,7 +67,7 @@ def test_a_registered_tab_takes_its_place_in_the_order_and_mistakes_are_refused(
 
 
 def test_tabs_show_only_to_those_who_may_open_them(monkeypatch, organization, owner):
-    monkeypatch.setitem(pages.TABS, pages.ORGANIZATION, list(pages.TABS[pages.ORGANIZATION]))
+    _without(monkeypatch, "api_keys")
     pages.register_tab(
         pages.ORGANIZATION, pages.Tab("api_keys", "API Keys", "organization_access", roles.MANAGE_API_KEYS)
     )
@@ -73,8 +77,8 @@ def test_tabs_show_only_to_those_who_may_open_them(monkeypatch, organization, ow
     def labels(actor):
         return [link.tab.label for link in pages.navigation(actor, organization=organization).tabs]
 
-    assert labels(owner) == ["Users", "API Keys", "Monitoring", "Activity", "Settings"]
-    assert labels(member) == ["Users", "Monitoring", "Activity", "Settings"]
+    assert labels(owner) == ["Users", "Teams", "API Keys", "Monitoring", "Activity", "Settings"]
+    assert labels(member) == ["Users", "Teams", "Monitoring", "Activity", "Settings"]
     assert labels(UserFactory()) == []  # a stranger (never shown such a page: it answers 404)
 
 
@@ -100,7 +104,8 @@ def test_project_tabs_and_breadcrumbs_organization_project_tab_and_more(organiza
     ]
 
 
-def test_an_unknown_tab_id_is_a_mistake(organization, owner):
+def test_an_unknown_tab_id_is_a_mistake(monkeypatch, organization, owner):
+    _without(monkeypatch, "teams")
     with pytest.raises(ValueError, match="no organization tab 'teams'"):
         pages.navigation(owner, organization=organization, tab="teams")
 

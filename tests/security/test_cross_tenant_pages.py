@@ -90,6 +90,13 @@ FORM_FIELDS = {
     "password2": None,
     "multi_factor_auth_required": None,
     "action": None,
+    "members": "person_email",
+    "description": None,
+    "sequence": None,
+    "ip_address": None,
+    "project": "project",
+    "api_key": "api_key",
+    "entry": "access_list_entry",
 }
 FORM_FIELD_OVERRIDES = {
     ("login", "username"): "person_email",

@@ -62,6 +62,7 @@ from accounts.services.api_keys import (
     api_key_access_list_add,
     api_key_access_list_remove,
     api_key_create,
+    api_key_create_for_project,
     api_key_delete,
     api_key_project_assign,
     api_key_project_roles_set,
@@ -325,6 +326,9 @@ WRITES = [
     Write("api_key_create", api_key_create, ORG, P.MANAGE_API_KEYS,
           lambda c, u: api_key_create(
               organization=c.a.organization, description="matrix", roles=[P.ORG_MEMBER], actor=u)),
+    Write("api_key_create_for_project", api_key_create_for_project, ORG, P.MANAGE_API_KEYS,
+          lambda c, u: api_key_create_for_project(
+              project=c.a.project, description="matrix", roles=[P.GROUP_READ_ONLY], actor=u)),
     Write("api_key_update", api_key_update, ORG, P.MANAGE_API_KEYS,
           lambda c, u: api_key_update(api_key=c.a.project_key, description="matrix changed", actor=u)),
     Write("api_key_delete", api_key_delete, ORG, P.MANAGE_API_KEYS,
