@@ -79,6 +79,7 @@ TAB_ORDER = {
 TABS: dict[str, list[Tab]] = {
     ORGANIZATION: [
         Tab("users", "Users", "organization_access", roles.VIEW_ORGANIZATION),
+        Tab("projects", "Projects", "organization_projects", roles.VIEW_ORGANIZATION),
     ],
     PROJECT: [
         Tab("access", "Access", "project_access", roles.VIEW_PROJECT),

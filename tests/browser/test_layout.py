@@ -29,7 +29,7 @@ def test_the_organization_pages(signed_in, demo):
 
     page.goto(f"/orgs/{acme.public_id}/")
     tabs = page.get_by_role("navigation", name="Acme Corp (organization)")
-    expect(tabs.get_by_role("link")).to_have_text(["Users", "Monitoring", "Settings"])
+    expect(tabs.get_by_role("link")).to_have_text(["Users", "Projects", "Monitoring", "Settings"])
     expect(tabs.get_by_role("link", name="Users")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Acme Corp")
     expect(page.get_by_text("email bounced")).to_be_visible()

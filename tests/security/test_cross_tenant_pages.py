@@ -90,6 +90,7 @@ FORM_FIELDS = {
     "password2": None,
     "multi_factor_auth_required": None,
     "action": None,
+    "team": "team",
 }
 FORM_FIELD_OVERRIDES = {
     ("login", "username"): "person_email",
