@@ -115,7 +115,9 @@ def _access_context(request, project, may_manage, add_form) -> dict:
     team_form = None
     if may_manage:
         unassigned = project.organization.teams.exclude(project_assignments__project=project).order_by("name")
-        team_form = TeamAddForm(teams=list(unassigned.only("public_id", "name")), auto_id="id_team_add_%s")
+        team_form = TeamAddForm(
+            teams=list(unassigned.values_list("public_id", "name")), auto_id="id_team_add_%s"
+        )
 
     keys = (
         ProjectMembership.objects.filter(project=project, user__is_service_account=True)
@@ -231,7 +233,7 @@ def project_team_add(request, project_id):
     """Give one of the organization's teams project roles here (the default when none is picked)."""
     project = selectors.access_project(actor=request.user, project_id=project_id)
     unassigned = project.organization.teams.exclude(project_assignments__project=project)
-    form = TeamAddForm(request.POST, teams=list(unassigned.only("public_id", "name")))
+    form = TeamAddForm(request.POST, teams=list(unassigned.values_list("public_id", "name")))
     if not form.is_valid():
         problems = "; ".join(" ".join(errors) for errors in form.errors.values())
         messages.error(request, f"The team was not added: {problems}")

@@ -75,7 +75,7 @@ class TeamAddForm(forms.Form):
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].choices = [(team.public_id, team.name) for team in teams]
+        self.fields["team"].choices = list(teams)  # (public id, name) pairs
 
     def roles_or_default(self):
         return _roles_or_default(self)
