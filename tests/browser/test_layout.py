@@ -64,7 +64,7 @@ def test_the_project_pages(signed_in, demo):
     expect(page.get_by_role("navigation", name="Breadcrumb").get_by_role("listitem")).to_have_text(
         ["Acme Corp", "Production", "Access"]
     )
-    expect(page.get_by_text("requests to join")).to_be_visible()
+    expect(page.get_by_text("requests to join", exact=True)).to_be_visible()
     check_page(page, screenshot="project-access")
 
     tabs.get_by_role("link", name="Clusters").click()
