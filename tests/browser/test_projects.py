@@ -45,6 +45,10 @@ def test_a_person_asks_to_join_the_owner_approves_and_the_person_opens_the_proje
         "dave@acme.example joined Data Lake as Project Read Only"
     )
     assert JoinRequest.objects.get(project=lake, user=demo["dave"]).status == JoinRequest.Status.APPROVED
+    # In place (htmx): the requests and users lists are swapped, the page is not reloaded.
+    expect(alice.locator(f"#user-{demo['dave'].public_id}")).to_contain_text("Project Read Only")
+    expect(requests).to_contain_text("No requests to join.")
+    assert alice.url.endswith(f"/projects/{lake.public_id}/")
 
     projects_tab(dave, acme)
     dave.get_by_role("link", name="Data Lake", exact=True).click()
