@@ -577,3 +577,17 @@ def test_the_access_tab_costs_the_same_queries_for_5_and_60_rows(client, organiz
     grow(5, 60)
     many = queries_of(client, access_url(project))
     assert few == many
+
+
+def test_a_member_leaves_a_project_after_a_confirmation(client, organization, owner, project):
+    reader = member(organization, owner)
+    project_member_add(project=project, user=reader, actor=owner)
+    client.force_login(reader)
+    url = f"{access_url(project)}users/{reader.public_id}/remove/"
+    assert "Leave project" in text(client.get(access_url(project)))
+
+    assert "Leave Production?" in text(client.get(url))
+    response = client.post(url)
+
+    assert response["Location"] == projects_url(organization)  # the project is no longer theirs to open
+    assert not ProjectMembership.objects.filter(project=project, user=reader).exists()

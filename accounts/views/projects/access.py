@@ -183,17 +183,24 @@ def project_user_roles(request, project_id, user_id):
 @login_required
 def project_user_remove(request, project_id, user_id):
     """Remove a person's direct roles on the project, after a confirmation; what teams and organization roles
-    give them stays, and the page says so."""
+    give them stays, and the page says so. A member may also leave by themself."""
     project, user = _project_and_member(request, project_id, user_id)
+    leaving = user.pk == request.user.pk
     if request.method == "POST":
         try:
             project_member_remove(project=project, user=user, actor=request.user)
         except ServiceError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"{user.email} was removed from {project.name}.")
+            done = (
+                f"You left {project.name}." if leaving else f"{user.email} was removed from {project.name}."
+            )
+            messages.success(request, done)
+        if leaving and not actor_may(request.user, roles.VIEW_PROJECT, project):
+            return redirect("organization_projects", org_id=project.organization.public_id)
         return redirect(_access_url(project))
-    require(request.user, roles.MANAGE_PROJECT_MEMBERS, project)
+    if not leaving:
+        require(request.user, roles.MANAGE_PROJECT_MEMBERS, project)
     (row,) = reach.project_reach(project, [user])
     if not row.direct_roles:
         raise ServiceError(
@@ -210,14 +217,26 @@ def project_user_remove(request, project_id, user_id):
             f"{user.email} is the only Project Owner of {project.name}: make someone else Project Owner first, "
             "or removing them will be refused."
         )
+    if leaving:
+        title, intro, button = (
+            f"Leave {project.name}?",
+            "You lose the roles given to you directly:",
+            "Leave project",
+        )
+        keep = "You keep what other grants give you"
+    else:
+        title, intro = (
+            f"Remove {user.email} from {project.name}?",
+            "They lose the roles given to them directly:",
+        )
+        button, keep = "Remove from project", "They keep what other grants give them"
     return confirm_page(
         request,
-        title=f"Remove {user.email} from {project.name}?",
-        intro="They lose the roles given to them directly:",
+        title=title,
+        intro=intro,
         items=[roles.label(name) for name in row.direct_roles],
-        warnings=warnings
-        + ([f"They keep what other grants give them: {'; '.join(others)}."] if others else []),
-        button="Remove from project",
+        warnings=warnings + ([f"{keep}: {'; '.join(others)}."] if others else []),
+        button=button,
         cancel_url=_access_url(project),
         project=project,
         tab="access",
