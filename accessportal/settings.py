@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # /static/ from STATIC_ROOT, in production too
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -153,6 +154,13 @@ STATIC_URL = "static/"
 # no CDN, no build step.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+# whitenoise serves what `collectstatic` put in STATIC_ROOT: names carry a hash of the content (cached for a
+# year), gzip and Brotli copies made ahead. Before collectstatic (a newcomer's `make run`, the tests) the plain
+# names are used and runserver serves them from the apps' folders (accessportal/storage.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "accessportal.storage.StaticFilesStorage"},
+}
 
 # Redis is the Celery broker and the cache in production; without it, tasks run eagerly in the request.
 REDIS_URL = env("REDIS_URL", default="")

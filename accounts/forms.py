@@ -14,17 +14,23 @@ class InviteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="One or more, separated by commas, spaces or new lines.",
     )
-    roles = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple, required=False)
     teams = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, role_choices, default_role, teams=None, **kwargs):
         super().__init__(*args, **kwargs)
+        # Nothing ticked to start with: the default role applies only when no role is picked (ticked by default,
+        # it stayed ticked beside the role picked and granted both).
+        self.default_role = default_role
         self.fields["roles"].choices = role_choices
-        self.fields["roles"].initial = [default_role]
+        self.fields["roles"].help_text = f"{roles.label(default_role)} when none is picked."
         if teams is None:
             del self.fields["teams"]
         else:
             self.fields["teams"].queryset = teams
+
+    def clean_roles(self):
+        return self.cleaned_data["roles"] or [self.default_role]
 
     def clean_emails(self):
         emails = [e for e in re.split(r"[\s,;]+", self.cleaned_data["emails"]) if e]
@@ -52,3 +58,20 @@ def project_invite_form(data=None):
         default_role=roles.DEFAULT_PROJECT_ROLE,
         prefix="invite",
     )
+
+
+class MemberRolesForm(forms.Form):
+    """A member's organization roles, ticked as they are; at least one (the service refuses the rest)."""
+
+    roles = forms.MultipleChoiceField(
+        label="Organization roles",
+        choices=roles.ORGANIZATION_ROLE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Pick at least one role; to take every role away, remove the member."},
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+def member_roles_form(user, data=None, *, initial=None):
+    """The roles form of one member: its own prefix, so that many on one page keep distinct ids."""
+    return MemberRolesForm(data, initial={"roles": initial or []}, prefix=f"member-{user.public_id}")

@@ -1,6 +1,7 @@
 """Celery tasks of the accounts app: each takes ids, loads, calls one service; safe to run twice."""
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 
 from .metrics import email_outcome_record
 from .services.emails import (
@@ -9,6 +10,7 @@ from .services.emails import (
     email_give_up,
     email_send,
     emails_requeue_stalled,
+    emails_send,
 )
 from .services.invitations import invitations_expire_due
 
@@ -35,11 +37,7 @@ def send_email(self, email_id: int, secret_context: dict | None = None) -> str |
                 error=str(error),
             )
             return "FAILED"
-        from celery.utils.time import get_exponential_backoff_interval
-
-        countdown = get_exponential_backoff_interval(
-            factor=2, retries=self.request.retries, maximum=RETRY_BACKOFF_MAX_SECONDS, full_jitter=True
-        )
+        countdown = _backoff(self.request.retries)
         email_outcome_record(
             outcome="retried",
             email_id=email_id,
@@ -49,6 +47,37 @@ def send_email(self, email_id: int, secret_context: dict | None = None) -> str |
         )
         raise self.retry(exc=error, countdown=countdown) from error
     return email.status if email else None
+
+
+def _backoff(retries: int) -> int:
+    return get_exponential_backoff_interval(
+        factor=2, retries=retries, maximum=RETRY_BACKOFF_MAX_SECONDS, full_jitter=True
+    )
+
+
+@shared_task(bind=True, max_retries=EMAIL_MAX_RETRIES, acks_late=True)
+def send_emails(self, email_ids: list[int]) -> dict:
+    """Send up to ``EMAIL_BATCH`` OutboundEmails over one ESP connection (what bulk work queues: one task per
+    batch, not per message). The messages that meet a temporary error are tried again together, as this task
+    with only their ids, with the same back-off as ``send_email``; after the last retry they are recorded as
+    failed. Returns {id: status} of the messages this try finished."""
+    results, again = emails_send(email_ids=email_ids)
+    if not again:
+        return results
+    if self.request.retries >= self.max_retries:
+        for email_id in again:
+            email_give_up(email_id=email_id)  # its row keeps the last error it met
+            email_outcome_record(
+                outcome="failed", email_id=email_id, reason="gave up", attempts=self.request.retries + 1
+            )
+            results[email_id] = "FAILED"
+        return results
+    countdown = _backoff(self.request.retries)
+    for email_id in again:
+        email_outcome_record(
+            outcome="retried", email_id=email_id, attempt=self.request.retries + 1, countdown=countdown
+        )
+    raise self.retry(args=[again], countdown=countdown)
 
 
 @shared_task(acks_late=True)

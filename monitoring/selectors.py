@@ -186,18 +186,17 @@ def project_groups(project):
     )
 
 
-def access_group(*, actor, project, group_id, need=roles.VIEW_PROJECT) -> MonitoringGroup:
-    """A monitoring group of a project the actor reached, with its members; another project's is "not found"
-    in the same words as a missing one. ``need`` is held on the project."""
-    groups = (
-        MonitoringGroup.objects.filter(
-            project=project,
-            public_id=group_id,
-            project__in=visible_projects(actor, Project.objects.filter(pk=project.pk)).values("pk"),
-        )
-        .select_related("project__organization", "cluster")
-        .prefetch_related(members_prefetch())
-    )
+def access_group(*, actor, project, group_id, need=roles.VIEW_PROJECT, with_members=True) -> MonitoringGroup:
+    """A monitoring group of a project the actor reached, with its members (``group.members``, unless
+    ``with_members`` is False: a page lists them 50 at a time with ``group_members``); another project's is
+    "not found" in the same words as a missing one. ``need`` is held on the project."""
+    groups = MonitoringGroup.objects.filter(
+        project=project,
+        public_id=group_id,
+        project__in=visible_projects(actor, Project.objects.filter(pk=project.pk)).values("pk"),
+    ).select_related("project__organization", "cluster")
+    if with_members:
+        groups = groups.prefetch_related(members_prefetch())
     return access_common(
         actor=actor,
         visible=groups,
@@ -205,6 +204,15 @@ def access_group(*, actor, project, group_id, need=roles.VIEW_PROJECT) -> Monito
         identifier=group_id,
         need=need,
         permission_target=lambda group: group.project,
+    )
+
+
+def group_members(group):
+    """A group's memberships by user name, with their monitoring users (to page through)."""
+    return (
+        MonitoringGroupMembership.objects.filter(group=group)
+        .select_related("monitoring_user")
+        .order_by(Lower("monitoring_user__username"), "pk")
     )
 
 

@@ -7,16 +7,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.formats import date_format
 
 from accounts import roles
 from accounts import selectors as accounts_selectors
 from accounts.errors import ServiceError
 from accounts.permissions import actor_may
-from accounts.views.pages import render_page
+from accounts.views.pages import confirm_page, paginate, render_page, search_term
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import GrantForm, OrganizationSettingsForm
 
 DECISIONS_PER_PAGE = 100
@@ -30,44 +31,88 @@ def _cluster(request, project_id, cluster_name, need=roles.VIEW_PROJECT):
     return project, cluster
 
 
+def _clusters_url(project):
+    return reverse("support:project_clusters", kwargs={"project_id": project.public_id})
+
+
+def _local(moment) -> str:
+    """A time in the viewer's zone, the zone named: "2026-03-03 18:00 JST"."""
+    return date_format(timezone.localtime(moment), "Y-m-d H:i T")
+
+
 @login_required
 def project_clusters(request, project_id):
-    """The Clusters page: each cluster with its grant in force and the time left; for those who may grant, the
-    grant form (the types the block and the cluster allow) and the revoke button."""
+    """The Clusters page: the project's clusters, 50 a page with a search by name, each with its grant in force
+    and the time left (ticking, static/accessportal/countdown.js); for those who may grant, a link to each
+    cluster's grant page and to the revoke confirmation. The grant form lives on its own page, so the list stays
+    small whatever the number of clusters."""
     project = accounts_selectors.access_project(actor=request.user, project_id=project_id)
     restricted = selectors.support_access_restricted(project.organization)
     may_grant = actor_may(request.user, roles.GRANT_SUPPORT_ACCESS, project)
     now = timezone.now()
+    term = search_term(request)
+    clusters = selectors.project_clusters(project, now)
+    if term:
+        clusters = clusters.filter(name__icontains=term)
+    page = paginate(request, clusters)
     rows = []
-    for cluster in selectors.project_clusters(project, now):
-        form = GrantForm.offering(
-            restricted=restricted, sync_enabled=cluster.sync_enabled, prefix=cluster.name
-        )
+    for cluster in page:
+        offered = rules.grant_types_offered(restricted=restricted, sync_enabled=cluster.sync_enabled)
         rows.append(
             {
                 "cluster": cluster,
                 "grant": selectors.cluster_active_grant(cluster, now),
-                "form": form if may_grant and form.fields["grant_type"].choices else None,
+                "may_grant": may_grant and bool(offered),
             }
         )
     return render_page(
         request,
         "support/project_clusters.html",
-        {"project": project, "restricted": restricted, "may_grant": may_grant, "rows": rows, "now": now},
+        {
+            "project": project,
+            "restricted": restricted,
+            "may_grant": may_grant,
+            "rows": rows,
+            "page": page,
+            "now": now,
+            "searched": term,
+        },
         project=project,
         tab="clusters",
     )
 
 
+def _grant_page(request, project, cluster, form, status=200):
+    return render_page(
+        request,
+        "support/cluster_grant.html",
+        {
+            "project": project,
+            "cluster": cluster,
+            "form": form,
+            "grant": selectors.cluster_active_grant(cluster),
+            "restricted": selectors.support_access_restricted(project.organization),
+        },
+        project=project,
+        tab="clusters",
+        crumbs=[(cluster.name, None), ("Grant support access", None)],
+        status=status,
+    )
+
+
 @login_required
-@require_POST
 def cluster_grant(request, project_id, cluster_name):
+    """GET: the grant form of one cluster (the access types the block and the cluster allow, and how long);
+    POST: grant, then back to the clusters page. Refusals are shown on the form."""
+    if request.method != "POST":
+        project, cluster = _cluster(request, project_id, cluster_name, need=roles.GRANT_SUPPORT_ACCESS)
+        restricted = selectors.support_access_restricted(project.organization)
+        form = GrantForm.offering(restricted=restricted, sync_enabled=cluster.sync_enabled)
+        return _grant_page(request, project, cluster, form)
     project, cluster = _cluster(request, project_id, cluster_name)
-    form = GrantForm(request.POST, prefix=cluster.name)
+    form = GrantForm(request.POST)
     if not form.is_valid():
-        errors = "; ".join(message for field in form.errors.values() for message in field)
-        messages.error(request, f"Nothing was granted. {errors}")
-        return redirect("support:project_clusters", project.public_id)
+        return _grant_page(request, project, cluster, form, status=400)
     hours = form.cleaned_data["hours"]
     try:
         grant = services.support_grant_create(
@@ -77,37 +122,65 @@ def cluster_grant(request, project_id, cluster_name):
             actor=request.user,
         )
     except ServiceError as error:
-        messages.error(request, f"Nothing was granted. {error.message}")
-    else:
-        messages.success(
-            request,
-            f"Support staff have {grant.get_grant_type_display().lower()} access to {cluster.name} until "
-            f"{grant.expires_at:%Y-%m-%d %H:%M} UTC ({grant.time_left()} left).",
-        )
-    return redirect("support:project_clusters", project.public_id)
+        form.add_error(None, f"Nothing was granted. {error.message}")
+        return _grant_page(request, project, cluster, form, status=error.status)
+    messages.success(
+        request,
+        f"Support staff have {grant.get_grant_type_display().lower()} access to {cluster.name} until "
+        f"{_local(grant.expires_at)} ({grant.time_left()} left).",
+    )
+    return redirect(_clusters_url(project))
 
 
 @login_required
-@require_POST
 def cluster_revoke(request, project_id, cluster_name):
+    """GET: what revoking ends, and a confirmation (no JavaScript needed); POST: revoke."""
     project, cluster = _cluster(request, project_id, cluster_name)
-    try:
-        grant = services.support_grant_revoke(cluster=cluster, actor=request.user)
-    except ServiceError as error:
-        messages.error(request, f"Nothing was revoked. {error.message}")
-    else:
-        if grant is None:
-            messages.info(request, f"Support staff had no temporary access to {cluster.name}.")
+    if request.method == "POST":
+        try:
+            grant = services.support_grant_revoke(cluster=cluster, actor=request.user)
+        except ServiceError as error:
+            messages.error(request, f"Nothing was revoked. {error.message}")
         else:
-            messages.success(request, f"Support staff's temporary access to {cluster.name} was revoked.")
-    return redirect("support:project_clusters", project.public_id)
+            if grant is None:
+                messages.info(request, f"Support staff had no temporary access to {cluster.name}.")
+            else:
+                messages.success(request, f"Support staff's temporary access to {cluster.name} was revoked.")
+        return redirect(_clusters_url(project))
+    grant = selectors.cluster_active_grant(cluster)
+    if grant is None:
+        messages.info(request, f"Support staff have no temporary access to {cluster.name} to revoke.")
+        return redirect(_clusters_url(project))
+    return confirm_page(
+        request,
+        title=f"Revoke support access to {cluster.name}?",
+        intro="Support staff lose this access at once; a new grant can be made later.",
+        items=[
+            f"{grant.get_grant_type_display()}, granted by {grant.granted_by_email or 'staff'}, "
+            f"until {_local(grant.expires_at)} ({grant.time_left()} left)"
+        ],
+        button="Revoke access",
+        cancel_url=_clusters_url(project),
+        project=project,
+        tab="clusters",
+        crumbs=[(cluster.name, None)],
+    )
+
+
+SETTINGS_FIELDS = {
+    "restrictEmployeeAccess": "restrict_employee_access",
+    "apiAccessListRequired": "api_access_list_required",
+    "multiFactorAuthRequired": "multi_factor_auth_required",
+}
 
 
 @login_required
 def organization_settings(request, org_id):
-    """The organization's settings page: the block on support staff and the API keys' access list rule (its
-    owners change them, together, through one service)."""
+    """The organization's Settings tab: the block on support staff, two-factor authentication required or not,
+    and the API keys' access list rule. Every member reads them; its owners change them, together, through one
+    service (a refusal is shown next to the setting it concerns)."""
     organization = accounts_selectors.access_organization(actor=request.user, organization_id=org_id)
+    status = 200
     if request.method == "POST":
         form = OrganizationSettingsForm(request.POST)
         if form.is_valid():
@@ -120,19 +193,27 @@ def organization_settings(request, org_id):
                     multi_factor_auth_required=form.cleaned_data["multi_factor_auth_required"],
                 )
             except ServiceError as error:
-                messages.error(request, f"Nothing was changed. {error.message}")
+                field = SETTINGS_FIELDS.get(error.parameters.get("field"))
+                if field is None:  # not about one setting (e.g. not an owner): said above the page
+                    messages.error(request, f"Nothing was changed. {error.message}")
+                    return redirect("support:organization_settings", organization.public_id)
+                form.add_error(field, f"Nothing was changed. {error.message}")
+                status = error.status
             else:
                 messages.success(request, "The organization's settings were saved.")
-            return redirect("support:organization_settings", organization.public_id)
+                return redirect("support:organization_settings", organization.public_id)
+        else:
+            status = 400
     current = selectors.organization_settings(organization)
     setting = selectors.support_access_setting(organization)
-    form = OrganizationSettingsForm(
-        initial={
-            "restrict_employee_access": current.restrict_employee_access,
-            "api_access_list_required": current.api_access_list_required,
-            "multi_factor_auth_required": current.multi_factor_auth_required,
-        }
-    )
+    if request.method != "POST":
+        form = OrganizationSettingsForm(
+            initial={
+                "restrict_employee_access": current.restrict_employee_access,
+                "api_access_list_required": current.api_access_list_required,
+                "multi_factor_auth_required": current.multi_factor_auth_required,
+            }
+        )
     return render_page(
         request,
         "support/organization_settings.html",
@@ -145,6 +226,7 @@ def organization_settings(request, org_id):
         },
         organization=organization,
         tab="settings",
+        status=status,
     )
 
 

@@ -1,5 +1,5 @@
-"""Email: queue a message (after commit, one task each), send it, give up on it, queue again what was lost,
-record what the ESP reports."""
+"""Email: queue messages (after commit, one task per ``EMAIL_BATCH`` of them), send them over one ESP connection a
+batch, give up on them, queue again what was lost, record what the ESP reports."""
 
 import json
 from datetime import timedelta
@@ -7,7 +7,7 @@ from datetime import timedelta
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from cryptography.fernet import InvalidToken
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -25,6 +25,9 @@ from .api_keys import decrypt_secret, encrypt_secret
 RETRY_BACKOFF_MAX_SECONDS = 600  # the longest wait between two tries of one message (the task's back-off)
 GIVE_UP_AFTER = timedelta(days=1)
 REQUEUE_BATCH = 1000
+# Messages queued together travel as one task of at most this many ids, sent over one ESP connection (a single
+# message as the one-message task).
+EMAIL_BATCH = 100
 
 
 def _lease() -> timedelta:
@@ -54,15 +57,22 @@ def emails_queue_bulk(messages) -> list[OutboundEmail]:
         if secret_context:
             email.secret_context_encrypted = encrypt_secret(json.dumps(secret_context))
     emails = OutboundEmail.objects.bulk_create([email for email, _ in messages])
-    for email in emails:
-        publish_after_commit(_send_email_task(), email.pk)
+    publish_sending([email.pk for email in emails])
     return emails
 
 
-def _send_email_task():
-    from accounts.tasks import send_email
+def publish_sending(email_ids) -> None:
+    """After commit, publish the sending of these messages: one ``send_emails`` task per ``EMAIL_BATCH`` ids (a
+    lone message as ``send_email``), each message carrying ids only."""
+    from accounts.tasks import send_email, send_emails
 
-    return send_email
+    email_ids = list(email_ids)
+    for start in range(0, len(email_ids), EMAIL_BATCH):
+        batch = email_ids[start : start + EMAIL_BATCH]
+        if len(batch) == 1:
+            publish_after_commit(send_email, batch[0])
+        else:
+            publish_after_commit(send_emails, batch)
 
 
 def _secret_context(email) -> dict:
@@ -106,15 +116,42 @@ def _is_temporary(error: Exception) -> bool:
     return isinstance(error, OSError)  # ConnectionError, TimeoutError, SMTP errors
 
 
-def email_send(*, email_id, secret_context=None) -> OutboundEmail | None:
+def email_send(*, email_id, secret_context=None, connection=None) -> OutboundEmail | None:
     """Send one queued message. Safe to run twice: only a QUEUED row is sent (the row is locked while sending,
     so a worker lost mid-send leaves it QUEUED for the beat job). A temporary ESP error is recorded on the row
     and raised as TemporaryEmailError (the task retries with back-off); anything else marks the message FAILED
-    and is not retried. ``secret_context`` is only for task messages queued before secrets moved to the row."""
-    email, temporary_error = _send_locked(email_id, secret_context or {})
+    and is not retried. ``connection``: an open ESP connection to send on (``emails_send``); ``secret_context``
+    is only for task messages queued before secrets moved to the row."""
+    email, temporary_error = _send_locked(email_id, secret_context or {}, connection)
     if temporary_error is not None:
         raise TemporaryEmailError(temporary_error)
     return email
+
+
+def emails_send(*, email_ids) -> tuple[dict, list[int]]:
+    """Send these queued messages over one ESP connection (anymail's backends, like SMTP, keep it open across
+    the batch). Each message is sent and recorded on its own, as ``email_send`` does, so one failure touches no
+    other. Returns ({id: status or None}, the ids that met a temporary error, to try again); when the
+    connection cannot even open, every id is to try again."""
+    results, again = {}, []
+    try:
+        connection = get_connection()
+        connection.open()
+    except Exception as error:  # the ESP or the network is down: nothing was sent, all of it later
+        if not _is_temporary(error):
+            raise
+        return results, list(email_ids)
+    try:
+        for email_id in email_ids:
+            try:
+                email = email_send(email_id=email_id, connection=connection)
+            except TemporaryEmailError:
+                again.append(email_id)
+                continue
+            results[email_id] = email.status if email else None
+    finally:
+        connection.close()
+    return results, again
 
 
 def _finish(email, status, fields=()):
@@ -125,7 +162,7 @@ def _finish(email, status, fields=()):
 
 
 @transaction.atomic
-def _send_locked(email_id, legacy_secret_context):
+def _send_locked(email_id, legacy_secret_context, connection=None):
     email = (
         OutboundEmail.objects.select_for_update(of=("self",))
         .select_related("invitation")
@@ -139,7 +176,11 @@ def _send_locked(email_id, legacy_secret_context):
         email.error = "Its secret was encrypted with a key that is no longer in API_KEY_ENCRYPTION_KEYS."
         _finish(email, OutboundEmail.Status.FAILED, ["error"])
         email_outcome_record(
-            outcome="failed", email_id=email.pk, template=email.template, reason="undecryptable", error=email.error
+            outcome="failed",
+            email_id=email.pk,
+            template=email.template,
+            reason="undecryptable",
+            error=email.error,
         )
         return email, None
     if not _still_relevant(email, secret_context):
@@ -156,6 +197,7 @@ def _send_locked(email_id, legacy_secret_context):
             body=render_to_string(f"{email.template}.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[email.to],
+            connection=connection,
         )
         message.attach_alternative(render_to_string(f"{email.template}.html", context), "text/html")
         message.metadata = {"outbound_email_id": email.tracking_id}  # anymail: comes back on tracking events
@@ -165,7 +207,11 @@ def _send_locked(email_id, legacy_secret_context):
         if not _is_temporary(error):
             _finish(email, OutboundEmail.Status.FAILED, ["error", "attempts"])
             email_outcome_record(
-                outcome="failed", email_id=email.pk, template=email.template, reason="refused", error=email.error
+                outcome="failed",
+                email_id=email.pk,
+                template=email.template,
+                reason="refused",
+                error=email.error,
             )
             return email, None
         # The task retries within RETRY_BACKOFF_MAX_SECONDS: the beat job leaves it that long, and a lease more.
@@ -188,11 +234,13 @@ def _send_locked(email_id, legacy_secret_context):
     return email, None
 
 
-def email_give_up(*, email_id, error) -> None:
-    """After the last retry: record the failure; the message is not tried again."""
-    OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.QUEUED).update(
-        status=OutboundEmail.Status.FAILED, error=str(error)[:2000], secret_context_encrypted=""
-    )
+def email_give_up(*, email_id, error=None) -> None:
+    """After the last retry: record the failure (``error``, or else the last one the row recorded); the message
+    is not tried again."""
+    fields = {"status": OutboundEmail.Status.FAILED, "secret_context_encrypted": ""}
+    if error is not None:
+        fields["error"] = str(error)[:2000]
+    OutboundEmail.objects.filter(pk=email_id, status=OutboundEmail.Status.QUEUED).update(**fields)
 
 
 @transaction.atomic
@@ -203,7 +251,7 @@ def emails_requeue_stalled(*, now=None) -> list[int]:
 
     Safe with two copies at once: rows are claimed with FOR UPDATE SKIP LOCKED (on PostgreSQL; SQLite's
     IMMEDIATE transactions run one at a time), and a row that is being sent is locked, so it is skipped too.
-    Each claimed row is published once, after commit, with its id only."""
+    Each claimed row is published once, after commit, with its id only, in batches (``publish_sending``)."""
     now = now or timezone.now()
     stalled = OutboundEmail.objects.filter(
         Q(lease_expires_at__lte=now) | Q(lease_expires_at__isnull=True), status=OutboundEmail.Status.QUEUED
@@ -219,8 +267,7 @@ def emails_requeue_stalled(*, now=None) -> list[int]:
     )
     requeued = list(claimed.values_list("pk", flat=True))
     OutboundEmail.objects.filter(pk__in=requeued).update(lease_expires_at=now + _lease())
-    for email_id in requeued:
-        publish_after_commit(_send_email_task(), email_id)
+    publish_sending(requeued)
     return requeued
 
 

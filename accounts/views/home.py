@@ -1,5 +1,5 @@
-"""The home page (the person's organizations and projects), the invitation link's page, and asking to join a
-project by its id."""
+"""The home page (the person's organizations and projects, the invitations sent to them with Accept), the
+invitation link's page, and asking to join a project by its id."""
 
 from django import forms
 from django.contrib import messages
@@ -13,17 +13,46 @@ from django.views.decorators.http import require_POST
 
 from .. import selectors
 from ..errors import ServiceError
+from ..selectors import people as people_selectors
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
 from ..signin.lockout import token_guard
-from .pages import render_page
+from .pages import PER_PAGE, render_page
 
 
 @login_required
 def home(request):
+    """The person's organizations with the projects open to them, and the invitations sent to their address
+    still awaiting an answer (each with Accept): a constant number of queries."""
     return render_page(
-        request, "accounts/home.html", {"organizations": selectors.organizations_overview(request.user)}
+        request,
+        "accounts/home.html",
+        {
+            "organizations": selectors.organizations_overview(request.user),
+            "invitations": list(people_selectors.invitations_addressed_to(request.user)[:PER_PAGE]),
+        },
     )
+
+
+@login_required
+@require_POST
+def invitation_accept_addressed(request, invitation_id):
+    """Accept, from the home page, an invitation sent to the signed-in person's own (verified) address. One
+    sent to someone else is refused (by the service) if the person may see it anyway, and otherwise "not
+    found", like a missing one."""
+    invitation = people_selectors.invitation_addressed_to(request.user, invitation_id)
+    if invitation is None:
+        invitation = selectors.access_invitation(actor=request.user, invitation_id=invitation_id)
+    try:
+        invitation_services.invitation_accept_addressed(invitation=invitation, user=request.user)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("home")
+    if invitation.project_id:
+        messages.success(request, f"Welcome to project {invitation.project.name}.")
+        return redirect("project_access", project_id=invitation.project.public_id)
+    messages.success(request, f"Welcome to {invitation.organization.name}.")
+    return redirect("organization_access", org_id=invitation.organization.public_id)
 
 
 class InvitationSignupForm(forms.Form):
@@ -117,5 +146,10 @@ def project_join_request(request, project_id):
 urlpatterns = [
     path("", home, name="home"),
     path("invitations/<str:token>/", invitation_accept, name="invitation_accept"),
+    path(
+        "my-invitations/<str:invitation_id>/accept/",
+        invitation_accept_addressed,
+        name="invitation_accept_addressed",
+    ),
     path("projects/<str:project_id>/join/", project_join_request, name="project_join_request"),
 ]

@@ -80,9 +80,11 @@ TABS: dict[str, list[Tab]] = {
     ORGANIZATION: [
         Tab("users", "Users", "organization_access", roles.VIEW_ORGANIZATION),
         Tab("projects", "Projects", "organization_projects", roles.VIEW_ORGANIZATION),
+        Tab("activity", "Activity", "organization_activity", roles.VIEW_ORGANIZATION),
     ],
     PROJECT: [
         Tab("access", "Access", "project_access", roles.VIEW_PROJECT),
+        Tab("activity", "Activity", "project_activity", roles.VIEW_PROJECT),
     ],
 }
 

@@ -22,9 +22,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def published(monkeypatch):
-    """What would reach the broker: the arguments of every send_email published, and nothing sent."""
+    """What would reach the broker: the arguments of every send_email published, and nothing sent. A batch
+    (send_emails) is recorded as its list of ids."""
     messages = []
     monkeypatch.setattr(tasks.send_email, "delay", lambda *args, **kwargs: messages.append((args, kwargs)))
+    monkeypatch.setattr(tasks.send_emails, "delay", lambda *args, **kwargs: messages.append((args, kwargs)))
     return messages
 
 
@@ -97,7 +99,8 @@ def test_the_beat_task_requeues_only_queued_rows_past_their_lease(published):
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert tasks.requeue_stalled_emails.apply().result == 2
 
-    assert sorted(args[0] for args, _ in published) == sorted([stalled.pk, legacy.pk])
+    [((batch,), kwargs)] = published  # one task for the batch
+    assert (sorted(batch), kwargs) == (sorted([stalled.pk, legacy.pk]), {})
     stalled.refresh_from_db()
     assert stalled.lease_expires_at > now
 

@@ -1,5 +1,6 @@
-"""Email: one task a message, after commit; retries on temporary ESP errors, gives up on permanent ones;
-bounces reported by the ESP's webhook show on the invitation. Expiry: bulk, idempotent, audited, inviter told."""
+"""Email: one task a message or a batch of them, after commit; retries on temporary ESP errors, gives up on
+permanent ones; bounces reported by the ESP's webhook show on the invitation. Expiry: bulk, idempotent, audited,
+each inviter told once."""
 
 import base64
 import json
@@ -8,21 +9,26 @@ from datetime import timedelta
 
 import pytest
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from celery.exceptions import Retry
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import connection
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts import roles
 from accounts.models import AuditEvent, Invitation, OutboundEmail
-from accounts.services.emails import TemporaryEmailError, email_send
+from accounts.services.emails import EMAIL_BATCH, TemporaryEmailError, email_send, emails_queue_bulk
 from accounts.services.invitations import (
     invitation_accept,
     invitation_resend,
     invitations_expire_due,
     organization_invitations_create,
 )
-from accounts.tasks import expire_invitations, send_email
+from accounts.services.invitations.sending import EXPIRY_NOTICE_LISTS
+from accounts.services.members import organization_member_add
+from accounts.tasks import expire_invitations, send_email, send_emails
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -243,9 +249,33 @@ def test_expiry_marks_audits_and_tells_each_inviter_once(organization, owner):
     assert Invitation.objects.get(email="later@example.com").status == "PENDING"
     assert AuditEvent.objects.filter(event_type="ORG_INVITATION_EXPIRED").count() == 3
     notices = mail.outbox[sent:]
-    assert len(notices) == 3
-    assert {m.to[0] for m in notices} == {owner.email}
-    assert all("expired" in m.subject for m in notices)
+    assert len(notices) == 1  # one notice for the inviter's three invitations
+    assert notices[0].to == [owner.email]
+    assert notices[0].subject == "3 of your invitations expired"
+    assert all(f"p{i}@example.com" in notices[0].body for i in range(3))
+
+
+def test_expiry_tells_each_inviter_once_listing_theirs(organization, owner, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    other = UserFactory(email="other-inviter@example.com")
+    organization_member_add(organization=organization, user=other, roles=[roles.ORG_OWNER], actor=owner)
+    _expire_all(organization, owner, EXPIRY_NOTICE_LISTS + 5)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        theirs = organization_invitations_create(
+            organization=organization, emails=["solo@example.com"], actor=other
+        )
+    Invitation.objects.filter(pk=theirs[0].pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    sent = len(mail.outbox)
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        invitations_expire_due()
+
+    notices = {m.to[0]: m for m in mail.outbox[sent:]}
+    assert sorted(notices) == sorted([owner.email, other.email])
+    mine = notices[owner.email]
+    assert mine.subject == f"{EXPIRY_NOTICE_LISTS + 5} of your invitations expired"
+    assert "and 5 more" in mine.body
+    assert notices[other.email].subject == "Your invitation of solo@example.com to Acme expired"
 
 
 def test_expiry_uses_bulk_sql_whatever_the_number(organization, owner):
@@ -257,3 +287,96 @@ def test_expiry_uses_bulk_sql_whatever_the_number(organization, owner):
         return len(captured)
 
     assert queries(5) == queries(50)
+
+
+# ---- batches: bulk work publishes one task per EMAIL_BATCH messages, sent over one ESP connection ------------------
+
+OPENED = []
+
+
+class CountingBackend(locmem.EmailBackend):
+    """The test backend, counting the connections opened (anymail's and SMTP's backends open one per batch)."""
+
+    def open(self):
+        OPENED.append(self)
+        return True
+
+
+def test_queueing_many_publishes_one_task_per_batch_of_emails(monkeypatch):
+    singles, batches = [], []
+    monkeypatch.setattr(send_email, "delay", lambda *args: singles.append(args))
+    monkeypatch.setattr(send_emails, "delay", lambda *args: batches.append(args))
+    messages = [
+        (
+            OutboundEmail(to=f"p{i}@example.com", subject="s", template="accounts/email/invitation_expired"),
+            None,
+        )
+        for i in range(EMAIL_BATCH * 2 + 1)
+    ]
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        emails_queue_bulk(messages)
+
+    assert singles == [(OutboundEmail.objects.order_by("pk").last().pk,)]  # the remainder of one goes alone
+    assert [len(ids) for (ids,) in batches] == [EMAIL_BATCH, EMAIL_BATCH]
+    published = [*(i for (ids,) in batches for i in ids), *(i for (i,) in singles)]
+    assert sorted(published) == sorted(OutboundEmail.objects.values_list("pk", flat=True))
+
+
+def test_a_batch_is_sent_over_one_connection(settings):
+    settings.EMAIL_BACKEND = "tests.accounts.test_emails.CountingBackend"
+    OPENED.clear()
+    emails = [_queued(f"p{i}@example.com") for i in range(5)]
+    sent = len(mail.outbox)
+
+    result = send_emails.apply(args=[[e.pk for e in emails]])
+
+    assert result.result == {e.pk: OutboundEmail.Status.SENT for e in emails}
+    assert len(OPENED) == 1
+    assert sorted(m.to[0] for m in mail.outbox[sent:]) == sorted(e.to for e in emails)
+
+
+def test_a_batch_tries_again_only_what_met_a_temporary_error_then_gives_up(monkeypatch):
+    from django.core.mail import EmailMultiAlternatives
+
+    emails = [_queued("ok@example.com"), _queued("busy@example.com"), _queued("refused@example.com")]
+    real_send = EmailMultiAlternatives.send
+
+    def send(self, fail_silently=False):
+        if self.to == ["busy@example.com"]:
+            raise AnymailAPIError("ESP busy", status_code=503)
+        if self.to == ["refused@example.com"]:
+            raise AnymailRecipientsRefused("Recipient refused")
+        return real_send(self, fail_silently)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", send)
+    monkeypatch.setattr(send_emails, "max_retries", 2)
+    from accessportal.celery import app
+
+    monkeypatch.setitem(app.conf, "task_eager_propagates", False)  # let eager retries run, as a worker would
+
+    send_emails.apply(args=[[e.pk for e in emails]])
+
+    ok, busy, refused = (OutboundEmail.objects.get(pk=e.pk) for e in emails)
+    assert (ok.status, ok.attempts) == (OutboundEmail.Status.SENT, 1)
+    assert (refused.status, refused.attempts) == (OutboundEmail.Status.FAILED, 1)  # permanent: never again
+    assert (busy.status, busy.attempts) == (OutboundEmail.Status.FAILED, 3)  # the first try and two retries
+    assert "ESP busy" in busy.error  # the row keeps the last error it met
+
+
+def test_a_batch_whose_connection_cannot_open_is_tried_again_whole(monkeypatch, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    emails = [_queued("a@example.com"), _queued("b@example.com")]
+
+    def refuse(self):
+        raise ConnectionRefusedError("ESP down")
+
+    monkeypatch.setattr(locmem.EmailBackend, "open", refuse, raising=False)
+    retried = []
+    monkeypatch.setattr(send_emails, "retry", lambda **kwargs: retried.append(kwargs) or Retry())
+
+    with pytest.raises(Retry):
+        send_emails.run([e.pk for e in emails])
+
+    assert retried[0]["args"] == [[e.pk for e in emails]]
+    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {OutboundEmail.Status.QUEUED}

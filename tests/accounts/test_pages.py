@@ -35,8 +35,14 @@ def test_every_registered_tab_resolves_and_follows_the_issues_order():
             reverse(tab.url_name, kwargs={argument: "0123456789abcdef01234567"})
         order = pages.TAB_ORDER[scope]
         assert [tab.id for tab in tabs] == sorted((tab.id for tab in tabs), key=order.index)
-    assert [tab.id for tab in pages.TABS[pages.ORGANIZATION]] == ["users", "projects", "monitoring", "settings"]
-    assert [tab.id for tab in pages.TABS[pages.PROJECT]] == ["access", "clusters", "monitoring"]
+    assert [tab.id for tab in pages.TABS[pages.ORGANIZATION]] == [
+        "users",
+        "projects",
+        "monitoring",
+        "activity",
+        "settings",
+    ]
+    assert [tab.id for tab in pages.TABS[pages.PROJECT]] == ["access", "clusters", "monitoring", "activity"]
 
 
 def test_a_registered_tab_takes_its_place_in_the_order_and_mistakes_are_refused(monkeypatch):
@@ -44,7 +50,14 @@ def test_a_registered_tab_takes_its_place_in_the_order_and_mistakes_are_refused(
     keys = pages.Tab("api_keys", "API Keys", "organization_access", roles.MANAGE_API_KEYS)
     pages.register_tab(pages.ORGANIZATION, keys)
     pages.register_tab(pages.ORGANIZATION, keys)  # twice: harmless
-    assert [t.id for t in pages.TABS[pages.ORGANIZATION]] == ["users", "projects", "api_keys", "monitoring", "settings"]
+    assert [t.id for t in pages.TABS[pages.ORGANIZATION]] == [
+        "users",
+        "projects",
+        "api_keys",
+        "monitoring",
+        "activity",
+        "settings",
+    ]
     with pytest.raises(ValueError, match="TAB_ORDER"):
         pages.register_tab(pages.ORGANIZATION, pages.Tab("billing", "Billing", "home", roles.VIEW_BILLING))
     with pytest.raises(ValueError, match="registered already"):
@@ -62,8 +75,8 @@ def test_tabs_show_only_to_those_who_may_open_them(monkeypatch, organization, ow
     def labels(actor):
         return [link.tab.label for link in pages.navigation(actor, organization=organization).tabs]
 
-    assert labels(owner) == ["Users", "Projects", "API Keys", "Monitoring", "Settings"]
-    assert labels(member) == ["Users", "Projects", "Monitoring", "Settings"]
+    assert labels(owner) == ["Users", "Projects", "API Keys", "Monitoring", "Activity", "Settings"]
+    assert labels(member) == ["Users", "Projects", "Monitoring", "Activity", "Settings"]
     assert labels(UserFactory()) == []  # a stranger (never shown such a page: it answers 404)
 
 
@@ -78,6 +91,7 @@ def test_project_tabs_and_breadcrumbs_organization_project_tab_and_more(organiza
         ("access", False),
         ("clusters", True),
         ("monitoring", False),
+        ("activity", False),
     ]
     assert nav.tabs_label == "Production (project)"
     assert [(c.label, c.url) for c in nav.breadcrumbs] == [

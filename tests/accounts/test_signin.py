@@ -13,6 +13,8 @@ from django.test import Client
 from accounts import roles
 from accounts.models import Invitation, JoinRequest, OrganizationMembership, OutboundEmail, User
 from accounts.services.invitations import organization_invitations_create
+from accounts.services.join_requests import join_asks_process
+from accounts.views.home import join_asked_message
 from tests.factories import UserFactory
 from tests.signin import PASSWORD, link_in, sign_in, verified
 
@@ -267,11 +269,17 @@ def test_a_newcomer_asks_to_join_a_project_by_its_id(client, project):
     person = verified(UserFactory(email="joiner@example.com"))
     client.force_login(person)
 
-    client.post("/welcome/", {"action": "join", "join-project_id": project.public_id, "join-message": "hi"})
-    unknown = client.post("/welcome/", {"action": "join", "join-project_id": "0" * 24})
+    known = client.post(
+        "/welcome/", {"action": "join", "join-project_id": project.public_id, "join-message": "hi"}, follow=True
+    )
+    unknown = client.post("/welcome/", {"action": "join", "join-project_id": "0" * 24}, follow=True)
+    join_asks_process()
 
-    assert JoinRequest.objects.get(user=person).project == project
-    assert "No project with ID" in unknown.content.decode()
+    request = JoinRequest.objects.get(user=person)
+    assert (request.project, request.message) == (project, "hi")
+    # The answer is the same for a project and for an id that names nothing (issue 11: no existence oracle).
+    assert join_asked_message(project.public_id) in known.content.decode()
+    assert join_asked_message("0" * 24) in unknown.content.decode()
 
 
 def test_signing_in_without_an_organization_leads_to_the_welcome_page(client, owner, organization):

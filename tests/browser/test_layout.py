@@ -29,7 +29,7 @@ def test_the_organization_pages(signed_in, demo):
 
     page.goto(f"/orgs/{acme.public_id}/")
     tabs = page.get_by_role("navigation", name="Acme Corp (organization)")
-    expect(tabs.get_by_role("link")).to_have_text(["Users", "Projects", "Monitoring", "Settings"])
+    expect(tabs.get_by_role("link")).to_have_text(["Users", "Projects", "Monitoring", "Activity", "Settings"])
     expect(tabs.get_by_role("link", name="Users")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Acme Corp")
     expect(page.get_by_text("email bounced")).to_be_visible()
@@ -60,7 +60,7 @@ def test_the_project_pages(signed_in, demo):
 
     page.goto(f"/projects/{production.public_id}/")
     tabs = page.get_by_role("navigation", name="Production (project)")
-    expect(tabs.get_by_role("link")).to_have_text(["Access", "Clusters", "Monitoring"])
+    expect(tabs.get_by_role("link")).to_have_text(["Access", "Clusters", "Monitoring", "Activity"])
     expect(page.get_by_role("navigation", name="Breadcrumb").get_by_role("listitem")).to_have_text(
         ["Acme Corp", "Production", "Access"]
     )
@@ -71,7 +71,8 @@ def test_the_project_pages(signed_in, demo):
     expect(page.get_by_role("heading", level=1)).to_have_text("Clusters")
     expect(page.get_by_text(re.compile(r"expires in \d+ h"))).to_be_visible()
     check_page(page, screenshot="project-clusters")
-    page.get_by_text("Grant temporary access to support").first.click()  # the <details> form, opened
+    page.get_by_role("link", name="Grant access to prod-reporting").click()  # the cluster's grant page
+    expect(page.get_by_role("heading", level=1)).to_have_text("Grant support access to prod-reporting")
     check_page(page)
 
     page.get_by_role("navigation", name="Production (project)").get_by_role("link", name="Monitoring").click()
@@ -114,7 +115,9 @@ def test_the_offboarding_confirmation_asks_first_and_cancel_leads_back(signed_in
     acme, dave = demo["acme"], demo["dave"]
     page = signed_in(demo["alice"])
     page.goto(f"/orgs/{acme.public_id}/monitoring/")
-    page.get_by_role("row", name=re.compile(dave.email)).get_by_role("link", name="Offboard…").click()
+    page.get_by_role("row", name=re.compile(dave.email)).get_by_role(
+        "link", name=re.compile("^Offboard")
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Offboard {dave.email}")
     expect(page.get_by_role("button", name="Offboard")).to_have_class(re.compile("button-danger"))
     check_page(page, screenshot="confirm-offboard")
@@ -137,8 +140,8 @@ def test_messages_are_styled_by_kind_with_their_role(signed_in, demo):
     check_page(page)
 
     page.goto(f"/projects/{demo['production'].public_id}/clusters/")
-    revoke = page.get_by_role("row", name=re.compile("prod-main")).get_by_role("button", name="Revoke access")
-    revoke.click()
+    page.get_by_role("row", name=re.compile("prod-main")).get_by_role("link", name="Revoke access").click()
+    page.get_by_role("button", name="Revoke access").click()  # the confirmation page
     expect(page.get_by_role("status")).to_contain_text("was revoked")
     check_page(page)
 

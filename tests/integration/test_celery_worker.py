@@ -66,7 +66,15 @@ def start_worker(queue, tmp_path):
 
         @staticmethod
         def messages():
-            return [p.read_text() for p in sorted(mail_dir.iterdir())]
+            """Every message sent, in file order: Django's file backend writes the messages of one connection
+            (a batch of them, ``send_emails``) to one file, each followed by a line of 79 dashes."""
+            separator = "\n" + "-" * 79 + "\n"
+            return [
+                message
+                for p in sorted(mail_dir.iterdir())
+                for message in p.read_text().split(separator)
+                if message.strip()
+            ]
 
     def start():
         process = subprocess.Popen(

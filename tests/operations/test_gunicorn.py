@@ -80,11 +80,12 @@ def test_a_real_gunicorn_writes_structured_access_lines_with_the_request_id(tmp_
         deadline = time.monotonic() + 60
         while True:
             try:
+                # The worker's first request loads the app: on a busy machine that takes more than a few seconds.
                 response = urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/health/?token=SeCrEtToKeN123456789", timeout=5
+                    f"http://127.0.0.1:{port}/health/?token=SeCrEtToKeN123456789", timeout=30
                 )
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise AssertionError(log.read_text()) from None
                 time.sleep(0.3)

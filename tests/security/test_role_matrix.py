@@ -413,6 +413,7 @@ NOT_AN_ACTORS_WRITE = {
     "join_request_create": "anyone signed in may ask to join a project by its id (Cloud Manager's rule)",
     "invitation_accept": "the invitation's token speaks for the invitee",
     "invitation_signup_accept": "the invitation's token speaks for the invitee",
+    "invitation_accept_addressed": "the invitee's own verified address speaks for them (tests/accounts)",
     "invitations_expire_due": "the system's beat job",
     "support_grants_expire_due": "the system's beat job",
     "support_access_decide": "support staff's attempts, decided by support.rules (tests/support)",

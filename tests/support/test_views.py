@@ -9,6 +9,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from accounts.models import Cluster
 from accounts.services import cluster_create, organization_member_add
 from support.models import SupportAccessDecision, SupportAccessGrant
 from support.selectors import support_access_restricted
@@ -76,28 +77,28 @@ def test_the_grant_form_offers_what_the_block_and_the_cluster_allow(
     synced = cluster_create(project=project, name="Synced", sync_enabled=True, actor=None)
     client.force_login(owner)
 
-    rows = {row["cluster"].name: row["form"] for row in client.get(clusters_page(project)).context["rows"]}
-    assert rows["Cluster0"] is None  # block off: nothing to grant on a cluster without sync
-    assert [v for v, _ in rows["Synced"].fields["grant_type"].choices] == [
-        GrantType.CLUSTER_INFRASTRUCTURE_AND_APP_SERVICES_SYNC_DATA
-    ]
+    def offered(name):
+        form = client.get(action(project, Cluster(name=name), "grant")).context["form"]
+        return [value for value, _ in form.fields["grant_type"].choices]
+
+    # The block off: nothing to grant on a cluster without sync.
+    rows = client.get(clusters_page(project)).context["rows"]
+    assert {row["cluster"].name: row["may_grant"] for row in rows} == {"Cluster0": False, "Synced": True}
+    assert offered("Cluster0") == []
+    assert offered("Synced") == [GrantType.CLUSTER_INFRASTRUCTURE_AND_APP_SERVICES_SYNC_DATA]
 
     from support.services import support_access_restrict_set
 
     support_access_restrict_set(organization=organization, restrict=True, actor=owner)
-    rows = {row["cluster"].name: row["form"] for row in client.get(clusters_page(project)).context["rows"]}
-    assert [v for v, _ in rows["Cluster0"].fields["grant_type"].choices] == [
-        GrantType.CLUSTER_INFRASTRUCTURE,
-        GrantType.CLUSTER_DATABASE_LOGS,
-    ]
-    assert len(rows[synced.name].fields["grant_type"].choices) == 3
+    assert offered("Cluster0") == [GrantType.CLUSTER_INFRASTRUCTURE, GrantType.CLUSTER_DATABASE_LOGS]
+    assert len(offered(synced.name)) == 3
 
 
 def test_a_project_owner_grants_for_24_hours_by_default(client, blocked, group_owner, project, cluster):
     client.force_login(group_owner)
     with time_machine.travel(NOW, tick=False):
         response = client.post(
-            action(project, cluster, "grant"), {"Cluster0-grant_type": GrantType.CLUSTER_DATABASE_LOGS}
+            action(project, cluster, "grant"), {"grant_type": GrantType.CLUSTER_DATABASE_LOGS}
         )
 
     assert response.status_code == 302
@@ -115,19 +116,17 @@ def test_a_shorter_grant_can_be_chosen(client, blocked, owner, project, cluster)
     with time_machine.travel(NOW, tick=False):
         client.post(
             action(project, cluster, "grant"),
-            {"Cluster0-grant_type": GrantType.CLUSTER_INFRASTRUCTURE, "Cluster0-hours": "4"},
+            {"grant_type": GrantType.CLUSTER_INFRASTRUCTURE, "hours": "4"},
         )
     assert SupportAccessGrant.objects.get().expires_at == NOW + timedelta(hours=4)
 
 
 def test_a_refused_grant_says_why_and_grants_nothing(client, organization, owner, project, cluster):
     client.force_login(owner)
-    response = client.post(
-        action(project, cluster, "grant"), {"Cluster0-grant_type": "CLUSTER_INFRASTRUCTURE"}
-    )
+    response = client.post(action(project, cluster, "grant"), {"grant_type": "CLUSTER_INFRASTRUCTURE"})
 
-    assert response.status_code == 302
-    assert "does not block support access" in said(response)[0]
+    assert response.status_code == 400
+    assert "does not block support access" in response.content.decode()
     assert not SupportAccessGrant.objects.exists()
 
 
@@ -140,9 +139,9 @@ def test_a_reader_sees_the_grants_but_may_not_grant_or_revoke(
     response = client.get(clusters_page(project))
     assert "expires in" in response.content.decode()
     assert "Revoke access" not in response.content.decode()
-    assert all(row["form"] is None for row in response.context["rows"])
+    assert not any(row["may_grant"] for row in response.context["rows"])
 
-    client.post(action(project, cluster, "grant"), {"Cluster0-grant_type": "CLUSTER_DATABASE_LOGS"})
+    client.post(action(project, cluster, "grant"), {"grant_type": "CLUSTER_DATABASE_LOGS"})
     refused = client.post(action(project, cluster, "revoke"))
     assert "Nothing was revoked" in said(refused)[-1]
     assert SupportAccessGrant.objects.get().status == Status.ACTIVE
@@ -166,7 +165,7 @@ def test_a_stranger_gets_a_404_for_the_page_and_the_actions(client, blocked, pro
     assert client.post(action(project, cluster, "revoke")).status_code == 404
 
 
-def test_the_clusters_page_costs_the_same_queries_for_5_and_100_clusters_with_grants(
+def test_the_clusters_page_costs_the_same_queries_for_5_and_100_clusters_with_grants_50_a_page(
     client, blocked, owner, project
 ):
     def count():
@@ -187,7 +186,7 @@ def test_the_clusters_page_costs_the_same_queries_for_5_and_100_clusters_with_gr
     assert shown == 5
     add(5, 100)
     hundred, shown = count()
-    assert shown == 100
+    assert shown == 50
     assert hundred == five
 
 

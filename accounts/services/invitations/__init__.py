@@ -5,6 +5,7 @@ from .accepting import (
     audit_refused_acceptance,
     check_invitation_usable,
     invitation_accept,
+    invitation_accept_addressed,
     invitation_for_token,
     invitation_signup_accept,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "check_invitation_usable",
     "clean_emails",
     "invitation_accept",
+    "invitation_accept_addressed",
     "invitation_for_token",
     "invitation_resend",
     "invitation_revoke",

@@ -18,7 +18,7 @@ from accounts.models import (
 from accounts.permissions import require_may_grant
 
 from .._rules import clean_project_roles, unsafe_characters
-from ..emails import email_queue, emails_queue_bulk
+from ..emails import emails_queue_bulk
 
 Event = AuditEvent.Type
 Status = Invitation.Status
@@ -32,12 +32,13 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def queue_invitation_email(invitation, token):
-    """The accept link goes out after commit; the token travels only in the task's arguments."""
+def invitation_email(invitation, token) -> tuple[OutboundEmail, dict]:
+    """The (unsaved) message carrying an invitation's accept link, and its secret context (the token, stored only
+    encrypted on the row, never in a task's arguments): for ``emails_queue_bulk``."""
     target = invitation.project or invitation.organization
-    email_queue(
+    email = OutboundEmail(
         to=invitation.email,
-        subject=f"{invitation.inviter_email or 'accessportal'} invited you to {target.name}",
+        subject=f"{invitation.inviter_email or 'accessportal'} invited you to {target.name}"[:255],
         template="accounts/email/invitation",
         context={
             "inviter": invitation.inviter_email,
@@ -47,9 +48,14 @@ def queue_invitation_email(invitation, token):
             "roles": invitation.roles,
             "expires_at": invitation.expires_at.strftime("%Y-%m-%d %H:%M"),
         },
-        secret_context={"accept_path": reverse("invitation_accept", args=[token]), "token": token},
         invitation=invitation,
     )
+    return email, {"accept_path": reverse("invitation_accept", args=[token]), "token": token}
+
+
+def queue_invitation_email(invitation, token):
+    """The accept link goes out after commit."""
+    emails_queue_bulk([invitation_email(invitation, token)])
 
 
 def inviter_notice(invitation, *, template, subject) -> OutboundEmail | None:

@@ -1,5 +1,6 @@
 """Accepting an invitation: signed in, or signing up from its link; and auditing refusals."""
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -80,8 +81,33 @@ def invitation_accept(*, token, user) -> Invitation:
     The invitation row is locked (select_for_update), so two simultaneous accepts cannot both succeed. A user
     who is already a member keeps their roles and gains the invitation's (never loses any)."""
     invitation = invitation_for_token(token)
-    organization = lock_organization(invitation.organization)
+    lock_organization(invitation.organization)
     invitation = invitation_for_token(token, lock=True)
+    return _accept(invitation, user)
+
+
+@transaction.atomic
+def invitation_accept_addressed(*, invitation, user) -> Invitation:
+    """The invitee accepts from their home page, signed in with the invited address already verified (the
+    proof the link's token gives otherwise). Same locks and effects as ``invitation_accept``."""
+    lock_organization(invitation.organization)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organization", "project")
+        .get(pk=invitation.pk)
+    )
+    check_invitation_usable(invitation, user)
+    if not EmailAddress.objects.filter(user=user, email__iexact=invitation.email, verified=True).exists():
+        raise ServiceError(
+            "INVITATION_WRONG_USER",
+            f"Confirm your address {invitation.email} first, or follow the link in the invitation email.",
+        )
+    return _accept(invitation, user)
+
+
+def _accept(invitation, user) -> Invitation:
+    """Accept ``invitation`` (locked, with its organization) for ``user``."""
+    organization = invitation.organization
     check_invitation_usable(invitation, user)
     details = {"invitationId": invitation.public_id, "inviter": invitation.inviter_email}
     membership = OrganizationMembership.objects.filter(organization=organization, user=user).first()

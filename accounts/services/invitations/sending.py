@@ -12,6 +12,7 @@ from accounts.models import (
     AuditEvent,
     Invitation,
     OrganizationMembership,
+    OutboundEmail,
     ProjectMembership,
 )
 from accounts.permissions import require, require_may_grant
@@ -22,6 +23,7 @@ from ._common import (
     clean_emails,
     clean_group_role_assignments,
     clean_teams,
+    invitation_email,
     inviter_notice,
     new_token,
     queue_invitation_email,
@@ -115,8 +117,8 @@ def _invite_all(*, organization, project, emails, role_names, teams, group_role_
             for invitation in invitations
         ]
     )
+    emails_queue_bulk([invitation_email(invitation, tokens[invitation.email]) for invitation in invitations])
     for invitation in invitations:
-        queue_invitation_email(invitation, tokens[invitation.email])  # one message each, as before
         invitation_event_record(event="sent", invitation=invitation)
     return invitations
 
@@ -320,16 +322,54 @@ def invitations_expire_due(*, now=None) -> list[int]:
             for i in expired
         ]
     )
-    notices = []
-    for invitation in expired:
-        target = invitation.project or invitation.organization
-        notice = inviter_notice(
-            invitation,
-            template="accounts/email/invitation_expired",
-            subject=f"Your invitation of {invitation.email} to {target.name} expired",
-        )
-        if notice is not None:
-            notices.append((notice, None))
-    emails_queue_bulk(notices)
+    emails_queue_bulk([(notice, None) for notice in expiry_notices(expired)])
     invitations_expired_record(number=len(ids))
     return ids
+
+
+EXPIRY_NOTICE_LISTS = 50  # the invitations one expiry notice names; it counts the rest
+
+
+def expiry_notices(expired) -> list[OutboundEmail]:
+    """One (unsaved) notice per inviter, whatever the number of their invitations that expired in this run: it
+    lists the first ``EXPIRY_NOTICE_LISTS`` (address, organization or project) and counts the others."""
+    by_inviter = {}
+    for invitation in expired:
+        if invitation.inviter_email:
+            by_inviter.setdefault(invitation.inviter_email, []).append(invitation)
+    notices = []
+    for inviter_email, invitations in by_inviter.items():
+        if len(invitations) == 1:
+            notices.append(
+                inviter_notice(
+                    invitations[0],
+                    template="accounts/email/invitation_expired",
+                    subject=f"Your invitation of {invitations[0].email} to {_target(invitations[0]).name} expired",
+                )
+            )
+            continue
+        listed = [
+            {
+                "email": i.email,
+                "target": _target(i).name,
+                "kind": "project" if i.project_id else "organization",
+            }
+            for i in invitations[:EXPIRY_NOTICE_LISTS]
+        ]
+        notices.append(
+            OutboundEmail(
+                to=inviter_email,
+                subject=f"{len(invitations)} of your invitations expired",
+                template="accounts/email/invitations_expired",
+                context={
+                    "invitations": listed,
+                    "more": len(invitations) - len(listed),
+                    "count": len(invitations),
+                },
+            )
+        )
+    return notices
+
+
+def _target(invitation):
+    return invitation.project or invitation.organization
