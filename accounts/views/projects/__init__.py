@@ -40,11 +40,6 @@ urlpatterns = [
         name="project_team_remove",
     ),
     path(
-        "projects/<str:project_id>/invitations/<str:invitation_id>/revoke/",
-        access.project_invitation_revoke,
-        name="project_invitation_revoke",
-    ),
-    path(
         "join-requests/<str:request_id>/<str:action>/", access.join_request_action, name="join_request_action"
     ),
 ]

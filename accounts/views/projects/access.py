@@ -1,7 +1,7 @@
 """A project's Access tab: its users with their effective roles and where each comes from, its teams, its API
 keys, pending invitations and requests to join; add people, change or remove a direct member, add a team, change
-or remove it, revoke an invitation, approve or deny a request. Every change is a service call; every destructive
-one asks first (``confirm_page``)."""
+or remove it, approve or deny a request (resending and revoking an invitation are the Users tab's
+``invitation_action``). Every change is a service call; every destructive one asks first (``confirm_page``)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +17,6 @@ from accounts.errors import ServiceError
 from accounts.models import Invitation, JoinRequest, ProjectMembership, TeamProjectAssignment
 from accounts.permissions import actor_may, require
 from accounts.selectors import reach
-from accounts.services import invitations as invitation_services
 from accounts.services import join_requests as join_request_services
 from accounts.services import (
     project_member_remove,
@@ -332,34 +331,6 @@ def project_team_remove(request, project_id, team_id):
 
 
 # ---- invitations and requests to join ---------------------------------------------------------------------------
-
-
-@login_required
-def project_invitation_revoke(request, project_id, invitation_id):
-    """Revoke a pending invitation to the project, after a confirmation."""
-    project = selectors.access_project(actor=request.user, project_id=project_id)
-    invitation = selectors.access_invitation(actor=request.user, invitation_id=invitation_id)
-    if invitation.project_id != project.pk:
-        raise Http404("No such invitation.")
-    if request.method == "POST":
-        try:
-            invitation_services.invitation_revoke(invitation=invitation, actor=request.user)
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"The invitation to {invitation.email} was revoked.")
-        return redirect(_access_url(project, "invitations"))
-    require(request.user, roles.MANAGE_PROJECT_MEMBERS, project)
-    return confirm_page(
-        request,
-        title=f"Revoke the invitation to {invitation.email}?",
-        intro="Its link stops working at once; you can invite the address again later.",
-        items=[f"{roles.label(name)}" for name in invitation.roles],
-        button="Revoke invitation",
-        cancel_url=_access_url(project, "invitations"),
-        project=project,
-        tab="access",
-    )
 
 
 @login_required
