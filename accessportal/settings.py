@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "accounts",
     "monitoring",
     "support",
+    "serviceaccounts",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +163,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "accessportal.storage.StaticFilesStorage"},
 }
+# Before collectstatic STATIC_ROOT does not exist, which whitenoise would warn about in every process.
+warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
 
 # Redis is the Celery broker and the cache in production; without it, tasks run eagerly in the request.
 REDIS_URL = env("REDIS_URL", default="")
@@ -264,10 +268,12 @@ API_AUTH_FAILURE_LIMIT_PER_ADDRESS = env.int("API_AUTH_FAILURE_LIMIT_PER_ADDRESS
 API_THROTTLE_RATES = {
     "api_key": env("API_THROTTLE_RATE_API_KEY", default="600/minute"),
     "session": env("API_THROTTLE_RATE_SESSION", default="600/minute"),
+    "service_account": env("API_THROTTLE_RATE_SERVICE_ACCOUNT", default="600/minute"),
 }
 REST_FRAMEWORK_THROTTLES = [
     "accessportal.api.throttling.ApiKeyRateThrottle",
     "accessportal.api.throttling.SessionRateThrottle",
+    "serviceaccounts.authentication.ServiceAccountRateThrottle",
 ]
 
 REST_FRAMEWORK = {
@@ -284,6 +290,7 @@ REST_FRAMEWORK = {
     # Digest first: its challenge is the WWW-Authenticate of a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accessportal.api.authentication.DigestAuthentication",
+        "serviceaccounts.authentication.BearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_THROTTLE_CLASSES": REST_FRAMEWORK_THROTTLES,
@@ -307,6 +314,10 @@ DIGEST_REALM = env("DIGEST_REALM", default="accessportal")
 DIGEST_CHALLENGE_ALGORITHM = env("DIGEST_CHALLENGE_ALGORITHM", default="MD5")
 DIGEST_NONCE_TTL_SECONDS = env.int("DIGEST_NONCE_TTL_SECONDS", default=300)
 DIGEST_NONCE_CACHE = "shared"
+
+# OAuth 2.0 client credentials for service accounts (POST /api/oauth/token): a Bearer token lives exactly this
+# long, as Atlas's ("expires_in": 3600).
+OAUTH_ACCESS_TOKEN_LIFETIME_SECONDS = env.int("OAUTH_ACCESS_TOKEN_LIFETIME_SECONDS", default=3600)
 
 # Content-Security-Policy (django-csp): scripts, styles, images, fonts and connections from our own origin only;
 # no inline script or style anywhere (the Swagger UI at /api/docs/ gets its settings as a script of ours, its page

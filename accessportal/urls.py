@@ -8,6 +8,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from accessportal.api import urls as api_urls
+from accessportal.api.not_found import unknown_api_address
 from accessportal.operations import health, metrics
 from accounts.signin.lockout import address_guard, token_guard
 from accounts.webhooks import tracking_webhook
@@ -44,6 +45,7 @@ signin_urlpatterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/atlas/", include("accessportal.api.urls")),
+    path("api/oauth/", include("serviceaccounts.urls")),  # OAuth 2.0 client credentials (service accounts)
     path("api/docs/", include(api_urls.docs_urlpatterns)),
     path("anymail/<slug:esp>/tracking/", tracking_webhook, name="email_tracking_webhook"),
     *signin_urlpatterns,
@@ -62,6 +64,9 @@ urlpatterns += [
     ),
     path("metrics", metrics.metrics_view, name="prometheus-django-metrics"),
 ]
+
+# Last: any other address under /api/ is Atlas's JSON 404, with DEBUG on too (Django's debug page otherwise).
+urlpatterns.append(re_path(r"^api/", unknown_api_address))
 
 handler404 = "accessportal.api.not_found.not_found"
 handler400 = "accessportal.api.not_found.bad_request"

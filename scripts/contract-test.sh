@@ -7,7 +7,8 @@
 #
 # It makes its own database (CONTRACT_DB, default accessportal_contract) and drops it at the end; it runs the
 # server and a Celery worker on their own queue, and stops both whatever happens. Knobs: CONTRACT_MAX_EXAMPLES
-# (default 25 a phase and operation), CONTRACT_SEED (default 20251125), CONTRACT_WORKERS (default 2),
+# (default 25 a phase and operation; CONTRACT_BEARER_MAX_EXAMPLES, default 10, for the second pass over the service
+# accounts' operations with a Bearer token), CONTRACT_SEED (default 20251125), CONTRACT_WORKERS (default 2),
 # CONTRACT_KEEP=1 keeps the database and the logs for a look afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/accessportal}
 REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/0}
 CONTRACT_DB=${CONTRACT_DB:-accessportal_contract}
 MAX_EXAMPLES=${CONTRACT_MAX_EXAMPLES:-25}
+BEARER_MAX_EXAMPLES=${CONTRACT_BEARER_MAX_EXAMPLES:-10}
 SEED=${CONTRACT_SEED:-20251125}
 WORKERS=${CONTRACT_WORKERS:-2}
 CHECKS=not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance
@@ -48,6 +50,7 @@ ANYMAIL_WEBHOOK_SECRET="contract:$("$PY" -c 'import secrets; print(secrets.token
 export EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
 # The run checks shapes, not fairness: its one key sends far more than a client's share of requests a minute.
 export API_THROTTLE_RATE_API_KEY=1000000/minute API_THROTTLE_RATE_SESSION=1000000/minute
+export API_THROTTLE_RATE_SERVICE_ACCOUNT=1000000/minute
 export PGOPTIONS="-c client_min_messages=warning"
 
 WORK=$(mktemp -d)
@@ -94,16 +97,24 @@ export DEBUG=true
 "$PY" manage.py bootstrap --org Contract --owner-email contract@example.com --json >"$WORK/bootstrap.json"
 read -r ORG_ID CONTRACT_PUBLIC_KEY CONTRACT_PRIVATE_KEY < <("$PY" -c 'import json, sys
 d = json.load(open(sys.argv[1])); print(d["orgId"], d["publicKey"], d["privateKey"])' "$WORK/bootstrap.json")
+# And a service account of the same organization, for the pass with Bearer tokens.
+"$PY" manage.py bootstrap --org Contract --owner-email contract@example.com --json --service-account \
+  >"$WORK/bootstrap-service-account.json"
+read -r CONTRACT_CLIENT_ID CONTRACT_CLIENT_SECRET < <("$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1])); print(d["clientId"], d["clientSecret"])' "$WORK/bootstrap-service-account.json")
 export CONTRACT_PUBLIC_KEY CONTRACT_PRIVATE_KEY CONTRACT_HARNESS_KEY_ID CONTRACT_SPARE_KEY_ID
+export CONTRACT_CLIENT_ID CONTRACT_CLIENT_SECRET CONTRACT_SPARE_CLIENT_ID
 "$PY" scripts/contract/seed.py "$ORG_ID" "$CONTRACT_PUBLIC_KEY" "$WORK/schemathesis.toml" >"$WORK/seed.json"
-read -r CONTRACT_HARNESS_KEY_ID CONTRACT_SPARE_KEY_ID < <("$PY" -c 'import json, sys
-d = json.load(open(sys.argv[1])); print(d["harnessKeyId"], d["pools"]["api_user_id"][0])' "$WORK/seed.json")
+read -r CONTRACT_HARNESS_KEY_ID CONTRACT_SPARE_KEY_ID CONTRACT_SPARE_CLIENT_ID < <("$PY" -c 'import json, sys
+d = json.load(open(sys.argv[1])); print(d["harnessKeyId"], d["pools"]["api_user_id"][0], d["pools"]["client_id"][0])' \
+  "$WORK/seed.json")
 export DEBUG=false
 # Readable log lines (not production's JSON), which the error count below and summary.py read.
 export LOG_FORMAT=console
 
 PORT=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
+export CONTRACT_BASE_URL=$BASE
 echo "=== contract: server on $BASE, Celery worker on queue $CELERY_QUEUE"
 .venv/bin/celery -A accessportal worker --pool solo --loglevel WARNING >"$WORK/worker.log" 2>&1 &
 worker_pid=$!
@@ -132,8 +143,28 @@ SCHEMATHESIS_HOOKS=scripts/contract/hooks.py .venv/bin/schemathesis --config-fil
   --report junit --report-junit-path "$WORK/junit.xml" \
   "$@"
 rc=$?
-set -e
 echo "=== contract: schemathesis exited $rc after $((SECONDS - started)) s"
+# The service accounts' operations once more, authenticated as a service account with a Bearer token.
+echo "=== contract: schemathesis, Bearer token pass over the service accounts' operations"
+started=$SECONDS
+CONTRACT_AUTH=bearer SCHEMATHESIS_HOOKS=scripts/contract/hooks.py .venv/bin/schemathesis \
+  --config-file "$WORK/schemathesis.toml" run \
+  "$BASE/api/atlas/v2/openapi.json?format=json" \
+  --url "$BASE" \
+  --include-path-regex 'serviceAccounts' \
+  --checks "$CHECKS" \
+  --max-examples "$BEARER_MAX_EXAMPLES" \
+  --seed "$SEED" \
+  --workers "$WORKERS" \
+  --generation-database none \
+  --request-timeout 30 \
+  --no-color \
+  --report junit --report-junit-path "$WORK/junit-bearer.xml" \
+  "$@"
+bearer_rc=$?
+set -e
+echo "=== contract: Bearer pass exited $bearer_rc after $((SECONDS - started)) s"
+[ "$rc" -ne 0 ] || rc=$bearer_rc
 "$PY" - "$BASE" "$WORK/schema.json" <<'PY' && "$PY" scripts/contract/summary.py "$WORK/schema.json" "$WORK/server.log" || true
 import sys, urllib.request
 open(sys.argv[2], "wb").write(urllib.request.urlopen(f"{sys.argv[1]}/api/atlas/v2/openapi.json?format=json").read())
@@ -152,6 +183,14 @@ auth = HTTPDigestAuth(os.environ["CONTRACT_PUBLIC_KEY"], os.environ["CONTRACT_PR
 response = requests.get(f"{base}/api/atlas/v2/orgs/{org_id}", auth=auth, timeout=30)
 if response.status_code != 200:
     sys.exit(f"contract run: the run's API key no longer works ({response.status_code}): {response.text[:300]}")
+token = requests.post(
+    f"{base}/api/oauth/token",
+    data={"grant_type": "client_credentials"},
+    auth=(os.environ["CONTRACT_CLIENT_ID"], os.environ["CONTRACT_CLIENT_SECRET"]),
+    timeout=30,
+)
+if token.status_code != 200:
+    sys.exit(f"contract run: the run's service account no longer works ({token.status_code}): {token.text[:300]}")
 PY
 errors=$(grep -c 'Internal Server Error: ' "$WORK/server.log" || true)
 if [ "$errors" -gt 0 ]; then

@@ -82,7 +82,11 @@ def _roomy_api_limits(settings):
     cache table behind live-server tests): other tests must not trip over counts left by earlier ones. The tests
     of the limits (tests/api/test_limits.py) set their own small limits."""
     settings.API_AUTH_FAILURE_LIMIT_PER_KEY = settings.API_AUTH_FAILURE_LIMIT_PER_ADDRESS = 1_000_000
-    settings.API_THROTTLE_RATES = {"api_key": "1000000/minute", "session": "1000000/minute"}
+    settings.API_THROTTLE_RATES = {
+        "api_key": "1000000/minute",
+        "session": "1000000/minute",
+        "service_account": "1000000/minute",
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -40,8 +40,9 @@ class SecretRegistry:
 
         def token_urlsafe(nbytes=None):
             value = original_token_urlsafe(nbytes)
-            if sys._getframe(1).f_globals.get("__name__", "").startswith("accounts.services.invitations"):
-                self.add(value)  # an invitation token
+            caller = sys._getframe(1).f_globals.get("__name__", "")
+            if caller.startswith(("accounts.services.invitations", "serviceaccounts.services")):
+                self.add(value)  # an invitation token, a service account's access token
             return value
 
         original_private_key = api_keys._new_private_key
@@ -61,6 +62,17 @@ class SecretRegistry:
         self._patch(secrets, "token_urlsafe", token_urlsafe)
         self._patch(api_keys, "_new_private_key", new_private_key)
         self._patch(digest, "parse_authorization", parse_authorization)
+
+        from serviceaccounts.services import accounts as service_accounts
+
+        original_new_secret = service_accounts._new_secret
+
+        def new_secret(*args, **kwargs):
+            secret, value = original_new_secret(*args, **kwargs)
+            self.add(value)  # a service account's client secret
+            return secret, value
+
+        self._patch(service_accounts, "_new_secret", new_secret)
 
     def _patch(self, owner, name, value):
         self._undo.append((owner, name, getattr(owner, name)))

@@ -19,6 +19,33 @@ from .errors import AtlasAuthenticationFailed, AtlasPermissionDenied
 from .throttling import AuthenticationRateLimited, authentication_failure_count, authentication_failures_check
 
 
+def access_list_check(*, principal, address, name, scheme, refusal_record):
+    """The access-list entry that lets ``address`` use ``principal`` (an API key or a service account: anything
+    with ``access_list``, ``organization`` and ``public_key``), ``True`` for a principal without a list, or 403:
+    ORG_REQUIRES_ACCESS_LIST when its organization requires a list and it has none, IP_ADDRESS_NOT_ON_ACCESS_LIST
+    otherwise. ``refusal_record()`` audits the refusal; it is counted in the metrics under ``scheme``. Every
+    principal of the API goes through here, so the rule is written once."""
+    entry = access_list_entry_for(principal, address)
+    if entry is not None:
+        return entry
+    refusal_record()
+    api_authentication_failure_record(
+        scheme=scheme, reason="access_list", public_key=principal.public_key, address=address
+    )
+    if principal.organization.api_access_list_required and not principal.access_list.all():
+        raise AtlasPermissionDenied(
+            f"Organization {principal.organization.name} requires an API access list, and {name} has none: "
+            "add the addresses it is used from.",
+            code="ORG_REQUIRES_ACCESS_LIST",
+            parameters=[principal.public_key],
+        )
+    raise AtlasPermissionDenied(
+        f"IP address {address} is not allowed to use {name}: it is not on its API access list.",
+        code="IP_ADDRESS_NOT_ON_ACCESS_LIST",
+        parameters=[address],
+    )
+
+
 class DigestAuthentication(BaseAuthentication):
     """``Authorization: Digest username=<public key>, ...`` with the private key as password.
 
@@ -76,31 +103,19 @@ class DigestAuthentication(BaseAuthentication):
         if not api_key.user.is_active:
             self._refuse(request, credentials.username, "key disabled", address, api_key, "disabled")
 
-        entry = access_list_entry_for(api_key, address)
-        if entry is None:
-            api_key_refusal_record(
+        entry = access_list_check(
+            principal=api_key,
+            address=address,
+            name=f"API key {api_key.public_key}",
+            scheme="digest",
+            refusal_record=lambda: api_key_refusal_record(
                 public_key=api_key.public_key,
                 reason="address not on the access list",
                 address=address,
                 api_key=api_key,
                 event_type=AuditEvent.Type.API_KEY_ACCESS_LIST_REFUSED,
-            )
-            api_authentication_failure_record(
-                scheme="digest", reason="access_list", public_key=api_key.public_key, address=address
-            )
-            if api_key.organization.api_access_list_required and not api_key.access_list.all():
-                raise AtlasPermissionDenied(
-                    f"Organization {api_key.organization.name} requires an API access list, and API key "
-                    f"{api_key.public_key} has none: add the addresses it is used from.",
-                    code="ORG_REQUIRES_ACCESS_LIST",
-                    parameters=[api_key.public_key],
-                )
-            raise AtlasPermissionDenied(
-                f"IP address {address} is not allowed to use API key {api_key.public_key}: it is not on that "
-                "key's API access list.",
-                code="IP_ADDRESS_NOT_ON_ACCESS_LIST",
-                parameters=[address],
-            )
+            ),
+        )
         api_key_record_use(api_key=api_key, address=address, entry=entry)
         # The rest of the request's log lines name the key, its service account and its organization.
         structlog.contextvars.bind_contextvars(
@@ -121,4 +136,9 @@ class DigestAuthentication(BaseAuthentication):
         )
 
     def authenticate_header(self, request):
+        """The challenge of a 401. DRF asks only the first class, this one: a refused Bearer token (which set
+        ``request._bearer_challenge``) is answered with the Bearer challenge instead (RFC 6750 section 3)."""
+        bearer = getattr(request, "_bearer_challenge", None)
+        if bearer:
+            return bearer
         return digest.challenge_header(stale=getattr(request, "_digest_stale", False))

@@ -1,7 +1,9 @@
 """Unknown addresses, and requests refused before any view, under /api/ answer in Atlas's error shape, like every
 other API refusal."""
 
-from django.http import JsonResponse
+from django.conf import settings
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.views import defaults
 from django.views.defaults import page_not_found
 
@@ -21,3 +23,16 @@ def bad_request(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse(request_refused_body(exception), status=400)
     return defaults.bad_request(request, exception)
+
+
+def unknown_api_address(request):
+    """The last route: any other address under /api/ is Atlas's JSON 404, with DEBUG on too. A GET that only
+    lacks its trailing slash is still sent to the address with it, as APPEND_SLASH would."""
+    if settings.APPEND_SLASH and request.method in ("GET", "HEAD") and not request.path_info.endswith("/"):
+        try:
+            match = resolve(request.path_info + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not unknown_api_address:
+            return HttpResponsePermanentRedirect(request.get_full_path(force_append_slash=True))
+    return not_found(request)

@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSpli
 
 from accounts.api import urls as accounts_api
 from monitoring.api import urls as monitoring_api
+from serviceaccounts.api import views as service_accounts_api
 from support.api import urls as support_api
 
 from . import views
@@ -33,7 +34,12 @@ def with_trailing_slashes(patterns):
 
 # Every app's resources; the project knows the apps, the apps know only accounts.
 resources = with_trailing_slashes(
-    [*accounts_api.urlpatterns, *monitoring_api.urlpatterns, *support_api.urlpatterns]
+    [
+        *accounts_api.urlpatterns,
+        *monitoring_api.urlpatterns,
+        *support_api.urlpatterns,
+        *service_accounts_api.urlpatterns,
+    ]
 )
 
 urlpatterns = [

@@ -1,5 +1,6 @@
 """/groups/{groupId}/clusters: a project's clusters, described with the part of Atlas's ClusterDescription
-that exists here."""
+that exists here; /clusters: every cluster the caller may see, by project (what Atlas's newer clients read
+first); /groups/{groupId}/flexClusters: none here, an empty page rather than a 404."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -126,7 +127,63 @@ class ClusterDetailView(AtlasView):
         return Response(ClusterSerializer(cluster, context={"request": request}).data)
 
 
+class CloudClusterSerializer(serializers.Serializer):
+    """Atlas's CloudCluster (in the all-clusters list), the fields this portal has."""
+
+    clusterId = serializers.CharField(source="public_id", read_only=True)  # noqa: N815
+    name = serializers.CharField(read_only=True)
+    type = serializers.SerializerMethodField()
+
+    def get_type(self, cluster) -> str:
+        return "REPLICA_SET"
+
+
+class OrgGroupSerializer(serializers.Serializer):
+    """Atlas's OrgGroup: a project the caller may see, its organization and its clusters (prefetched)."""
+
+    groupId = serializers.CharField(source="public_id", read_only=True)  # noqa: N815
+    groupName = serializers.CharField(source="name", read_only=True)  # noqa: N815
+    orgId = serializers.CharField(source="organization.public_id", read_only=True)  # noqa: N815
+    orgName = serializers.CharField(source="organization.name", read_only=True)  # noqa: N815
+    clusters = CloudClusterSerializer(many=True, read_only=True, source="page_clusters")
+
+
+class AllClustersView(AtlasView):
+    @extend_schema(
+        operation_id="listClusterDetails",
+        parameters=PAGE_PARAMETERS,
+        responses=responses({200: page_of(OrgGroupSerializer, "OrgGroups")}),
+    )
+    def get(self, request):
+        """Every project the caller may see (a page of them), each with its clusters: three queries a page."""
+        projects = selectors.projects_for_user(request.user).order_by("name", "pk")
+        return self.page(projects.select_related("organization"), self._serialize)
+
+    @staticmethod
+    def _serialize(page):
+        by_project = {}
+        for cluster in Cluster.objects.filter(project__in=page).order_by("name", "pk"):
+            by_project.setdefault(cluster.project_id, []).append(cluster)
+        for project in page:
+            project.page_clusters = by_project.get(project.pk, [])
+        return OrgGroupSerializer(page, many=True).data
+
+
+class FlexClusterListView(AtlasView):
+    @extend_schema(
+        operation_id="listFlexClusters",
+        parameters=PAGE_PARAMETERS,
+        responses=responses({200: page_of(ClusterSerializer, "FlexClusters")}),
+    )
+    def get(self, request, group_id):
+        """Flex clusters do not exist here: a project the caller may see has none (an empty page, not a 404)."""
+        selectors.access_project(actor=request.user, project_id=group_id)
+        return self.page([], lambda page: [])
+
+
 urlpatterns = [
+    path("clusters", AllClustersView.as_view(), name="all-clusters"),
+    path("groups/<str:group_id>/flexClusters", FlexClusterListView.as_view(), name="flex-clusters"),
     path("groups/<str:group_id>/clusters", ClusterListView.as_view(), name="clusters"),
     # A cluster name never holds a colon, so Atlas's actions (``{clusterName}:grantMongoDBEmployeeAccess``) can
     # have routes of their own wherever they are listed.

@@ -137,7 +137,10 @@ def organization_delete(*, organization, actor) -> None:
         event_type=Event.ORG_DELETED, actor=actor, organization=organization, target=organization
     )
     group_ids = list(organization.teams.values_list("group_id", flat=True))
-    key_user_ids = list(organization.api_keys.values_list("user_id", flat=True))
+    # The accounts that act for its API keys and service accounts (any app's) go with it.
+    key_user_ids = list(
+        organization.memberships.filter(user__is_service_account=True).values_list("user_id", flat=True)
+    )
     organization.delete()
     get_user_model().objects.filter(pk__in=key_user_ids, is_service_account=True).delete()
     Group.objects.filter(pk__in=group_ids).delete()

@@ -124,6 +124,13 @@ def _ip_or_none(value):
         return None
 
 
+def _target_type(window) -> str:
+    """What a window's key names: an API key's public key, or a service account's client id."""
+    if not window.public_key:
+        return ""
+    return "service_account" if window.event_type.startswith("SERVICE_ACCOUNT_") else "api_key"
+
+
 @transaction.atomic
 def authentication_failures_flush(*, now=None) -> list[AuditEvent]:
     """Beat, every minute: each window of a minute that has ended becomes one AuditEvent with its count, dated
@@ -157,7 +164,7 @@ def authentication_failures_flush(*, now=None) -> list[AuditEvent]:
             AuditEvent(
                 event_type=window.event_type,
                 organization_id=window.organization_id,
-                target_type="api_key" if window.public_key else "",
+                target_type=_target_type(window),
                 target_id=window.api_key_public_id,
                 target_name=window.public_key,
                 details=details,

@@ -38,6 +38,12 @@ from accounts.services.invitations import (  # noqa: E402
 )
 from monitoring.models import MonitoringGroup  # noqa: E402
 from monitoring.services import monitoring_group_create, monitoring_user_attach  # noqa: E402
+from serviceaccounts.models import ServiceAccount  # noqa: E402
+from serviceaccounts.services.accounts import (  # noqa: E402
+    service_account_access_list_add,
+    service_account_create,
+    service_account_project_assign,
+)
 from support.services.settings import support_access_restrict_set  # noqa: E402
 
 Tier = Cluster.Tier
@@ -58,7 +64,8 @@ SPARE_KEYS = 4
 
 
 def seed(organization) -> dict:
-    """Members, two projects with clusters, teams, spare API keys with access lists, pending invitations."""
+    """Members, two projects with clusters, teams, spare API keys and service accounts with access lists, pending
+    invitations."""
     owner = organization.memberships.get(roles__name=roles.ORG_OWNER, user__is_service_account=False).user
     people = {user.email: user for user in User.objects.filter(email__in=MEMBERS)}
     for email, org_roles in MEMBERS.items():
@@ -123,6 +130,25 @@ def seed(organization) -> dict:
         api_key_access_list_add(api_key=key, entries=["203.0.113.7", "198.51.100.0/24"], actor=None)
         spare_keys.append(key)
 
+    # Service accounts the run may change, restrict and delete at will (each with a secret it may delete).
+    spare_accounts = []
+    for number in range(SPARE_KEYS):
+        account, _, _ = service_account_create(
+            organization=organization,
+            name=f"contract spare {number}",
+            description="contract spare",
+            roles=[roles.ORG_MEMBER],
+            secret_expires_after_hours=24,
+            actor=None,
+        )
+        service_account_project_assign(
+            service_account=account, project=production, roles=[roles.GROUP_READ_ONLY], actor=None
+        )
+        service_account_access_list_add(
+            service_account=account, entries=["203.0.113.7", "198.51.100.0/24"], actor=None
+        )
+        spare_accounts.append(account)
+
     invitations = [
         *organization_invitations_create(
             organization=organization,
@@ -166,6 +192,8 @@ def seed(organization) -> dict:
         "username": [user.email for user in members] + [invitation.email for invitation in invitations],
         "cluster_name": [cluster.name for cluster in clusters],
         "api_user_id": [key.public_id for key in spare_keys],
+        "client_id": [account.client_id for account in spare_accounts],
+        "secret_id": [secret.public_id for account in spare_accounts for secret in account.secrets.all()],
         "ip_address": ["203.0.113.7", "198.51.100.0/24"],
         "monitoring_user_id": [attachment.monitoring_user.public_id for attachment in monitors],
         "monitoring_group_id": [group.public_id for group in monitoring_groups],
@@ -234,6 +262,9 @@ if __name__ == "__main__":
     # On the harness key's own access list, so that the run may switch on "API access list required" for the
     # organization (PATCH /orgs/{orgId}/settings) without locking itself out.
     api_key_access_list_add(api_key=harness_key, entries=["127.0.0.1", "::1"], actor=None)
+    # The run's service account (``bootstrap --service-account``, for the Bearer pass), likewise on its list.
+    harness_account = ServiceAccount.objects.get(client_id=os.environ["CONTRACT_CLIENT_ID"])
+    service_account_access_list_add(service_account=harness_account, entries=["127.0.0.1", "::1"], actor=None)
     pools = seed(organization)
     Path(config_path).write_text(schemathesis_config(pools))
     print(json.dumps({"harnessKeyId": harness_key.public_id, "pools": pools}))

@@ -40,10 +40,17 @@ PATH_PARAMETERS = {
     "monitoring_user_id": "monitoring_user",
     "monitoring_group_id": "monitoring_group",
     "cluster_name": "cluster",
+    "client_id": "service_account",
+    "secret_id": "service_account_secret",
 }
 PATH_PARAMETER_OVERRIDES = {
     # "a user id or user name" of a team member
     ("/api/atlas/v2/orgs/{org_id}/teams/{team_id}/users/{user_id}", "user_id"): "person_ref",
+    # an address on a service account's access list (the same parameter names an API key's entry elsewhere)
+    (
+        "/api/atlas/v2/orgs/{org_id}/serviceAccounts/{client_id}/accessList/{ip_address}",
+        "ip_address",
+    ): "service_account_access_list_entry",
 }
 
 QUERY_PARAMETERS = {
@@ -78,6 +85,8 @@ BODY_FIELDS = {
     # naming no object (a new object's name or description, roles, flags, times, new addresses):
     "name": None,
     "desc": None,
+    "description": None,
+    "secretExpiresAfterHours": None,
     "roles": None,
     "orgRoles": None,
     "groupRoles": None,
@@ -230,6 +239,8 @@ def _scalar(name, schema, op):
         return _default_role(pattern[2:-2].split("|"), op)
     if schema.get("type") == "boolean":
         return True
+    if schema.get("type") == "integer":
+        return schema.get("minimum", 1)
     if schema.get("format") == "date-time":
         return (timezone.now() + timedelta(hours=1)).isoformat()
     if name in {"roles", "roleName", "roleNames", "orgRoles", "groupRoles"}:

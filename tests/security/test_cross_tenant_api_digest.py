@@ -1,8 +1,9 @@
 """The cross-tenant matrix over real HTTP Digest: a full pass over every operation of the schema against a live
-server, signed with Alpha's Organization Owner API key. Each operation is sent with the other tenant's objects in
-its whole address (or, for those without one, in the body and query references) and with missing ones of the same
-shape: the answers must be alike and hold nothing of the other tenant's. (``test_cross_tenant_api.py`` tries each
-place and every flavor of reference one by one, in-process.)"""
+server, signed with Alpha's Organization Owner API key; and the same pass with the Bearer token of an Organization
+Owner service account of Alpha's (OAuth 2.0 client credentials). Each operation is sent with the other tenant's
+objects in its whole address (or, for those without one, in the body and query references) and with missing ones
+of the same shape: the answers must be alike and hold nothing of the other tenant's. (``test_cross_tenant_api.py``
+tries each place and every flavor of reference one by one, in-process.)"""
 
 import json
 
@@ -13,6 +14,32 @@ from requests.auth import HTTPDigestAuth
 from .api_operations import Request, baseline, operations, slots
 from .conftest import both, leaked, normalized
 from .world import KINDS, build_world
+
+
+def _bearer_session(base_url, organization, owner) -> requests.Session:
+    """A session sending the Bearer token of a new Organization Owner service account of ``organization``."""
+    from accounts import roles
+    from serviceaccounts.services.accounts import service_account_create
+
+    account, _, secret = service_account_create(
+        organization=organization,
+        name="matrix owner",
+        description="matrix",
+        roles=[roles.ORG_OWNER],
+        secret_expires_after_hours=24,
+        actor=owner,
+    )
+    answer = requests.post(
+        f"{base_url}/api/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(account.client_id, secret),
+        timeout=30,
+    )
+    answer.raise_for_status()
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+    return session
+
 
 OPERATIONS = operations()
 
@@ -50,11 +77,15 @@ def _pairs(op, world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_every_operation_over_digest_answers_another_tenants_ids_like_missing_ones(live_server):
+@pytest.mark.parametrize("scheme", ["digest", "bearer"])
+def test_every_operation_over_digest_answers_another_tenants_ids_like_missing_ones(live_server, scheme):
     world = build_world()
-    key = world.a.owner_key
-    session = requests.Session()
-    session.auth = HTTPDigestAuth(key.public_key, world.a.owner_key_private)
+    if scheme == "digest":
+        key = world.a.owner_key
+        session = requests.Session()
+        session.auth = HTTPDigestAuth(key.public_key, world.a.owner_key_private)
+    else:
+        session = _bearer_session(live_server.url, world.a.organization, world.a.owner)
     known, secrets = world.known_ids(), world.b.identifying_strings()
 
     def send(op, request):
@@ -77,7 +108,7 @@ def test_every_operation_over_digest_answers_another_tenants_ids_like_missing_on
             got, expected = send(op, foreign), send(op, missing)
             sent += 2
             if got.status_code in (401, 403) and "UNAUTHORIZED" in got.text:
-                problems.append(f"{op}: the key was not accepted: {got.text[:300]}")
+                problems.append(f"{op}: the {scheme} credentials were not accepted: {got.text[:300]}")
             if got.status_code >= 500 or expected.status_code >= 500:
                 problems.append(f"{op}: server error {got.text[:300]}")
             answers = (

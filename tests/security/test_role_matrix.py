@@ -88,6 +88,18 @@ from monitoring.services import (
     monitoring_user_detach,
     person_offboard,
 )
+from serviceaccounts.services.accounts import (
+    service_account_access_list_add,
+    service_account_access_list_remove,
+    service_account_create,
+    service_account_delete,
+    service_account_project_assign,
+    service_account_project_roles_set,
+    service_account_project_unassign,
+    service_account_secret_create,
+    service_account_secret_delete,
+    service_account_update,
+)
 from support.models import SupportAccessGrant
 from support.services import (
     organization_settings_set,
@@ -248,6 +260,15 @@ def _attachment(c, monitoring_user):
     )
 
 
+def _assign_service_account_anew(c, actor):
+    """The world's service account is in the project already: the system takes it out first (rolled back with
+    the rest), so that only the actor's permission can refuse the assignment."""
+    service_account_project_unassign(service_account=c.a.service_account, project=c.a.project, actor=None)
+    return service_account_project_assign(
+        service_account=c.a.service_account, project=c.a.project, roles=[roles.GROUP_READ_ONLY], actor=actor
+    )
+
+
 P = roles  # shorter below
 
 WRITES = [
@@ -313,6 +334,28 @@ WRITES = [
           lambda c, u: api_key_access_list_add(api_key=c.a.owner_key, entries=["198.51.100.7"], actor=u)),
     Write("api_key_access_list_remove", api_key_access_list_remove, ORG, P.MANAGE_API_KEYS,
           lambda c, u: api_key_access_list_remove(api_key=c.a.owner_key, entry="203.0.113.10", actor=u)),
+    # service accounts
+    Write("service_account_create", service_account_create, ORG, P.MANAGE_API_KEYS,
+          lambda c, u: service_account_create(
+              organization=c.a.organization, name="matrix", description="matrix", roles=[P.ORG_MEMBER],
+              secret_expires_after_hours=24, actor=u)),
+    Write("service_account_update", service_account_update, ORG, P.MANAGE_API_KEYS,
+          lambda c, u: service_account_update(
+              service_account=c.a.service_account, description="matrix changed", actor=u)),
+    Write("service_account_delete", service_account_delete, ORG, P.MANAGE_API_KEYS,
+          lambda c, u: service_account_delete(service_account=c.a.service_account, actor=u)),
+    Write("service_account_secret_create", service_account_secret_create, ORG, P.MANAGE_API_KEYS,
+          lambda c, u: service_account_secret_create(
+              service_account=c.a.service_account, secret_expires_after_hours=24, actor=u)),
+    Write("service_account_secret_delete", service_account_secret_delete, ORG, P.MANAGE_API_KEYS,
+          lambda c, u: service_account_secret_delete(
+              service_account=c.a.service_account, secret_id=c.a.service_account_secret.public_id, actor=u)),
+    Write("service_account_access_list_add", service_account_access_list_add, ORG, P.MANAGE_API_KEYS,
+          lambda c, u: service_account_access_list_add(
+              service_account=c.a.service_account, entries=["198.51.100.7"], actor=u)),
+    Write("service_account_access_list_remove", service_account_access_list_remove, ORG, P.MANAGE_API_KEYS,
+          lambda c, u: service_account_access_list_remove(
+              service_account=c.a.service_account, entry="203.0.113.11", actor=u)),
     # monitoring users, offboarding
     Write("monitoring_user_attach", monitoring_user_attach, ORG, P.MANAGE_ORGANIZATION_MEMBERS,
           lambda c, u: monitoring_user_attach(
@@ -367,6 +410,15 @@ WRITES = [
               api_key=c.a.project_key, project=c.a.project, roles=[P.GROUP_USER_ADMIN], actor=u)),
     Write("api_key_project_unassign", api_key_project_unassign, PROJECT, P.MANAGE_PROJECT_MEMBERS,
           lambda c, u: api_key_project_unassign(api_key=c.a.project_key, project=c.a.project, actor=u)),
+    Write("service_account_project_assign", service_account_project_assign, PROJECT, P.MANAGE_PROJECT_MEMBERS,
+          lambda c, u: _assign_service_account_anew(c, u)),
+    Write("service_account_project_roles_set", service_account_project_roles_set, PROJECT,
+          P.MANAGE_PROJECT_MEMBERS,
+          lambda c, u: service_account_project_roles_set(
+              service_account=c.a.service_account, project=c.a.project, roles=[P.GROUP_USER_ADMIN], actor=u)),
+    Write("service_account_project_unassign", service_account_project_unassign, PROJECT, P.MANAGE_PROJECT_MEMBERS,
+          lambda c, u: service_account_project_unassign(
+              service_account=c.a.service_account, project=c.a.project, actor=u)),
     Write("project_invitations_create", project_invitations_create, PROJECT, P.MANAGE_PROJECT_MEMBERS,
           lambda c, u: project_invitations_create(
               project=c.a.project, emails=["matrix-new@invitee.example"], actor=u)),
@@ -461,6 +513,16 @@ NOT_AN_ACTORS_WRITE = {
     "invitations_revoke_beyond_inviter": "a building block the removal services call after their own check",
     "remove_from_organization": "a building block the removal services call after their own check",
     "detach_from_organization": "a building block the offboarding service calls after its own check",
+    "service_account_bootstrap": "the operator's provisioning command (manage.py bootstrap), no actor",
+    "client_authenticate": "OAuth 2.0: the client's own credentials speak for it (tests/serviceaccounts)",
+    "client_refusal_count": "records refused OAuth client authentications (aggregated audit)",
+    "access_token_issue": "OAuth 2.0: after client_authenticate, for that client only",
+    "access_token_revoke": "OAuth 2.0: the client's own tokens, after client_authenticate",
+    "access_token_for": "a read (Bearer authentication)",
+    "token_lifetime": "a setting",
+    "access_tokens_purge": "the system's beat job",
+    "service_account_record_use": "Bearer authentication: when and from where an account was last used",
+    "service_account_refusal_record": "Bearer authentication: audits a refused request",
     "user_deactivate": "staff only (the admin, superusers): tests/accounts/test_staff_admin.py",
     "user_staff_access_update": "staff only (the admin, superusers): tests/accounts/test_staff_admin.py",
     "staff_group_save": "staff only (the admin, superusers): tests/accounts/test_staff_admin.py",
@@ -469,10 +531,10 @@ NOT_AN_ACTORS_WRITE = {
 
 
 def _public_service_names() -> set[str]:
-    """Every public function of accounts', monitoring's and support's services packages: re-exported by the
-    package, or defined in one of its public modules."""
+    """Every public function of accounts', monitoring's, support's and serviceaccounts' services packages:
+    re-exported by the package, or defined in one of its public modules."""
     names = set()
-    for package_name in ("accounts.services", "monitoring.services", "support.services"):
+    for package_name in ("accounts.services", "monitoring.services", "support.services", "serviceaccounts.services"):
         package = importlib.import_module(package_name)
         names |= set(getattr(package, "__all__", ()))
         for module_info in pkgutil.walk_packages(package.__path__, prefix=f"{package_name}."):

@@ -27,6 +27,11 @@ from accounts.services.invitations import organization_invitations_create, proje
 from accounts.services.join_requests import join_request_create
 from monitoring.models import MonitoringGroup
 from monitoring.services import monitoring_group_create, monitoring_group_member_add, monitoring_user_attach
+from serviceaccounts.services.accounts import (
+    service_account_access_list_add,
+    service_account_create,
+    service_account_project_assign,
+)
 from support.models import SUPPORT_GROUP_NAME, SupportAccessDecision, SupportAccessGrant
 from support.services import support_access_decide, support_access_restrict_set, support_grant_create
 
@@ -61,6 +66,9 @@ class Tenant:
     owner_key_private: str = ""
     project_key: object = None  # ORG_MEMBER key assigned to ``project``
     access_entries: list = field(default_factory=list)  # addresses on owner_key's access list
+    service_account: object = None  # ORG_MEMBER service account assigned to ``project``, with an access list
+    service_account_secret: object = None
+    service_account_entries: list = field(default_factory=list)  # addresses on its access list
     linked_monitoring_user: object = None  # attached, linked to ``monitored``
     plain_monitoring_user: object = None  # attached, linked to nobody
     manual_monitoring_user: object = None  # added by hand to ``custom_group`` only
@@ -94,6 +102,10 @@ class Tenant:
         for key in (self.owner_key, self.project_key):
             values |= {key.public_id, key.public_key, key.description, key.user.email}
         values |= {entry for entry in self.access_entries if entry != "127.0.0.1"}
+        account = self.service_account
+        values |= {account.client_id, account.name, account.description, account.user.email}
+        values |= {self.service_account_secret.public_id, self.service_account_secret.masked_value}
+        values |= {entry for entry in self.service_account_entries if entry != "127.0.0.1"}
         for monitoring_user in (
             self.linked_monitoring_user,
             self.plain_monitoring_user,
@@ -175,6 +187,22 @@ def build_tenant(label: str, engineer=None) -> Tenant:
     )
     api_key_project_assign(
         api_key=t.project_key, project=t.project, roles=[roles.GROUP_READ_ONLY], actor=owner
+    )
+
+    t.service_account, t.service_account_secret, _ = service_account_create(
+        organization=org,
+        name=f"{label} deployer",
+        description=f"{label} deployments",
+        roles=[roles.ORG_MEMBER],
+        secret_expires_after_hours=24,
+        actor=owner,
+    )
+    t.service_account_entries = ["127.0.0.1", "203.0.113.11"] if label == "Alpha" else ["203.0.113.21"]
+    service_account_access_list_add(
+        service_account=t.service_account, entries=t.service_account_entries, actor=owner
+    )
+    service_account_project_assign(
+        service_account=t.service_account, project=t.project, roles=[roles.GROUP_READ_ONLY], actor=owner
     )
 
     t.linked_monitoring_user = monitoring_user_attach(
@@ -338,6 +366,21 @@ KINDS: dict[str, Kind] = {
         foreign=lambda t: [("address", t.access_entries[-1])],
         missing={"address": "192.0.2.77"},
         own=lambda t: list(reversed(t.access_entries)),
+    ),
+    "service_account": Kind(
+        foreign=lambda t: [("account", t.service_account.client_id)],
+        missing={"account": "mdb_sa_id_ffffffffffffffffffff0001"},
+        own=lambda t: [t.service_account.client_id],
+    ),
+    "service_account_secret": Kind(
+        foreign=lambda t: [("secret", t.service_account_secret.public_id)],
+        missing={"secret": MISSING_ID},
+        own=lambda t: [t.service_account_secret.public_id],
+    ),
+    "service_account_access_list_entry": Kind(
+        foreign=lambda t: [("address", t.service_account_entries[-1])],
+        missing={"address": "192.0.2.78"},
+        own=lambda t: list(reversed(t.service_account_entries)),
     ),
     "event": Kind(
         foreign=lambda t: [

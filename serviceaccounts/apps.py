@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class ServiceAccountsConfig(AppConfig):
+    name = "serviceaccounts"
+    verbose_name = "Service accounts"
+
+    def ready(self):
+        """Plug into accounts without accounts knowing this app: the error codes' HTTP statuses, and
+        ``manage.py bootstrap --service-account``."""
+        from accounts.errors import STATUS_BY_CODE
+        from accounts.management.commands.bootstrap import register_service_account_maker
+
+        from .errors import STATUS_BY_CODE as SERVICE_ACCOUNT_STATUS_BY_CODE
+        from .services.accounts import service_account_bootstrap
+
+        STATUS_BY_CODE.update(SERVICE_ACCOUNT_STATUS_BY_CODE)
+        register_service_account_maker(service_account_bootstrap)

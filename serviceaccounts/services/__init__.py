@@ -1,0 +1,1 @@
+"""Every write of service accounts: their lifecycle (``accounts``) and OAuth tokens (``tokens``)."""
