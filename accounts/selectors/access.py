@@ -317,3 +317,16 @@ def access_join_request(*, actor, request_id, need=roles.MANAGE_PROJECT_MEMBERS)
         need=need,
         permission_target=lambda join_request: join_request.project,
     )
+
+
+def access_organization_project(*, actor, organization, project_id) -> Project:
+    """A project of ``organization`` (which the actor reached through ``access_organization``) by its id,
+    whether or not the actor reaches the project itself: what a member of the organization may ask to join.
+    A project of another organization is "not found", exactly like a missing one."""
+    projects = Project.objects.select_related("organization").filter(
+        public_id=project_id,
+        organization__in=visible_organizations(
+            actor, Organization.objects.filter(pk=organization.pk)
+        ).values("pk"),
+    )
+    return access_common(actor=actor, visible=projects, kind="project", identifier=project_id)

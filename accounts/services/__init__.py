@@ -23,6 +23,7 @@ from .organizations import (
     project_delete,
     project_rename,
 )
+from .project_users import project_users_add
 from .teams import (
     team_create,
     team_delete,
@@ -58,6 +59,7 @@ __all__ = [
     "project_member_role_remove",
     "project_member_roles_set",
     "project_rename",
+    "project_users_add",
     "team_create",
     "team_delete",
     "team_member_add",

@@ -80,6 +80,7 @@ TABS: dict[str, list[Tab]] = {
     ORGANIZATION: [
         Tab("users", "Users", "organization_access", roles.VIEW_ORGANIZATION),
         Tab("teams", "Teams", "organization_teams", roles.VIEW_ORGANIZATION),
+        Tab("projects", "Projects", "organization_projects", roles.VIEW_ORGANIZATION),
         Tab("api_keys", "API Keys", "organization_api_keys", roles.MANAGE_API_KEYS),
         Tab("activity", "Activity", "organization_activity", roles.VIEW_ORGANIZATION),
     ],

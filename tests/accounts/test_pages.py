@@ -38,6 +38,7 @@ def test_every_registered_tab_resolves_and_follows_the_issues_order():
     assert [tab.id for tab in pages.TABS[pages.ORGANIZATION]] == [
         "users",
         "teams",
+        "projects",
         "api_keys",
         "monitoring",
         "activity",
@@ -77,8 +78,8 @@ def test_tabs_show_only_to_those_who_may_open_them(monkeypatch, organization, ow
     def labels(actor):
         return [link.tab.label for link in pages.navigation(actor, organization=organization).tabs]
 
-    assert labels(owner) == ["Users", "Teams", "API Keys", "Monitoring", "Activity", "Settings"]
-    assert labels(member) == ["Users", "Teams", "Monitoring", "Activity", "Settings"]
+    assert labels(owner) == ["Users", "Teams", "Projects", "API Keys", "Monitoring", "Activity", "Settings"]
+    assert labels(member) == ["Users", "Teams", "Projects", "Monitoring", "Activity", "Settings"]
     assert labels(UserFactory()) == []  # a stranger (never shown such a page: it answers 404)
 
 

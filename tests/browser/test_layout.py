@@ -30,7 +30,7 @@ def test_the_organization_pages(signed_in, demo):
     page.goto(f"/orgs/{acme.public_id}/")
     tabs = page.get_by_role("navigation", name="Acme Corp (organization)")
     expect(tabs.get_by_role("link")).to_have_text(
-        ["Users", "Teams", "API Keys", "Monitoring", "Activity", "Settings"]
+        ["Users", "Teams", "Projects", "API Keys", "Monitoring", "Activity", "Settings"]
     )
     expect(tabs.get_by_role("link", name="Users")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Acme Corp")
@@ -66,7 +66,7 @@ def test_the_project_pages(signed_in, demo):
     expect(page.get_by_role("navigation", name="Breadcrumb").get_by_role("listitem")).to_have_text(
         ["Acme Corp", "Production", "Access"]
     )
-    expect(page.get_by_text("requests to join")).to_be_visible()
+    expect(page.get_by_text("requests to join", exact=True)).to_be_visible()
     check_page(page, screenshot="project-access")
 
     tabs.get_by_role("link", name="Clusters").click()

@@ -97,6 +97,7 @@ FORM_FIELDS = {
     "project": "project",
     "api_key": "api_key",
     "entry": "access_list_entry",
+    "team": "team",
 }
 FORM_FIELD_OVERRIDES = {
     ("login", "username"): "person_email",

@@ -47,6 +47,7 @@ from accounts.services import (
     project_member_role_remove,
     project_member_roles_set,
     project_rename,
+    project_users_add,
     team_create,
     team_delete,
     team_member_add,
@@ -382,6 +383,9 @@ WRITES = [
     # project members, teams, keys, invitations, requests
     Write("project_member_add", project_member_add, PROJECT, P.MANAGE_PROJECT_MEMBERS,
           lambda c, u: project_member_add(project=c.a.project, user=c.outsider, actor=u)),
+    Write("project_users_add", project_users_add, PROJECT, P.MANAGE_PROJECT_MEMBERS,
+          lambda c, u: project_users_add(
+              project=c.a.project, emails=[c.outsider.email, "matrix-add@invitee.example"], actor=u)),
     Write("project_member_remove", project_member_remove, PROJECT, P.MANAGE_PROJECT_MEMBERS,
           lambda c, u: project_member_remove(project=c.a.project, user=c.subject, actor=u)),
     Write("project_member_roles_set", project_member_roles_set, PROJECT, P.MANAGE_PROJECT_MEMBERS,
@@ -683,6 +687,8 @@ def test_the_matrix_allows_and_refuses_something_for_every_write(cast):
 GRANTS = [  # (label, call(cast, actor, role)): grants, assigns or takes away a project role
     ("project_member_add", lambda c, u, g: project_member_add(
         project=c.a.project, user=c.outsider, roles=[g], actor=u)),
+    ("project_users_add", lambda c, u, g: project_users_add(
+        project=c.a.project, emails=[c.outsider.email], roles=[g], actor=u)),
     ("project_member_roles_set", lambda c, u, g: project_member_roles_set(
         project=c.a.project, user=c.subject, roles=[g], actor=u)),
     ("project_member_role_add", lambda c, u, g: project_member_role_add(
