@@ -89,6 +89,26 @@ EVENT_GROUPS = [
         ],
     ),
     (
+        "Service accounts",
+        [
+            (Type.SERVICE_ACCOUNT_CREATED, "Service account created"),
+            (Type.SERVICE_ACCOUNT_DELETED, "Service account deleted"),
+            (Type.SERVICE_ACCOUNT_DETAILS_CHANGED, "Service account's name or description changed"),
+            (Type.SERVICE_ACCOUNT_ROLES_CHANGED, "Service account's roles changed"),
+            (Type.SERVICE_ACCOUNT_SECRET_ADDED, "Service account secret made"),
+            (Type.SERVICE_ACCOUNT_SECRET_DELETED, "Service account secret deleted"),
+            (Type.SERVICE_ACCOUNT_ACCESS_LIST_ENTRY_ADDED, "Service account access list entry added"),
+            (Type.SERVICE_ACCOUNT_ACCESS_LIST_ENTRY_DELETED, "Service account access list entry removed"),
+            (Type.SERVICE_ACCOUNT_ADDED_TO_GROUP, "Service account added to a project"),
+            (Type.SERVICE_ACCOUNT_REMOVED_FROM_GROUP, "Service account removed from a project"),
+            (Type.SERVICE_ACCOUNT_GROUP_ROLES_CHANGED, "Service account's project roles changed"),
+            (Type.SERVICE_ACCOUNT_TOKEN_ISSUED, "Service account token issued"),
+            (Type.SERVICE_ACCOUNT_TOKEN_REVOKED, "Service account token revoked"),
+            (Type.SERVICE_ACCOUNT_AUTHENTICATION_FAILED, "Service account sign-in failed"),
+            (Type.SERVICE_ACCOUNT_ACCESS_LIST_REFUSED, "Service account refused by its access list"),
+        ],
+    ),
+    (
         "Clusters",
         [
             (Type.CLUSTER_CREATED, "Cluster created"),
@@ -142,6 +162,9 @@ EVENT_GROUPS = [
             (Type.STAFF_GROUP_CREATED, "Staff group created"),
             (Type.STAFF_GROUP_CHANGED, "Staff group changed"),
             (Type.STAFF_GROUP_DELETED, "Staff group deleted"),
+            (Type.RECORDS_EXPORTED, "Records exported"),
+            (Type.PERMISSIONS_REBUILT, "Permissions rebuilt"),
+            (Type.SIGN_IN_UNLOCKED, "Sign-in unlocked"),
         ],
     ),
 ]

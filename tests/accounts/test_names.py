@@ -155,7 +155,7 @@ def test_the_invitation_page_of_a_legacy_name_answers(client, organization, owne
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(
             reverse("project_access", args=[project.public_id]),
-            {"invite-emails": "new@example.com", "invite-roles": ["GROUP_READ_ONLY"]},
+            {"emails": "new@example.com", "roles": ["GROUP_READ_ONLY"]},
         )
 
     assert response.status_code == 302
