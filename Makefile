@@ -29,9 +29,11 @@ run: migrate
 	  celery_pid=$$!; trap 'kill $$celery_pid 2>/dev/null' EXIT INT TERM; \
 	  PORTAL_BASE_URL=$(PORTAL_BASE_URL) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-## The whole test suite (SQLite and eager Celery unless DATABASE_URL / REDIS_URL say otherwise).
+## The whole test suite (SQLite and eager Celery unless DATABASE_URL / REDIS_URL say otherwise), spread over
+## every core by pytest-xdist; `make test TEST_WORKERS=0` runs it in one process (e.g. to debug with pdb).
+TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## Seed a large tenant on a fresh twin of the configured database, measure the hot paths beside the naive way and
 ## the API under load (gunicorn), print target / measured / verdict; writes bench-results.json and .png.
