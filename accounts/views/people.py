@@ -218,6 +218,7 @@ def invitation_action(request, invitation_id, action):
         return HttpResponseNotAllowed(["POST"] if action == "resend" else ["GET", "POST"])
     invitation = selectors.access_invitation(actor=request.user, invitation_id=invitation_id)
     if request.method == "GET":
+        invitation_services.invitation_require_manage(invitation, request.user)  # 403 before anything shows
         place = invitation.project or invitation.organization
         cancel = _safe_next(request, request.GET.get("next")) or (
             reverse("project_access", args=[invitation.project.public_id])

@@ -180,6 +180,19 @@ def test_revoking_an_invitation_asks_first_then_revokes(client, organization, ow
     assert client.post(url, {"next": "https://evil.example/"})["Location"] == users_tab(organization)
 
 
+def test_the_revoke_confirmation_is_refused_to_whoever_may_not_revoke(client, organization, owner, project):
+    invitation = project_invitations_create(project=project, emails=["x@example.com"], actor=owner)[0]
+    reader = UserFactory(email="reader@example.com")
+    organization_member_add(organization=organization, user=reader, actor=owner)
+    project_member_add(project=project, user=reader, roles=[roles.GROUP_READ_ONLY], actor=owner)
+    client.force_login(reader)
+
+    response = client.get(f"/pending-invitations/{invitation.public_id}/revoke/")
+
+    assert response.status_code == 403
+    assert "x@example.com" not in response.content.decode()
+
+
 def test_resend_is_a_post_and_keeps_the_list_it_came_from(client, organization, owner):
     invitation = organization_invitations_create(
         organization=organization, emails=["x@example.com"], actor=owner

@@ -487,6 +487,7 @@ NOT_AN_ACTORS_WRITE = {
     "email_queue": "the outbox, behind the services",
     "emails_queue_bulk": "the outbox, behind the services",
     "email_send": "the outbox's task",
+    "invitation_require_manage": "a permission check; writes nothing",
     "emails_send": "the outbox's task (a batch)",
     "publish_sending": "the outbox, behind the services",
     "expiry_notices": "builds the expiry beat job's messages",

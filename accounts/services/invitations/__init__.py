@@ -11,6 +11,7 @@ from .accepting import (
 )
 from .sending import (
     invitation_resend,
+    invitation_require_manage,
     invitation_revoke,
     invitation_update,
     invitations_expire_due,
@@ -27,6 +28,7 @@ __all__ = [
     "invitation_accept_addressed",
     "invitation_for_token",
     "invitation_resend",
+    "invitation_require_manage",
     "invitation_revoke",
     "invitation_signup_accept",
     "invitation_update",

@@ -191,7 +191,9 @@ def project_invitations_create(
     )
 
 
-def _require_manage(invitation, actor):
+def invitation_require_manage(invitation, actor) -> None:
+    """Refuse (403) an actor who may not change this invitation: the managers of its project's or its
+    organization's members. Its confirmation page asks it too, before it shows anything."""
     if invitation.project_id:
         require(actor, catalogue.MANAGE_PROJECT_MEMBERS, invitation.project)
     else:
@@ -200,7 +202,7 @@ def _require_manage(invitation, actor):
 
 def _locked_pending(invitation, actor) -> Invitation:
     lock_organization(invitation.organization)
-    _require_manage(invitation, actor)
+    invitation_require_manage(invitation, actor)
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("organization", "project")
