@@ -68,7 +68,7 @@ class MemberRow:
     membership: OrganizationMembership
     role_names: list[str]
     projects: list[ProjectHeld]
-    teams: list[str]
+    teams: list[tuple[str, str]]  # (name, public id), to link each to its page
     two_factor: bool
 
     @property
@@ -104,12 +104,12 @@ def member_rows(memberships, organization, actor) -> list[MemberRow]:
         if role_name is not None:  # a membership without roles (LEFT JOIN)
             held.role_names.append(role_name)
     teams = defaultdict(list)
-    for user_id, name in (
+    for user_id, name, public_id in (
         TeamMembership.objects.filter(team__organization=organization, user_id__in=user_ids)
         .order_by("team__name")
-        .values_list("user_id", "team__name")
+        .values_list("user_id", "team__name", "team__public_id")
     ):
-        teams[user_id].append(name)
+        teams[user_id].append((name, public_id))
     with_two_factor = two_factor_user_ids(user_ids)
     return [
         MemberRow(

@@ -182,7 +182,7 @@ def organization_member_remove(request, org_id, user_id):
             return redirect("organization_access", org_id=organization.public_id)
     items = [f"Organization roles: {row.role_labels}"]
     items += [f"Project {p.name}: {p.role_labels or 'no role'}" for p in row.projects]
-    items += [f"Team {name}" for name in row.teams]
+    items += [f"Team {name}" for name, _ in row.teams]
     name = user.get_full_name() or user.email
     leaving = user == request.user
     return confirm_page(

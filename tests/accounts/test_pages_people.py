@@ -304,6 +304,17 @@ def test_another_organizations_member_is_not_found(client, organization, owner):
     assert roles_of(other, other_owner) == [roles.ORG_OWNER]
 
 
+def test_a_members_teams_link_to_their_pages(client, organization, owner):
+    person = member(organization, owner)
+    team = team_create(organization=organization, name="Platform", actor=owner)
+    team_member_add(team=team, user=person, actor=owner)
+    client.force_login(owner)
+    link = f'<a href="/orgs/{organization.public_id}/teams/{team.public_id}/">Platform</a>'
+
+    assert link in client.get(users_tab(organization)).content.decode()
+    assert link in client.get(member_page(organization, person)).content.decode()
+
+
 # ---- removing a member ----------------------------------------------------------------------------------------
 
 

@@ -10,8 +10,8 @@ from .accepting import (
     invitation_signup_accept,
 )
 from .sending import (
-    invitation_resend,
     invitation_require_manage,
+    invitation_resend,
     invitation_revoke,
     invitation_update,
     invitations_expire_due,
