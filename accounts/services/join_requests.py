@@ -11,10 +11,10 @@ from accounts import roles as catalogue
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent, JoinAsk, JoinRequest, OutboundEmail, Project, ProjectMembership
-from accounts.permissions import actor_may, require
+from accounts.permissions import actor_may, require, require_may_grant
 from accounts.selectors.access import join_request_label
 
-from ._rules import lock_organization
+from ._rules import clean_project_roles, lock_organization
 from .emails import email_queue, emails_queue_bulk
 from .members import add_to_project
 
@@ -130,14 +130,17 @@ def _locked_pending_request(join_request, actor) -> JoinRequest:
 
 
 @transaction.atomic
-def join_request_approve(*, join_request, actor) -> JoinRequest:
-    """Approve (GROUP_OWNER or GROUP_USER_ADMIN): the user joins with GROUP_READ_ONLY, and the organization as
-    ORG_MEMBER if needed."""
+def join_request_approve(*, join_request, actor, roles=(catalogue.DEFAULT_PROJECT_ROLE,)) -> JoinRequest:
+    """Approve (GROUP_OWNER or GROUP_USER_ADMIN): the user joins with ``roles`` (Project Read Only unless the
+    approver picks others, which they must be allowed to grant), and the organization as ORG_MEMBER if
+    needed."""
     join_request = _locked_pending_request(join_request, actor)
+    role_names = clean_project_roles(roles)
+    require_may_grant(actor, role_names, join_request.project)
     add_to_project(
         project=join_request.project,
         user=join_request.user,
-        role_names=[catalogue.DEFAULT_PROJECT_ROLE],
+        role_names=role_names,
         actor=actor,
         details={"joinRequestId": join_request.public_id},
     )

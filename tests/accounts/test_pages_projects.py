@@ -518,6 +518,32 @@ def test_requests_show_their_message_approve_at_once_and_deny_after_a_confirmati
     assert JoinRequest.objects.get(pk=denied.pk).status == JoinRequest.Status.DENIED
 
 
+def test_approving_gives_the_role_picked_beside_approve_and_no_more_than_the_approver_may(
+    client, organization, owner, project
+):
+    picked = member(organization, owner, email="picked@example.com")
+    greedy = member(organization, owner, email="greedy@example.com")
+    admin = member(organization, owner, email="admin@example.com")
+    project_member_add(project=project, user=admin, roles=[roles.GROUP_USER_ADMIN], actor=owner)
+    first = join_request_create(project=project, user=picked)
+    second = join_request_create(project=project, user=greedy)
+    client.force_login(owner)
+    page = text(client.get(access_url(project)))
+    assert f'<select id="approve-role-{first.public_id}" name="roles">' in page
+
+    client.post(f"/join-requests/{first.public_id}/approve/", {"roles": roles.GROUP_CLUSTER_MANAGER})
+    assert ProjectMembership.objects.get(project=project, user=picked).role_names == [
+        roles.GROUP_CLUSTER_MANAGER
+    ]
+
+    client.force_login(admin)  # a User Admin may not make a Project Owner: refused, nothing changes
+    client.post(f"/join-requests/{second.public_id}/approve/", {"roles": roles.GROUP_OWNER})
+    assert JoinRequest.objects.get(pk=second.pk).status == JoinRequest.Status.PENDING
+    assert not ProjectMembership.objects.filter(project=project, user=greedy).exists()
+    client.post(f"/join-requests/{second.public_id}/approve/", {"roles": "NOT_A_ROLE"})
+    assert JoinRequest.objects.get(pk=second.pk).status == JoinRequest.Status.PENDING
+
+
 def test_another_tenants_project_and_its_objects_are_not_found(client, organization, owner, project):
     stranger_owner = UserFactory()
     elsewhere = organization_create(name="Elsewhere", actor=stranger_owner)

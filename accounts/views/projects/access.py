@@ -135,6 +135,8 @@ def _access_context(request, project, may_manage, add_form) -> dict:
     return {
         "project": project,
         "may_manage": may_manage,
+        "project_role_choices": roles.PROJECT_ROLE_CHOICES,
+        "default_project_role": roles.DEFAULT_PROJECT_ROLE,
         "term": term,
         "users_page": users_page,
         "users": users,
@@ -335,7 +337,8 @@ def project_team_remove(request, project_id, team_id):
 
 @login_required
 def join_request_action(request, request_id, action):
-    """Approve a request to join (the person joins as Project Read Only), or deny it after a confirmation."""
+    """Approve a request to join (the person joins with the role picked beside Approve, Project Read Only by
+    default), or deny it after a confirmation."""
     if action not in ("approve", "deny"):
         raise Http404("No such action.")
     join_request = selectors.access_join_request(actor=request.user, request_id=request_id, need=None)
@@ -358,16 +361,16 @@ def join_request_action(request, request_id, action):
         "approve": join_request_services.join_request_approve,
         "deny": join_request_services.join_request_deny,
     }[action]
+    chosen = request.POST.getlist("roles") or [roles.DEFAULT_PROJECT_ROLE]
+    extra = {"roles": chosen} if action == "approve" else {}
     try:
-        service(join_request=join_request, actor=request.user)
+        service(join_request=join_request, actor=request.user, **extra)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
         if action == "approve":
-            messages.success(
-                request,
-                f"{join_request.user.email} joined {project.name} as {roles.label(roles.DEFAULT_PROJECT_ROLE)}.",
-            )
+            given = ", ".join(roles.label(name) for name in chosen)
+            messages.success(request, f"{join_request.user.email} joined {project.name} as {given}.")
         else:
             messages.success(request, f"{join_request.user.email}'s request was denied.")
     return redirect(_access_url(project, "requests"))
