@@ -119,7 +119,7 @@ def _access_context(request, project, may_manage, add_form) -> dict:
         )
 
     keys = (
-        ProjectMembership.objects.filter(project=project, user__is_service_account=True)
+        ProjectMembership.objects.filter(project=project, user__api_key__isnull=False)  # not service accounts
         .select_related("user__api_key")
         .prefetch_related("roles")
         .order_by("user__api_key__public_key", "pk")
