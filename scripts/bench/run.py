@@ -476,6 +476,7 @@ def main(argv=None) -> int:
         SECURE_SSL_REDIRECT="false",
         SECURE_HSTS_SECONDS="0",
         API_KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        ANYMAIL_WEBHOOK_SECRET=f"bench:{secrets.token_urlsafe(24)}",  # required with DEBUG off
         DATABASE_URL=database.url,
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         LOG_LEVEL="WARNING",
