@@ -209,6 +209,18 @@ def project_permissions(project_role_names, organization_role_names=()) -> set[s
     return set().union(*direct, *inherited)
 
 
+def project_roles_with(permission: str) -> list[str]:
+    """The project roles that carry ``permission`` (in the catalogue's order): who, among a project's own
+    members and teams, may do it. Organization roles that carry it on every project are
+    ``organization_roles_with_project(permission)``."""
+    return [name for name, role in PROJECT_ROLES.items() if permission in role.project_permissions]
+
+
+def organization_roles_with_project(permission: str) -> list[str]:
+    """The organization roles that carry ``permission`` on every project of their organization."""
+    return [name for name, role in ORGANIZATION_ROLES.items() if permission in role.project_permissions]
+
+
 def organization_roles_reaching_projects() -> list[str]:
     """The organization roles that carry power on every project of their organization (inherited, so their
     holders are not listed among a project's members)."""

@@ -14,9 +14,12 @@ from accounts.models import OutboundEmail, ProjectRole, TeamProjectRole
 from accounts.services.emails import emails_queue_bulk
 from monitoring.models import GroupRole, MonitoringGroupMembership
 
-# Besides a group's ADMIN members, the project's users holding these roles (themselves or through a team) are
-# the group's admins.
-GROUP_ADMIN_PROJECT_ROLES = (roles.GROUP_OWNER, roles.GROUP_MONITORING_ADMIN)
+# Besides a group's ADMIN members, the project's own users holding a project role that administers monitoring
+# (themselves or through a team: Project Owner, Project Monitoring Admin) are the group's admins, and are emailed.
+# An Organization Owner, who may administer every project's groups by inheritance, is not emailed about each
+# group of each project: they are the organization's administrators, not the group's (a 1,000-cluster attach
+# would send each of them 1,000 messages); one who is also a Project Owner of the project is emailed as such.
+GROUP_ADMIN_PROJECT_ROLES = tuple(roles.project_roles_with(roles.MANAGE_MONITORING))
 TEMPLATE = "monitoring/email/added_to_group"
 
 
