@@ -380,3 +380,31 @@ def test_a_batch_whose_connection_cannot_open_is_tried_again_whole(monkeypatch, 
 
     assert retried[0]["args"] == [[e.pk for e in emails]]
     assert set(OutboundEmail.objects.values_list("status", flat=True)) == {OutboundEmail.Status.QUEUED}
+
+
+def test_expiry_events_are_written_in_sql_as_the_other_invitation_events_read(organization, owner, project):
+    from accounts.services.invitations import project_invitations_create
+
+    whole = organization_invitations_create(organization=organization, emails=["a@example.com"], actor=owner)[
+        0
+    ]
+    to_project = project_invitations_create(project=project, emails=["b@example.com"], actor=owner)[0]
+    at = {
+        whole.pk: timezone.now().replace(microsecond=0) - timedelta(minutes=1),
+        to_project.pk: timezone.now().replace(microsecond=123456) - timedelta(minutes=2),
+    }
+    for pk, expires_at in at.items():
+        Invitation.objects.filter(pk=pk).update(expires_at=expires_at)
+
+    invitations_expire_due()
+
+    for invitation, event_type in (
+        (whole, "ORG_INVITATION_EXPIRED"),
+        (to_project, "GROUP_INVITATION_EXPIRED"),
+    ):
+        invitation.refresh_from_db()
+        event = AuditEvent.objects.get(event_type=event_type, target_id=invitation.public_id)
+        assert event.details == {"email": invitation.email, "expiresAt": at[invitation.pk].isoformat()}
+        assert (event.organization_id, event.project_id) == (organization.pk, invitation.project_id)
+        assert (event.target_type, event.target_name, event.actor_id) == ("invitation", str(invitation), None)
+        assert len(event.public_id) == 24 and event.public_id != invitation.public_id
