@@ -168,7 +168,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "accessportal.storage.StaticFilesStorage"},
 }
 # Before collectstatic STATIC_ROOT does not exist, which whitenoise would warn about in every process.
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
 # Redis is the Celery broker and the cache in production; without it, tasks run eagerly in the request.
 REDIS_URL = env("REDIS_URL", default="")
