@@ -181,16 +181,29 @@ class ProjectAdmin(BoundedInlinesMixin, ServiceAdmin):
         services.project_delete(project=project, actor=request.user)
 
 
+# A cluster's description as Atlas's clients read it (accounts.services.clusters.DESCRIPTION_FIELDS).
+DESCRIPTION = ("provider_name", "region_name", "instance_size", "mongodb_version", "paused")
+
+
 @admin.register(Cluster)
 class ClusterAdmin(ServiceAdmin):
     list_display = ("name", "project", "organization", "tier", "sync_enabled", "created_at")
     list_filter = ("tier", "sync_enabled", "project__organization")
     search_fields = ("name", "=public_id", "project__name", "project__organization__name")
     ordering = ("project__organization__name", "project__name", "name")
-    fields = ("project", "name", "tier", "sync_enabled", "public_id", "created_at", "reached_by")
+    fields = (
+        "project",
+        "name",
+        "tier",
+        "sync_enabled",
+        *DESCRIPTION,
+        "public_id",
+        "created_at",
+        "reached_by",
+    )
     readonly_fields = ("project", "name", "public_id", "created_at", "reached_by")
     autocomplete_fields = ("project",)
-    add_fields = ("project", "name", "tier", "sync_enabled")
+    add_fields = ("project", "name", "tier", "sync_enabled", *DESCRIPTION)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("project__organization")
@@ -215,6 +228,7 @@ class ClusterAdmin(ServiceAdmin):
             tier=data["tier"],
             sync_enabled=data["sync_enabled"],
             actor=request.user,
+            **{field: data[field] for field in DESCRIPTION},
         )
 
     def update(self, request, cluster, form):
@@ -223,6 +237,7 @@ class ClusterAdmin(ServiceAdmin):
             tier=form.cleaned_data["tier"],
             sync_enabled=form.cleaned_data["sync_enabled"],
             actor=request.user,
+            **{field: form.cleaned_data[field] for field in DESCRIPTION},
         )
 
     def remove(self, request, cluster):

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import path, re_path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -49,6 +49,60 @@ class EmployeeAccessGrantSerializer(serializers.Serializer):
     expirationTime = serializers.DateTimeField()  # noqa: N815
 
 
+class HardwareSpecSerializer(serializers.Serializer):
+    instanceSize = serializers.CharField(read_only=True)  # noqa: N815
+    nodeCount = serializers.IntegerField(read_only=True)  # noqa: N815
+
+
+class RegionConfigSerializer(serializers.Serializer):
+    """One region of a replication spec, as Atlas writes it: a sandbox or shared cluster runs on Atlas's
+    TENANT provider, backed by the cloud provider it lives on."""
+
+    providerName = serializers.CharField(read_only=True)  # noqa: N815
+    backingProviderName = serializers.CharField(read_only=True, required=False)  # noqa: N815
+    regionName = serializers.CharField(read_only=True)  # noqa: N815
+    priority = serializers.IntegerField(read_only=True)
+    electableSpecs = HardwareSpecSerializer(read_only=True)  # noqa: N815
+
+
+class ReplicationSpecSerializer(serializers.Serializer):
+    """Every cluster here is one replica set in one region: one spec, one region config."""
+
+    id = serializers.CharField(read_only=True)
+    zoneName = serializers.CharField(read_only=True)  # noqa: N815
+    regionConfigs = RegionConfigSerializer(many=True, read_only=True)  # noqa: N815
+
+    def to_representation(self, cluster):
+        tenant = cluster.tier != Cluster.Tier.DEDICATED
+        region = {
+            "providerName": "TENANT" if tenant else cluster.provider_name,
+            "regionName": cluster.region_name,
+            "priority": 7,
+            "electableSpecs": {
+                "instanceSize": cluster.effective_instance_size,
+                "nodeCount": 1 if cluster.tier == Cluster.Tier.SHARED else 3,
+            },
+        }
+        if tenant:
+            region["backingProviderName"] = cluster.provider_name
+        return {"id": cluster.public_id, "zoneName": "Zone 1", "regionConfigs": [region]}
+
+
+class ConnectionStringsSerializer(serializers.Serializer):
+    """Where clients connect: made from the cluster's name and id (this portal runs no database itself)."""
+
+    standard = serializers.CharField(read_only=True)
+    standardSrv = serializers.CharField(read_only=True)  # noqa: N815
+
+    def to_representation(self, cluster):
+        name, host = cluster.name.lower(), cluster.public_id[:6]
+        nodes = ",".join(f"{name}-shard-00-0{i}.{host}.mongodb.net:27017" for i in range(3))
+        return {
+            "standard": f"mongodb://{nodes}/?ssl=true&authSource=admin&replicaSet=atlas-{host}-shard-0",
+            "standardSrv": f"mongodb+srv://{name}.{host}.mongodb.net",
+        }
+
+
 class ClusterSerializer(serializers.Serializer):
     """Atlas's ClusterDescription, the fields this portal has. Every cluster here is a replica set and, as far
     as access is concerned, always IDLE. ``tier`` is ours: Atlas spreads the plan over replicationSpecs and
@@ -61,6 +115,11 @@ class ClusterSerializer(serializers.Serializer):
     clusterType = serializers.SerializerMethodField()  # noqa: N815
     stateName = serializers.SerializerMethodField()  # noqa: N815
     tier = serializers.ChoiceField(choices=Cluster.Tier.values, read_only=True)
+    paused = serializers.BooleanField(read_only=True)
+    mongoDBVersion = serializers.CharField(source="mongodb_version", read_only=True)  # noqa: N815
+    mongoDBMajorVersion = serializers.CharField(source="mongodb_version", read_only=True)  # noqa: N815
+    replicationSpecs = serializers.SerializerMethodField()  # noqa: N815
+    connectionStrings = ConnectionStringsSerializer(read_only=True, source="*")  # noqa: N815
     createDate = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
     # Present only while support staff hold an active grant on the cluster (see ``employee_access_grant``);
     # declared not required so that the schema says it may be absent.
@@ -78,8 +137,12 @@ class ClusterSerializer(serializers.Serializer):
     def get_clusterType(self, cluster) -> str:  # noqa: N802
         return "REPLICASET"
 
+    @extend_schema_field(ReplicationSpecSerializer(many=True))
+    def get_replicationSpecs(self, cluster) -> list[dict]:  # noqa: N802
+        return [ReplicationSpecSerializer(cluster).data]
+
     def get_stateName(self, cluster) -> str:  # noqa: N802
-        return "IDLE"
+        return "IDLE"  # paused or not: no operation is ever running here
 
     def get_links(self, cluster) -> list[dict]:
         return self_link(

@@ -139,11 +139,34 @@ class Cluster(models.Model):
         SHARED = "SHARED", "Shared single-node"
         DEDICATED = "DEDICATED", "Dedicated"
 
+    class Provider(models.TextChoices):
+        AWS = "AWS", "Amazon Web Services"
+        GCP = "GCP", "Google Cloud"
+        AZURE = "AZURE", "Microsoft Azure"
+
+    # The instance size of a tier when none is set: Atlas's free M0, a shared M2, the smallest dedicated M10.
+    DEFAULT_INSTANCE_SIZES = {Tier.SANDBOX: "M0", Tier.SHARED: "M2", Tier.DEDICATED: "M10"}
+
     public_id = public_id_field()
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="clusters")
     name = models.CharField(max_length=64)
     tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.DEDICATED)
     sync_enabled = models.BooleanField("App Services sync enabled", default=False)
+    # What Atlas's clients read of a cluster's description (replicationSpecs, paused, mongoDBVersion).
+    provider_name = models.CharField(
+        "cloud provider", max_length=8, choices=Provider.choices, default=Provider.AWS
+    )
+    region_name = models.CharField(
+        max_length=32, default="US_EAST_1", help_text="Atlas's name, e.g. EU_WEST_1"
+    )
+    instance_size = models.CharField(
+        max_length=8,
+        blank=True,
+        default="",
+        help_text="e.g. M10, M30; empty: the tier's smallest (M0, M2, M10)",
+    )
+    mongodb_version = models.CharField("MongoDB version", max_length=8, default="8.0")
+    paused = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -160,6 +183,10 @@ class Cluster(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def effective_instance_size(self) -> str:
+        return self.instance_size or self.DEFAULT_INSTANCE_SIZES[self.tier]
 
 
 class OrganizationMembership(models.Model):

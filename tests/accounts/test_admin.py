@@ -565,10 +565,20 @@ def test_changing_and_removing_a_team_assignment_through_the_project_inline(
 # ---- clusters -----------------------------------------------------------------------------------------------------
 
 
+# What the add form shows (the model's defaults), as a browser posts it back.
+DESCRIPTION_AS_SHOWN = {"provider_name": "AWS", "region_name": "US_EAST_1", "mongodb_version": "8.0"}
+
+
 def test_cluster_create_update_delete_go_through_the_services(admin_client, project):
     add = admin_client.post(
         admin_url(Cluster, "add"),
-        {"project": project.pk, "name": "analytics", "tier": Cluster.Tier.SHARED, "sync_enabled": "on"},
+        {
+            "project": project.pk,
+            "name": "analytics",
+            "tier": Cluster.Tier.SHARED,
+            "sync_enabled": "on",
+            **DESCRIPTION_AS_SHOWN,
+        },
     )
     assert add.status_code == 302
     cluster = Cluster.objects.get(name="analytics")
@@ -591,7 +601,8 @@ def test_a_cluster_name_taken_in_the_project_is_refused(admin_client, project):
     ClusterFactory(project=project, name="main")
 
     response = admin_client.post(
-        admin_url(Cluster, "add"), {"project": project.pk, "name": "main", "tier": Cluster.Tier.DEDICATED}
+        admin_url(Cluster, "add"),
+        {"project": project.pk, "name": "main", "tier": Cluster.Tier.DEDICATED, **DESCRIPTION_AS_SHOWN},
     )
 
     assert response.status_code == 200

@@ -87,6 +87,15 @@ ORGANIZATIONS = [
 ]
 
 
+# Where the demo's clusters run, in turn: (provider, Atlas region, instance size of a dedicated one).
+DEMO_PLACES = [
+    ("AWS", "US_EAST_1", "M10"),
+    ("GCP", "EUROPE_WEST_1", "M30"),
+    ("AZURE", "EUROPE_NORTH", "M20"),
+    ("AWS", "AP_SOUTHEAST_2", "M40"),
+]
+
+
 class Command(BaseCommand):
     help = "Load demo organizations, people, teams, projects and clusters (through the services)."
 
@@ -169,8 +178,16 @@ class Command(BaseCommand):
                         team=teams[team_name], project=project, roles=team_roles, actor=None
                     )
                 for cluster_name, tier, sync_enabled in project_spec["clusters"]:
+                    provider, region, size = DEMO_PLACES[counts["clusters"] % len(DEMO_PLACES)]
                     services.cluster_create(
-                        project=project, name=cluster_name, tier=tier, sync_enabled=sync_enabled, actor=None
+                        project=project,
+                        name=cluster_name,
+                        tier=tier,
+                        sync_enabled=sync_enabled,
+                        provider_name=provider,
+                        region_name=region,
+                        instance_size=size if tier == "DEDICATED" else "",
+                        actor=None,
                     )
                     counts["clusters"] += 1
         return counts
