@@ -194,6 +194,19 @@ def _refuse_resent(request, url):
 # ---- the organization's API Keys tab ------------------------------------------------------------------------------
 
 
+# Other programmatic principals listed below the organization's keys, by apps that accounts does not know
+# (serviceaccounts registers its service accounts from its AppConfig.ready): each is called with (request,
+# organization) on the tab's page and answers (template name, context) or None. It must cost a constant number
+# of queries and page its own list (``paginate(..., param=...)``).
+API_KEYS_SECTIONS = []
+
+
+def register_api_keys_section(section):
+    if section not in API_KEYS_SECTIONS:
+        API_KEYS_SECTIONS.append(section)
+    return section
+
+
 @login_required
 def organization_api_keys(request, org_id):
     """The organization's keys (search by description or public key, pages of 50) with their roles and projects;
@@ -231,6 +244,11 @@ def organization_api_keys(request, org_id):
             "rows": [(key, _organization_roles(key)) for key in page],
             "term": term,
             "form": form,
+            "sections": [
+                section
+                for section in (make(request, organization) for make in API_KEYS_SECTIONS)
+                if section is not None
+            ],
         },
         organization=organization,
         tab="api_keys",

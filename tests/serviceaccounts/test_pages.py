@@ -36,3 +36,54 @@ def test_the_access_tab_lists_the_projects_api_keys_and_no_service_account_as_on
     )  # the key, no empty row
     for url in (f"/projects/{project.public_id}/api-keys/", f"/orgs/{organization.public_id}/api-keys/"):
         assert client.get(url).status_code == 200, url
+
+
+def test_the_api_keys_tab_lists_the_organizations_service_accounts_to_those_who_manage_keys(
+    client, organization, owner, make_service_account
+):
+    from accounts.services import organization_member_add
+    from tests.factories import UserFactory
+
+    deployer, _ = make_service_account(organization, name="deployer")
+    make_service_account(organization, account_roles=[roles.ORG_READ_ONLY], name="reader")
+    client.force_login(owner)
+
+    page = client.get(f"/orgs/{organization.public_id}/api-keys/").content.decode()
+
+    section = page[page.index('id="service-accounts"') :]
+    assert (
+        deployer.client_id in section
+        and "Organization Owner" in section
+        and "Organization Read Only" in section
+    )
+    assert deployer.secrets.get().masked_value in section
+    found = client.get(f"/orgs/{organization.public_id}/api-keys/?q=read").content.decode()
+    assert "reader" in found[found.index('id="service-accounts"') :]
+    assert deployer.client_id not in found
+
+    member = UserFactory()
+    organization_member_add(organization=organization, user=member, actor=owner)
+    client.force_login(member)
+    assert deployer.client_id not in client.get(f"/orgs/{organization.public_id}/api-keys/").content.decode()
+
+
+def test_the_api_keys_tab_costs_the_same_queries_with_2_and_60_service_accounts(
+    client, organization, owner, make_service_account
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(owner)
+    url = f"/orgs/{organization.public_id}/api-keys/"
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    for i in range(2):
+        make_service_account(organization, name=f"a{i}")
+    few = queries()
+    for i in range(58):
+        make_service_account(organization, name=f"b{i}")
+    assert queries() == few
