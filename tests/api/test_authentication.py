@@ -438,6 +438,11 @@ def test_a_second_server_process_verifies_a_nonce_issued_by_the_first_and_sees_i
         "API_KEY_ENCRYPTION_KEYS": ",".join(django_settings.API_KEY_ENCRYPTION_KEYS),
         "DIGEST_REALM": django_settings.DIGEST_REALM,
         "PYTHONUNBUFFERED": "1",
+        # The failure limits count in the shared Redis, where tests running beside this one (pytest-xdist)
+        # leave failures from 127.0.0.1: as roomy as the in-process server's (tests/conftest.py).
+        "API_AUTH_FAILURE_LIMIT_PER_KEY": str(django_settings.API_AUTH_FAILURE_LIMIT_PER_KEY),
+        "API_AUTH_FAILURE_LIMIT_PER_ADDRESS": str(django_settings.API_AUTH_FAILURE_LIMIT_PER_ADDRESS),
+        "API_THROTTLE_RATE_API_KEY": django_settings.API_THROTTLE_RATES["api_key"],
     }
     with tempfile.TemporaryFile(mode="w+") as log:
         process = subprocess.Popen(
