@@ -8,9 +8,13 @@ from django.utils.safestring import mark_safe
 from accounts.admin.access import ActionOnlyAdmin
 from accounts.admin.base import role_list
 from accounts.models import OrganizationMembership
+from accounts.selectors.explain import register_cluster_reach_source
 
 from .models import ServiceAccount, ServiceAccountAccessListEntry, ServiceAccountSecret
+from .reach import cluster_service_account_reach
 from .services import accounts as services
+
+register_cluster_reach_source(cluster_service_account_reach)  # "who can reach this cluster" in the admin
 
 
 class _ReadOnlyInline(admin.TabularInline):

@@ -162,7 +162,7 @@ def user_access(user, now=None) -> UserAccess:
     projects = sorted(projects, key=lambda p: (p.organization.name.lower(), p.name.lower(), p.pk))
     for project in projects:
         project_grants = grants[project.pk]
-        reasons = tuple(_grant_reason(grant) for grant in project_grants)
+        reasons = tuple(grant_reason(grant) for grant in project_grants)
         access.projects.append(Entry(project, reasons, tuple(access.project_roles(project.pk))))
 
     clusters = Cluster.objects.filter(project_id__in=grants).select_related("project__organization")
@@ -171,7 +171,7 @@ def user_access(user, now=None) -> UserAccess:
     )
     for cluster in clusters:
         reasons = tuple(
-            f"in project {cluster.project.name}: {_grant_reason(g)}" for g in grants[cluster.project_id]
+            f"in project {cluster.project.name}: {grant_reason(g)}" for g in grants[cluster.project_id]
         )
         access.clusters.append(Entry(cluster, reasons, tuple(access.project_roles(cluster.project_id))))
     for source in USER_REACH_SOURCES:
@@ -181,7 +181,7 @@ def user_access(user, now=None) -> UserAccess:
     return access
 
 
-def _grant_reason(grant: Grant) -> str:
+def grant_reason(grant: Grant) -> str:
     """A chain in words: "direct: Project Owner", "via team Platform: Project Read Only", "from Organization
     Owner (as Project Owner), inherited by every project of the organization"."""
     held = ", ".join(roles.label(name) for name in grant.roles)
@@ -236,7 +236,7 @@ def cluster_access(cluster, now=None) -> ClusterAccess:
 
     for user, grants in _in_organization(project_reach(project, people_reaching_project(project)), project):
         access.grants[user.pk] = grants
-        access.people.append(Entry(user, tuple(map(_grant_reason, grants)), tuple(_roles_of(grants))))
+        access.people.append(Entry(user, tuple(map(grant_reason, grants)), tuple(_roles_of(grants))))
 
     assignments = (
         TeamProjectAssignment.objects.filter(project=project)
@@ -271,7 +271,7 @@ def cluster_access(cluster, now=None) -> ClusterAccess:
     for user, grants in _in_organization(project_reach(project, [key.user for key in keys]), project):
         access.grants[user.pk] = grants
         access.api_keys.append(
-            Entry(key_of[user.pk], tuple(map(_grant_reason, grants)), tuple(_roles_of(grants)))
+            Entry(key_of[user.pk], tuple(map(grant_reason, grants)), tuple(_roles_of(grants)))
         )
 
     for source in CLUSTER_REACH_SOURCES:
