@@ -59,7 +59,8 @@ class RegionConfigSerializer(serializers.Serializer):
     TENANT provider, backed by the cloud provider it lives on."""
 
     providerName = serializers.CharField(read_only=True)  # noqa: N815
-    backingProviderName = serializers.CharField(read_only=True, required=False)  # noqa: N815
+    # Present for TENANT only; not read_only, so that the schema says it may be absent (output only).
+    backingProviderName = serializers.CharField(required=False)  # noqa: N815
     regionName = serializers.CharField(read_only=True)  # noqa: N815
     priority = serializers.IntegerField(read_only=True)
     electableSpecs = HardwareSpecSerializer(read_only=True)  # noqa: N815
