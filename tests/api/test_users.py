@@ -852,3 +852,15 @@ def test_group_users_flattened_include_team_members_and_org_users(api, organizat
 
     team_members_add(team=team, users=more, actor=owner)
     assert count() == few
+
+
+@pytest.mark.parametrize("query", ["?flattenTeams=true", "?includeOrgUsers=true"])
+def test_group_users_flattened_list_the_pending_invitations_too(api, organization, owner, project, query):
+    """The invitations follow the people who reach the project, as in the unflattened list (they were a 500)."""
+    project_invitations_create(project=project, emails=["invitee@example.com"], actor=owner)
+
+    response = api.get(f"{V2}/groups/{project.public_id}/users{query}")
+
+    assert response.status_code == 200, response.content[:300]
+    invited = [u for u in response.json()["results"] if u["username"] == "invitee@example.com"]
+    assert [u["orgMembershipStatus"] for u in invited] == ["PENDING"]

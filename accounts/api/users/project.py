@@ -51,7 +51,7 @@ def everyone_as_people(users, project) -> list:
     held = {row.user.pk: row.roles for row in reach.project_reach(project, people)}
     path = f"groups/{project.public_id}/users"
     return [
-        user
+        project_person(user, project)
         if isinstance(user, Invitation)
         else member_person(user, path, project_roles=sorted(held[user.pk]))
         for user in users
