@@ -26,10 +26,10 @@ class LinkSerializer(serializers.Serializer):
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     error = serializers.IntegerField()
-    errorCode = serializers.CharField()  # noqa: N815 (Atlas's field names)
+    errorCode = serializers.CharField()
     parameters = serializers.ListField(child=serializers.JSONField())
     reason = serializers.CharField()
-    badRequestDetail = serializers.JSONField(required=False)  # noqa: N815
+    badRequestDetail = serializers.JSONField(required=False)
 
 
 def page_of(item_serializer, name: str):

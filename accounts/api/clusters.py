@@ -45,33 +45,33 @@ EMPLOYEE_ACCESS_GRANT_TYPES = [
 
 
 class EmployeeAccessGrantSerializer(serializers.Serializer):
-    grantType = serializers.ChoiceField(choices=EMPLOYEE_ACCESS_GRANT_TYPES)  # noqa: N815
-    expirationTime = serializers.DateTimeField()  # noqa: N815
+    grantType = serializers.ChoiceField(choices=EMPLOYEE_ACCESS_GRANT_TYPES)
+    expirationTime = serializers.DateTimeField()
 
 
 class HardwareSpecSerializer(serializers.Serializer):
-    instanceSize = serializers.CharField(read_only=True)  # noqa: N815
-    nodeCount = serializers.IntegerField(read_only=True)  # noqa: N815
+    instanceSize = serializers.CharField(read_only=True)
+    nodeCount = serializers.IntegerField(read_only=True)
 
 
 class RegionConfigSerializer(serializers.Serializer):
     """One region of a replication spec, as Atlas writes it: a sandbox or shared cluster runs on Atlas's
     TENANT provider, backed by the cloud provider it lives on."""
 
-    providerName = serializers.CharField(read_only=True)  # noqa: N815
+    providerName = serializers.CharField(read_only=True)
     # Present for TENANT only; not read_only, so that the schema says it may be absent (output only).
-    backingProviderName = serializers.CharField(required=False)  # noqa: N815
-    regionName = serializers.CharField(read_only=True)  # noqa: N815
+    backingProviderName = serializers.CharField(required=False)
+    regionName = serializers.CharField(read_only=True)
     priority = serializers.IntegerField(read_only=True)
-    electableSpecs = HardwareSpecSerializer(read_only=True)  # noqa: N815
+    electableSpecs = HardwareSpecSerializer(read_only=True)
 
 
 class ReplicationSpecSerializer(serializers.Serializer):
     """Every cluster here is one replica set in one region: one spec, one region config."""
 
     id = serializers.CharField(read_only=True)
-    zoneName = serializers.CharField(read_only=True)  # noqa: N815
-    regionConfigs = RegionConfigSerializer(many=True, read_only=True)  # noqa: N815
+    zoneName = serializers.CharField(read_only=True)
+    regionConfigs = RegionConfigSerializer(many=True, read_only=True)
 
     def to_representation(self, cluster):
         tenant = cluster.tier != Cluster.Tier.DEDICATED
@@ -93,7 +93,7 @@ class ConnectionStringsSerializer(serializers.Serializer):
     """Where clients connect: made from the cluster's name and id (this portal runs no database itself)."""
 
     standard = serializers.CharField(read_only=True)
-    standardSrv = serializers.CharField(read_only=True)  # noqa: N815
+    standardSrv = serializers.CharField(read_only=True)
 
     def to_representation(self, cluster):
         name, host = cluster.name.lower(), cluster.public_id[:6]
@@ -112,19 +112,19 @@ class ClusterSerializer(serializers.Serializer):
 
     id = serializers.CharField(source="public_id", read_only=True)
     name = serializers.CharField(read_only=True)
-    groupId = serializers.CharField(source="project.public_id", read_only=True)  # noqa: N815
-    clusterType = serializers.SerializerMethodField()  # noqa: N815
-    stateName = serializers.SerializerMethodField()  # noqa: N815
+    groupId = serializers.CharField(source="project.public_id", read_only=True)
+    clusterType = serializers.SerializerMethodField()
+    stateName = serializers.SerializerMethodField()
     tier = serializers.ChoiceField(choices=Cluster.Tier.values, read_only=True)
     paused = serializers.BooleanField(read_only=True)
-    mongoDBVersion = serializers.CharField(source="mongodb_version", read_only=True)  # noqa: N815
-    mongoDBMajorVersion = serializers.CharField(source="mongodb_version", read_only=True)  # noqa: N815
-    replicationSpecs = serializers.SerializerMethodField()  # noqa: N815
-    connectionStrings = ConnectionStringsSerializer(read_only=True, source="*")  # noqa: N815
-    createDate = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
+    mongoDBVersion = serializers.CharField(source="mongodb_version", read_only=True)
+    mongoDBMajorVersion = serializers.CharField(source="mongodb_version", read_only=True)
+    replicationSpecs = serializers.SerializerMethodField()
+    connectionStrings = ConnectionStringsSerializer(read_only=True, source="*")
+    createDate = serializers.DateTimeField(source="created_at", read_only=True)
     # Present only while support staff hold an active grant on the cluster (see ``employee_access_grant``);
     # declared not required so that the schema says it may be absent.
-    mongoDBEmployeeAccessGrant = EmployeeAccessGrantSerializer(required=False)  # noqa: N815
+    mongoDBEmployeeAccessGrant = EmployeeAccessGrantSerializer(required=False)
     links = serializers.SerializerMethodField()
 
     @staticmethod
@@ -135,14 +135,14 @@ class ClusterSerializer(serializers.Serializer):
             clusters = extras.prefetch(clusters)
         return clusters
 
-    def get_clusterType(self, cluster) -> str:  # noqa: N802
+    def get_clusterType(self, cluster) -> str:
         return "REPLICASET"
 
     @extend_schema_field(ReplicationSpecSerializer(many=True))
-    def get_replicationSpecs(self, cluster) -> list[dict]:  # noqa: N802
+    def get_replicationSpecs(self, cluster) -> list[dict]:
         return [ReplicationSpecSerializer(cluster).data]
 
-    def get_stateName(self, cluster) -> str:  # noqa: N802
+    def get_stateName(self, cluster) -> str:
         return "IDLE"  # paused or not: no operation is ever running here
 
     def get_links(self, cluster) -> list[dict]:
@@ -194,7 +194,7 @@ class ClusterDetailView(AtlasView):
 class CloudClusterSerializer(serializers.Serializer):
     """Atlas's CloudCluster (in the all-clusters list), the fields this portal has."""
 
-    clusterId = serializers.CharField(source="public_id", read_only=True)  # noqa: N815
+    clusterId = serializers.CharField(source="public_id", read_only=True)
     name = serializers.CharField(read_only=True)
     type = serializers.SerializerMethodField()
 
@@ -205,10 +205,10 @@ class CloudClusterSerializer(serializers.Serializer):
 class OrgGroupSerializer(serializers.Serializer):
     """Atlas's OrgGroup: a project the caller may see, its organization and its clusters (prefetched)."""
 
-    groupId = serializers.CharField(source="public_id", read_only=True)  # noqa: N815
-    groupName = serializers.CharField(source="name", read_only=True)  # noqa: N815
-    orgId = serializers.CharField(source="organization.public_id", read_only=True)  # noqa: N815
-    orgName = serializers.CharField(source="organization.name", read_only=True)  # noqa: N815
+    groupId = serializers.CharField(source="public_id", read_only=True)
+    groupName = serializers.CharField(source="name", read_only=True)
+    orgId = serializers.CharField(source="organization.public_id", read_only=True)
+    orgName = serializers.CharField(source="organization.name", read_only=True)
     clusters = CloudClusterSerializer(many=True, read_only=True, source="page_clusters")
 
 

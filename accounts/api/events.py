@@ -29,19 +29,19 @@ class EventSerializer(serializers.Serializer):
     Context: ``request``, ``organization``, ``project`` (None for organization events), ``include_raw``."""
 
     id = serializers.CharField()
-    eventTypeName = serializers.ChoiceField(choices=EVENT_TYPES)  # noqa: N815
+    eventTypeName = serializers.ChoiceField(choices=EVENT_TYPES)
     created = serializers.DateTimeField()
-    orgId = serializers.CharField()  # noqa: N815
-    groupId = serializers.CharField(required=False)  # noqa: N815
-    userId = serializers.CharField(required=False)  # noqa: N815
+    orgId = serializers.CharField()
+    groupId = serializers.CharField(required=False)
+    userId = serializers.CharField(required=False)
     username = serializers.CharField(required=False)
-    apiKeyId = serializers.CharField(required=False)  # noqa: N815
-    publicKey = serializers.CharField(required=False)  # noqa: N815
-    remoteAddress = serializers.CharField(required=False)  # noqa: N815
-    targetUsername = serializers.CharField(required=False)  # noqa: N815
-    targetPublicKey = serializers.CharField(required=False)  # noqa: N815
-    teamId = serializers.CharField(required=False)  # noqa: N815
-    clusterName = serializers.CharField(required=False)  # noqa: N815
+    apiKeyId = serializers.CharField(required=False)
+    publicKey = serializers.CharField(required=False)
+    remoteAddress = serializers.CharField(required=False)
+    targetUsername = serializers.CharField(required=False)
+    targetPublicKey = serializers.CharField(required=False)
+    teamId = serializers.CharField(required=False)
+    clusterName = serializers.CharField(required=False)
     raw = serializers.DictField(required=False, help_text="What the event recorded (with includeRaw=true).")
     links = LinkSerializer(many=True)
 

@@ -16,8 +16,8 @@ from accounts import selectors, services
 class GroupSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id", read_only=True)
     name = serializers.CharField(read_only=True)
-    orgId = serializers.CharField(source="organization.public_id", read_only=True)  # noqa: N815
-    clusterCount = serializers.IntegerField(source="cluster_count", read_only=True)  # noqa: N815
+    orgId = serializers.CharField(source="organization.public_id", read_only=True)
+    clusterCount = serializers.IntegerField(source="cluster_count", read_only=True)
     created = serializers.DateTimeField(source="created_at", read_only=True)
     links = serializers.SerializerMethodField()
 
@@ -32,11 +32,11 @@ class GroupSerializer(serializers.Serializer):
 
 class GroupCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64)
-    orgId = serializers.CharField(max_length=24)  # noqa: N815
+    orgId = serializers.CharField(max_length=24)
 
 
 class GroupCreateQuerySerializer(serializers.Serializer):
-    projectOwnerId = serializers.CharField(required=False, max_length=24)  # noqa: N815
+    projectOwnerId = serializers.CharField(required=False, max_length=24)
 
 
 class GroupRenameSerializer(serializers.Serializer):

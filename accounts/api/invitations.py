@@ -21,11 +21,11 @@ class _InvitationSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id")
     username = serializers.CharField(source="email")
     roles = serializers.ListField(child=serializers.CharField())
-    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
-    expiresAt = serializers.DateTimeField(source="expires_at")  # noqa: N815
-    inviterUsername = serializers.CharField(source="inviter_email")  # noqa: N815
+    createdAt = serializers.DateTimeField(source="created_at")
+    expiresAt = serializers.DateTimeField(source="expires_at")
+    inviterUsername = serializers.CharField(source="inviter_email")
     # Ours (Atlas has none): when the ESP reported that the invitation email bounced, else null.
-    emailBouncedAt = serializers.DateTimeField(source="bounced_at", allow_null=True, required=False)  # noqa: N815
+    emailBouncedAt = serializers.DateTimeField(source="bounced_at", allow_null=True, required=False)
     links = serializers.SerializerMethodField()
 
     def get_links(self, invitation) -> list[dict]:
@@ -38,23 +38,23 @@ class _InvitationSerializer(serializers.Serializer):
 
 
 class InvitationGroupRoleSerializer(serializers.Serializer):
-    groupId = serializers.CharField()  # noqa: N815
-    groupRole = serializers.CharField()  # noqa: N815
+    groupId = serializers.CharField()
+    groupRole = serializers.CharField()
 
 
 class OrganizationInvitationSerializer(_InvitationSerializer):
     """Atlas's OrganizationInvitation; ``groupRoleAssignments`` shows only projects the caller can see."""
 
-    orgId = serializers.CharField(source="organization.public_id")  # noqa: N815
-    orgName = serializers.CharField(source="organization.name")  # noqa: N815
-    teamIds = serializers.SerializerMethodField()  # noqa: N815
-    groupRoleAssignments = serializers.SerializerMethodField()  # noqa: N815
+    orgId = serializers.CharField(source="organization.public_id")
+    orgName = serializers.CharField(source="organization.name")
+    teamIds = serializers.SerializerMethodField()
+    groupRoleAssignments = serializers.SerializerMethodField()
 
-    def get_teamIds(self, invitation) -> list[str]:  # noqa: N802
+    def get_teamIds(self, invitation) -> list[str]:
         return sorted(team.public_id for team in invitation.teams.all())
 
     @extend_schema_field(InvitationGroupRoleSerializer(many=True))
-    def get_groupRoleAssignments(self, invitation) -> list[dict]:  # noqa: N802
+    def get_groupRoleAssignments(self, invitation) -> list[dict]:
         visible = self.context["visible_project_ids"]
         return [
             {"groupId": assignment["groupId"], "groupRole": role}
@@ -67,22 +67,22 @@ class OrganizationInvitationSerializer(_InvitationSerializer):
 class GroupInvitationSerializer(_InvitationSerializer):
     """Atlas's GroupInvitation."""
 
-    groupId = serializers.CharField(source="project.public_id")  # noqa: N815
-    groupName = serializers.CharField(source="project.name")  # noqa: N815
+    groupId = serializers.CharField(source="project.public_id")
+    groupName = serializers.CharField(source="project.name")
 
 
 # ---- input -------------------------------------------------------------------------------------------------------
 
 
 class InvitationGroupRoleAssignmentSerializer(serializers.Serializer):
-    groupId = serializers.CharField(max_length=24)  # noqa: N815
+    groupId = serializers.CharField(max_length=24)
     roles = project_role_names()
 
 
 class OrganizationInvitationUpdateSerializer(serializers.Serializer):
     roles = org_role_names(required=False)
-    teamIds = entity_ids(required=False)  # noqa: N815
-    groupRoleAssignments = InvitationGroupRoleAssignmentSerializer(many=True, required=False)  # noqa: N815
+    teamIds = entity_ids(required=False)
+    groupRoleAssignments = InvitationGroupRoleAssignmentSerializer(many=True, required=False)
 
 
 class OrganizationInvitationCreateSerializer(OrganizationInvitationUpdateSerializer):

@@ -16,10 +16,10 @@ from .groups import GroupSerializer
 class OrganizationSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id", read_only=True)
     name = serializers.CharField(read_only=True)
-    isDeleted = serializers.SerializerMethodField()  # noqa: N815
+    isDeleted = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
-    def get_isDeleted(self, organization) -> bool:  # noqa: N802
+    def get_isDeleted(self, organization) -> bool:
         return False
 
     def get_links(self, organization) -> list[dict]:
@@ -28,12 +28,12 @@ class OrganizationSerializer(serializers.Serializer):
 
 class OrganizationCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64)
-    orgOwnerId = serializers.CharField(required=False, max_length=24)  # noqa: N815
+    orgOwnerId = serializers.CharField(required=False, max_length=24)
 
 
 class OrganizationCreatedSerializer(serializers.Serializer):
     organization = OrganizationSerializer()
-    orgOwnerId = serializers.CharField()  # noqa: N815
+    orgOwnerId = serializers.CharField()
 
 
 class OrganizationRenameSerializer(serializers.Serializer):

@@ -22,26 +22,26 @@ class MonitoringUserSerializer(serializers.Serializer):
 
     id = serializers.CharField(source="monitoring_user.public_id", read_only=True)
     username = serializers.CharField(source="monitoring_user.username", read_only=True)
-    emailAddress = serializers.EmailField(source="monitoring_user.email", read_only=True)  # noqa: N815
-    groupRole = serializers.ChoiceField(source="group_role", choices=GROUP_ROLES, read_only=True)  # noqa: N815
-    attachedAt = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
-    attachedBy = serializers.SerializerMethodField()  # noqa: N815
-    linkedUserId = serializers.SerializerMethodField()  # noqa: N815
-    linkedUsername = serializers.SerializerMethodField()  # noqa: N815
-    monitoringGroupCount = serializers.IntegerField(source="group_count", read_only=True)  # noqa: N815
+    emailAddress = serializers.EmailField(source="monitoring_user.email", read_only=True)
+    groupRole = serializers.ChoiceField(source="group_role", choices=GROUP_ROLES, read_only=True)
+    attachedAt = serializers.DateTimeField(source="created_at", read_only=True)
+    attachedBy = serializers.SerializerMethodField()
+    linkedUserId = serializers.SerializerMethodField()
+    linkedUsername = serializers.SerializerMethodField()
+    monitoringGroupCount = serializers.IntegerField(source="group_count", read_only=True)
     links = serializers.SerializerMethodField()
 
     def _person(self, attachment):
         return self.context.get("people", {}).get(attachment.pk)
 
-    def get_attachedBy(self, attachment) -> str | None:  # noqa: N802
+    def get_attachedBy(self, attachment) -> str | None:
         return attachment.attached_by_email or None
 
-    def get_linkedUserId(self, attachment) -> str | None:  # noqa: N802
+    def get_linkedUserId(self, attachment) -> str | None:
         person = self._person(attachment)
         return person.public_id if person else None
 
-    def get_linkedUsername(self, attachment) -> str | None:  # noqa: N802
+    def get_linkedUsername(self, attachment) -> str | None:
         person = self._person(attachment)
         return person.email if person else None
 
@@ -54,15 +54,15 @@ class MonitoringUserSerializer(serializers.Serializer):
 
 class MonitoringUserAttachSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=254, help_text="The user name in the monitoring system.")
-    emailAddress = serializers.EmailField(  # noqa: N815
+    emailAddress = serializers.EmailField(
         required=False,
         max_length=254,
         help_text="Needed when the monitoring user is new and its user name is not an email address.",
     )
-    groupRole = serializers.ChoiceField(  # noqa: N815
+    groupRole = serializers.ChoiceField(
         choices=GROUP_ROLES, default=GroupRole.MEMBER, help_text="Its role in every group it joins."
     )
-    linkedUserId = serializers.CharField(  # noqa: N815
+    linkedUserId = serializers.CharField(
         required=False,
         max_length=24,
         help_text="The organization member this monitoring user belongs to (offboarding removes both). "
@@ -71,32 +71,32 @@ class MonitoringUserAttachSerializer(serializers.Serializer):
 
 
 class MonitoringGroupMemberSerializer(serializers.Serializer):
-    monitoringUserId = serializers.CharField(source="monitoring_user.public_id")  # noqa: N815
+    monitoringUserId = serializers.CharField(source="monitoring_user.public_id")
     username = serializers.CharField(source="monitoring_user.username")
-    emailAddress = serializers.EmailField(source="monitoring_user.email")  # noqa: N815
-    groupRole = serializers.ChoiceField(source="role", choices=GROUP_ROLES)  # noqa: N815
+    emailAddress = serializers.EmailField(source="monitoring_user.email")
+    groupRole = serializers.ChoiceField(source="role", choices=GROUP_ROLES)
     source = serializers.ChoiceField(
         choices=SOURCES,
         help_text="ATTACHMENT: put there by its attachment to the organization (detaching removes it); "
         "MANUAL: added by hand.",
     )
-    addedAt = serializers.DateTimeField(source="created_at")  # noqa: N815
+    addedAt = serializers.DateTimeField(source="created_at")
 
 
 class MonitoringGroupSerializer(serializers.Serializer):
     id = serializers.CharField(source="public_id")
     name = serializers.CharField()
-    groupId = serializers.CharField(source="project.public_id")  # noqa: N815
-    clusterName = serializers.SerializerMethodField()  # noqa: N815
-    systemManaged = serializers.BooleanField(source="is_system")  # noqa: N815
-    createdAt = serializers.DateTimeField(source="created_at")  # noqa: N815
-    memberCount = serializers.SerializerMethodField()  # noqa: N815
+    groupId = serializers.CharField(source="project.public_id")
+    clusterName = serializers.SerializerMethodField()
+    systemManaged = serializers.BooleanField(source="is_system")
+    createdAt = serializers.DateTimeField(source="created_at")
+    memberCount = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
-    def get_clusterName(self, group) -> str | None:  # noqa: N802
+    def get_clusterName(self, group) -> str | None:
         return group.cluster.name if group.cluster_id else None
 
-    def get_memberCount(self, group) -> int:  # noqa: N802
+    def get_memberCount(self, group) -> int:
         members = getattr(group, "members", None)
         return len(members) if members is not None else group.member_count
 
@@ -124,17 +124,17 @@ class MonitoringGroupCreateSerializer(serializers.Serializer):
 
 class MonitoringGroupMemberAddSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=254)
-    emailAddress = serializers.EmailField(required=False, max_length=254)  # noqa: N815
-    groupRole = serializers.ChoiceField(choices=GROUP_ROLES, default=GroupRole.MEMBER)  # noqa: N815
+    emailAddress = serializers.EmailField(required=False, max_length=254)
+    groupRole = serializers.ChoiceField(choices=GROUP_ROLES, default=GroupRole.MEMBER)
 
 
 class HandRemovalSerializer(serializers.Serializer):
-    monitoringUserId = serializers.CharField(source="monitoring_user.public_id")  # noqa: N815
+    monitoringUserId = serializers.CharField(source="monitoring_user.public_id")
     username = serializers.CharField(source="monitoring_user.username")
-    monitoringGroupId = serializers.CharField(source="group.public_id")  # noqa: N815
-    monitoringGroupName = serializers.CharField(source="group.name")  # noqa: N815
+    monitoringGroupId = serializers.CharField(source="group.public_id")
+    monitoringGroupName = serializers.CharField(source="group.name")
     source = serializers.ChoiceField(choices=SOURCES)
-    stillAttachedToOrg = serializers.BooleanField(  # noqa: N815
+    stillAttachedToOrg = serializers.BooleanField(
         source="still_attached",
         help_text="True: the organization's attached list still holds it, so clusters created later add it.",
     )
@@ -144,7 +144,7 @@ class HandRemovalSerializer(serializers.Serializer):
 class DetachedMonitoringUserSerializer(serializers.Serializer):
     id = serializers.CharField()
     username = serializers.CharField()
-    emailAddress = serializers.EmailField()  # noqa: N815
+    emailAddress = serializers.EmailField()
     groups = serializers.ListField(child=serializers.CharField(), help_text="The groups it was removed from.")
 
 
@@ -157,15 +157,15 @@ class OffboardingSerializer(serializers.Serializer):
     """What offboarding removes (a plan) or removed (a report)."""
 
     user = PortalUserRefSerializer(allow_null=True)
-    organizationRoles = serializers.ListField(child=serializers.CharField())  # noqa: N815
+    organizationRoles = serializers.ListField(child=serializers.CharField())
     projects = serializers.ListField(child=serializers.CharField())
     teams = serializers.ListField(child=serializers.CharField())
-    invitationsRevoked = serializers.ListField(  # noqa: N815
+    invitationsRevoked = serializers.ListField(
         child=serializers.CharField(),
         required=False,
         help_text="The report only: addresses of the pending invitations the user had sent, revoked with them.",
     )
-    monitoringUserDetached = DetachedMonitoringUserSerializer(allow_null=True)  # noqa: N815
+    monitoringUserDetached = DetachedMonitoringUserSerializer(allow_null=True)
     warnings = serializers.ListField(
         child=serializers.CharField(),
         help_text="Said when only one of the portal user and the monitoring user exists to be removed.",

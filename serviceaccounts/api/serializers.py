@@ -13,10 +13,10 @@ class SecretSerializer(serializers.Serializer):
     """A secret; ``secret`` (the value itself) only in the answer that created it."""
 
     id = serializers.CharField(source="public_id", read_only=True)
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
-    expiresAt = serializers.DateTimeField(source="expires_at", read_only=True)  # noqa: N815
-    lastUsedAt = serializers.DateTimeField(source="last_used_at", required=False)  # noqa: N815
-    maskedSecretValue = serializers.CharField(source="masked_value", read_only=True)  # noqa: N815
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    expiresAt = serializers.DateTimeField(source="expires_at", read_only=True)
+    lastUsedAt = serializers.DateTimeField(source="last_used_at", required=False)
+    maskedSecretValue = serializers.CharField(source="masked_value", read_only=True)
     secret = serializers.CharField(required=False)
 
     def to_representation(self, secret):
@@ -27,10 +27,10 @@ class SecretSerializer(serializers.Serializer):
 
 
 class _ServiceAccountSerializer(serializers.Serializer):
-    clientId = serializers.CharField(source="client_id", read_only=True)  # noqa: N815
+    clientId = serializers.CharField(source="client_id", read_only=True)
     name = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
     roles = serializers.SerializerMethodField()
     secrets = serializers.SerializerMethodField()
 
@@ -75,7 +75,7 @@ class CreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64)
     description = serializers.CharField(max_length=250)
     roles = serializers.ListField(child=serializers.CharField(), allow_empty=False)
-    secretExpiresAfterHours = serializers.IntegerField(**_HOURS)  # noqa: N815
+    secretExpiresAfterHours = serializers.IntegerField(**_HOURS)
 
 
 @extend_schema_serializer(component_name="OrgServiceAccountUpdateRequest")
@@ -92,7 +92,7 @@ class UpdateSerializer(serializers.Serializer):
 
 @extend_schema_serializer(component_name="ServiceAccountSecretRequest")
 class SecretCreateSerializer(serializers.Serializer):
-    secretExpiresAfterHours = serializers.IntegerField(**_HOURS)  # noqa: N815
+    secretExpiresAfterHours = serializers.IntegerField(**_HOURS)
 
 
 @extend_schema_serializer(component_name="GroupServiceAccountRoleAssignment")
@@ -114,12 +114,12 @@ class ProjectUpdateSerializer(serializers.Serializer):
 class AccessListEntrySerializer(serializers.Serializer):
     """``ipAddress`` only for a single address; ``lastUsedAt`` and ``lastUsedAddress`` once a request used it."""
 
-    cidrBlock = serializers.CharField(source="cidr_block", read_only=True)  # noqa: N815
-    ipAddress = serializers.CharField(source="cidr_block", required=False)  # noqa: N815
-    createdAt = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
-    lastUsedAt = serializers.DateTimeField(source="last_used_at", required=False)  # noqa: N815
-    lastUsedAddress = serializers.CharField(source="last_used_address", required=False)  # noqa: N815
-    requestCount = serializers.IntegerField(source="access_count", read_only=True)  # noqa: N815
+    cidrBlock = serializers.CharField(source="cidr_block", read_only=True)
+    ipAddress = serializers.CharField(source="cidr_block", required=False)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    lastUsedAt = serializers.DateTimeField(source="last_used_at", required=False)
+    lastUsedAddress = serializers.CharField(source="last_used_address", required=False)
+    requestCount = serializers.IntegerField(source="access_count", read_only=True)
 
     def to_representation(self, entry):
         data = super().to_representation(entry)
@@ -131,7 +131,7 @@ class AccessListEntrySerializer(serializers.Serializer):
 class ServiceAccountGroupSerializer(serializers.Serializer):
     """A project a service account is assigned to, with its roles there."""
 
-    groupId = serializers.CharField(source="project.public_id", read_only=True)  # noqa: N815
+    groupId = serializers.CharField(source="project.public_id", read_only=True)
     name = serializers.CharField(source="project.name", read_only=True)
     roles = serializers.SerializerMethodField()
 

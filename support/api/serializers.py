@@ -16,29 +16,29 @@ def employee_access_grant_json(cluster) -> dict | None:
 
 
 class GrantMongoDBEmployeeAccessSerializer(serializers.Serializer):
-    grantType = serializers.ChoiceField(choices=SupportAccessGrant.GrantType.values)  # noqa: N815
-    expirationTime = serializers.DateTimeField(  # noqa: N815
+    grantType = serializers.ChoiceField(choices=SupportAccessGrant.GrantType.values)
+    expirationTime = serializers.DateTimeField(
         help_text="When the access ends (ISO 8601): in the future, and at most 24 hours from now."
     )
 
 
 class OrganizationSettingsSerializer(serializers.Serializer):
-    restrictEmployeeAccess = serializers.BooleanField(  # noqa: N815
+    restrictEmployeeAccess = serializers.BooleanField(
         source="restrict_employee_access",
         help_text="Block support staff's access to the infrastructure and logs of the organization's clusters "
         "unless a project owner grants it, cluster by cluster, for at most 24 hours.",
     )
-    apiAccessListRequired = serializers.BooleanField(  # noqa: N815
+    apiAccessListRequired = serializers.BooleanField(
         source="api_access_list_required",
         help_text="The organization's API keys are refused unless they have an IP access list.",
     )
-    multiFactorAuthRequired = serializers.BooleanField(  # noqa: N815
+    multiFactorAuthRequired = serializers.BooleanField(
         source="multi_factor_auth_required",
         help_text="Members must set up two-factor authentication before they reach the organization.",
     )
 
 
 class OrganizationSettingsUpdateSerializer(serializers.Serializer):
-    restrictEmployeeAccess = serializers.BooleanField(required=False)  # noqa: N815
-    apiAccessListRequired = serializers.BooleanField(required=False)  # noqa: N815
-    multiFactorAuthRequired = serializers.BooleanField(required=False)  # noqa: N815
+    restrictEmployeeAccess = serializers.BooleanField(required=False)
+    apiAccessListRequired = serializers.BooleanField(required=False)
+    multiFactorAuthRequired = serializers.BooleanField(required=False)

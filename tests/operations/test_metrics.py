@@ -180,23 +180,23 @@ def test_the_support_grants_gauge_counts_grants_in_force_with_one_query(client, 
         for i in range(3)
     ]
     now = timezone.now()
-    Type = SupportAccessGrant.GrantType
+    types = SupportAccessGrant.GrantType
     SupportAccessGrant.objects.create(
-        cluster=clusters[0], grant_type=Type.CLUSTER_DATABASE_LOGS, expires_at=now + timedelta(hours=2)
+        cluster=clusters[0], grant_type=types.CLUSTER_DATABASE_LOGS, expires_at=now + timedelta(hours=2)
     )
     SupportAccessGrant.objects.create(
-        cluster=clusters[1], grant_type=Type.CLUSTER_DATABASE_LOGS, expires_at=now + timedelta(hours=3)
+        cluster=clusters[1], grant_type=types.CLUSTER_DATABASE_LOGS, expires_at=now + timedelta(hours=3)
     )
     # Not in force: revoked, and past its expiry though no task marked it yet.
     SupportAccessGrant.objects.create(
         cluster=clusters[2],
-        grant_type=Type.CLUSTER_INFRASTRUCTURE,
+        grant_type=types.CLUSTER_INFRASTRUCTURE,
         expires_at=now + timedelta(hours=1),
         status=SupportAccessGrant.Status.REVOKED,
     )
     SupportAccessGrant.objects.create(
         cluster=clusters[2],
-        grant_type=Type.CLUSTER_INFRASTRUCTURE,
+        grant_type=types.CLUSTER_INFRASTRUCTURE,
         granted_at=now - timedelta(hours=3),
         expires_at=now - timedelta(hours=1),
     )

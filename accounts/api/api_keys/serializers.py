@@ -48,12 +48,12 @@ class ApiKeySerializer(serializers.Serializer):
 
     id = serializers.CharField(source="public_id", read_only=True)
     desc = serializers.CharField(source="description", read_only=True)
-    publicKey = serializers.CharField(source="public_key", read_only=True)  # noqa: N815
-    privateKey = serializers.SerializerMethodField()  # noqa: N815
+    publicKey = serializers.CharField(source="public_key", read_only=True)
+    privateKey = serializers.SerializerMethodField()
     roles = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
-    def get_privateKey(self, api_key) -> str:  # noqa: N802
+    def get_privateKey(self, api_key) -> str:
         return self.context.get("private_key") or MASKED_PRIVATE_KEY
 
     @extend_schema_field(RoleAssignmentSerializer(many=True))
@@ -156,8 +156,8 @@ class ApiKeyUpdateSerializer(serializers.Serializer):
 class AccessListRequestSerializer(serializers.Serializer):
     """Atlas's UserAccessListRequest: one address or one CIDR block."""
 
-    ipAddress = serializers.CharField(required=False, max_length=64)  # noqa: N815
-    cidrBlock = serializers.CharField(required=False, max_length=64)  # noqa: N815
+    ipAddress = serializers.CharField(required=False, max_length=64)
+    cidrBlock = serializers.CharField(required=False, max_length=64)
 
     def validate(self, data):
         if "ipAddress" in data and "cidrBlock" in data:
@@ -180,12 +180,12 @@ class AccessListEntrySerializer(serializers.Serializer):
     ``lastUsedAddress`` only once a request came through the entry (output only; the fields that may be
     missing are ``required=False`` so that the schema says so)."""
 
-    cidrBlock = serializers.CharField(source="cidr_block", read_only=True)  # noqa: N815
-    ipAddress = serializers.CharField(source="cidr_block", required=False)  # noqa: N815
+    cidrBlock = serializers.CharField(source="cidr_block", read_only=True)
+    ipAddress = serializers.CharField(source="cidr_block", required=False)
     count = serializers.IntegerField(source="access_count", read_only=True)
     created = serializers.DateTimeField(source="created_at", read_only=True)
-    lastUsed = serializers.DateTimeField(source="last_used_at", required=False)  # noqa: N815
-    lastUsedAddress = serializers.CharField(source="last_used_address", required=False)  # noqa: N815
+    lastUsed = serializers.DateTimeField(source="last_used_at", required=False)
+    lastUsedAddress = serializers.CharField(source="last_used_address", required=False)
     links = serializers.SerializerMethodField()
 
     @extend_schema_field(LinkSerializer(many=True))

@@ -66,17 +66,17 @@ class TeamMemberSerializer(serializers.Serializer):
 
 
 class RemovedAssignmentSerializer(serializers.Serializer):
-    groupName = serializers.CharField()  # noqa: N815
-    roleNames = serializers.ListField(child=serializers.CharField())  # noqa: N815
+    groupName = serializers.CharField()
+    roleNames = serializers.ListField(child=serializers.CharField())
 
 
 class TeamDeletedSerializer(serializers.Serializer):
     """What deleting a team took away (Atlas answers 204 and says nothing)."""
 
-    removedFromGroups = RemovedAssignmentSerializer(  # noqa: N815
+    removedFromGroups = RemovedAssignmentSerializer(
         many=True, help_text="the team's project assignments, and the roles they gave"
     )
-    removedMembers = serializers.ListField(  # noqa: N815
+    removedMembers = serializers.ListField(
         child=serializers.CharField(), help_text="user names of its members, who lost the access it gave"
     )
 

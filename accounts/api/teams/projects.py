@@ -15,8 +15,8 @@ from accounts import roles, selectors, services
 class TeamRoleSerializer(serializers.Serializer):
     """Atlas's TeamRole: one team's roles in one project (the object serialized is the assignment)."""
 
-    teamId = serializers.CharField(source="team.public_id", read_only=True)  # noqa: N815
-    roleNames = serializers.SerializerMethodField()  # noqa: N815
+    teamId = serializers.CharField(source="team.public_id", read_only=True)
+    roleNames = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
     @staticmethod
@@ -24,7 +24,7 @@ class TeamRoleSerializer(serializers.Serializer):
         """What serializing a page of assignments needs, in the page's own queries."""
         return assignments.select_related("team", "project").prefetch_related("roles")
 
-    def get_roleNames(self, assignment) -> list[str]:  # noqa: N802
+    def get_roleNames(self, assignment) -> list[str]:
         return assignment.role_names
 
     def get_links(self, assignment) -> list[dict]:
@@ -52,8 +52,8 @@ class TeamRoleListSerializer(serializers.ListSerializer):
 
 
 class TeamRoleInputSerializer(serializers.Serializer):
-    teamId = serializers.CharField(max_length=24)  # noqa: N815
-    roleNames = _role_names(  # noqa: N815
+    teamId = serializers.CharField(max_length=24)
+    roleNames = _role_names(
         required=False, help_text=f"project roles; {roles.DEFAULT_PROJECT_ROLE} when left out"
     )
 
@@ -62,8 +62,8 @@ class TeamRoleInputSerializer(serializers.Serializer):
 
 
 class TeamRoleUpdateSerializer(serializers.Serializer):
-    roleNames = _role_names(help_text="the team's project roles, replacing those it has")  # noqa: N815
-    teamId = serializers.CharField(  # noqa: N815
+    roleNames = _role_names(help_text="the team's project roles, replacing those it has")
+    teamId = serializers.CharField(
         required=False, max_length=24, help_text="if given, the teamId of the path"
     )
 

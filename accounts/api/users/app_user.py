@@ -42,9 +42,9 @@ def with_visible_access(users, organizations):
 
 
 class RoleAssignmentSerializer(serializers.Serializer):
-    orgId = serializers.CharField(required=False)  # noqa: N815
-    groupId = serializers.CharField(required=False)  # noqa: N815
-    roleName = serializers.CharField()  # noqa: N815
+    orgId = serializers.CharField(required=False)
+    groupId = serializers.CharField(required=False)
+    roleName = serializers.CharField()
 
 
 class UserSerializer(serializers.Serializer):
@@ -53,12 +53,12 @@ class UserSerializer(serializers.Serializer):
 
     id = serializers.CharField(source="public_id", read_only=True)
     username = serializers.CharField(source="email", read_only=True)
-    emailAddress = serializers.CharField(source="email", read_only=True)  # noqa: N815
-    firstName = serializers.CharField(source="first_name", read_only=True)  # noqa: N815
-    lastName = serializers.CharField(source="last_name", read_only=True)  # noqa: N815
-    createdAt = serializers.DateTimeField(source="date_joined", read_only=True)  # noqa: N815
+    emailAddress = serializers.CharField(source="email", read_only=True)
+    firstName = serializers.CharField(source="first_name", read_only=True)
+    lastName = serializers.CharField(source="last_name", read_only=True)
+    createdAt = serializers.DateTimeField(source="date_joined", read_only=True)
     roles = serializers.SerializerMethodField()
-    teamIds = serializers.SerializerMethodField()  # noqa: N815
+    teamIds = serializers.SerializerMethodField()
     links = serializers.SerializerMethodField()
 
     @extend_schema_field(RoleAssignmentSerializer(many=True))
@@ -76,7 +76,7 @@ class UserSerializer(serializers.Serializer):
         key = lambda r: (r.get("orgId", ""), r.get("groupId", ""), r["roleName"])  # noqa: E731
         return sorted(org_roles, key=key) + sorted(project_roles, key=key)
 
-    def get_teamIds(self, user) -> list[str]:  # noqa: N802
+    def get_teamIds(self, user) -> list[str]:
         return sorted(m.team.public_id for m in user.visible_team_memberships)
 
     def get_links(self, user) -> list[dict]:

@@ -40,12 +40,12 @@ FILTERS = [
 class OrgUserCreateSerializer(serializers.Serializer):
     username = serializers.EmailField(max_length=254)
     roles = OrgUserRolesInputSerializer()
-    teamIds = entity_ids(required=False, default=list)  # noqa: N815
+    teamIds = entity_ids(required=False, default=list)
 
 
 class OrgUserUpdateSerializer(serializers.Serializer):
     roles = OrgUserRolesUpdateSerializer(required=False)
-    teamIds = entity_ids(required=False)  # noqa: N815
+    teamIds = entity_ids(required=False)
 
 
 def _assignments(roles) -> list[dict]:

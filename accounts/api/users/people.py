@@ -371,8 +371,8 @@ class _WithoutAbsent(serializers.Serializer):
 
 
 class OrgUserGroupRoleAssignmentSerializer(serializers.Serializer):
-    groupId = serializers.CharField()  # noqa: N815
-    groupRoles = serializers.ListField(child=serializers.CharField())  # noqa: N815
+    groupId = serializers.CharField()
+    groupRoles = serializers.ListField(child=serializers.CharField())
 
 
 class OrgUserRolesSerializer(serializers.Serializer):
@@ -385,13 +385,13 @@ class OrgUserRolesSerializer(serializers.Serializer):
 class _PersonFields(_WithoutAbsent):
     id = serializers.CharField()
     username = serializers.CharField()
-    firstName = serializers.CharField(source="first_name", required=False)  # noqa: N815
-    lastName = serializers.CharField(source="last_name", required=False)  # noqa: N815
-    orgMembershipStatus = serializers.ChoiceField(choices=[ACTIVE, PENDING, EXPIRED], source="status")  # noqa: N815
-    createdAt = serializers.DateTimeField(source="created_at", required=False)  # noqa: N815
-    invitationCreatedAt = serializers.DateTimeField(source="invitation_created_at", required=False)  # noqa: N815
-    invitationExpiresAt = serializers.DateTimeField(source="invitation_expires_at", required=False)  # noqa: N815
-    inviterUsername = serializers.CharField(source="inviter_username", required=False)  # noqa: N815
+    firstName = serializers.CharField(source="first_name", required=False)
+    lastName = serializers.CharField(source="last_name", required=False)
+    orgMembershipStatus = serializers.ChoiceField(choices=[ACTIVE, PENDING, EXPIRED], source="status")
+    createdAt = serializers.DateTimeField(source="created_at", required=False)
+    invitationCreatedAt = serializers.DateTimeField(source="invitation_created_at", required=False)
+    invitationExpiresAt = serializers.DateTimeField(source="invitation_expires_at", required=False)
+    inviterUsername = serializers.CharField(source="inviter_username", required=False)
     # Ours (Atlas has none): the ESP reported that the invitation email bounced.
     invitationEmailBouncedAt = serializers.DateTimeField(  # noqa: N815
         source="invitation_email_bounced_at", required=False
@@ -402,7 +402,7 @@ class OrgUserSerializer(_PersonFields):
     """Atlas's OrgUserResponse: ``id`` is the user's, or the invitation's while they are invited."""
 
     roles = OrgUserRolesSerializer(source="*")
-    teamIds = serializers.ListField(child=serializers.CharField(), source="team_ids")  # noqa: N815
+    teamIds = serializers.ListField(child=serializers.CharField(), source="team_ids")
 
 
 _DATETIME = serializers.DateTimeField()  # DRF's own formatting (ISO 8601 in the current time zone, "Z")
@@ -487,22 +487,22 @@ def entity_ids(**kwargs):
 
 
 class GroupRoleAssignmentInputSerializer(serializers.Serializer):
-    groupId = serializers.CharField(max_length=24)  # noqa: N815
-    groupRoles = project_role_names()  # noqa: N815
+    groupId = serializers.CharField(max_length=24)
+    groupRoles = project_role_names()
 
 
 class OrgUserRolesInputSerializer(serializers.Serializer):
-    orgRoles = org_role_names()  # noqa: N815
-    groupRoleAssignments = GroupRoleAssignmentInputSerializer(many=True, required=False)  # noqa: N815
+    orgRoles = org_role_names()
+    groupRoleAssignments = GroupRoleAssignmentInputSerializer(many=True, required=False)
 
 
 class OrgUserRolesUpdateSerializer(OrgUserRolesInputSerializer):
-    orgRoles = org_role_names(required=False)  # noqa: N815
+    orgRoles = org_role_names(required=False)
 
 
 class AddOrRemoveOrgRoleSerializer(serializers.Serializer):
-    orgRole = OrganizationRoleField()  # noqa: N815
+    orgRole = OrganizationRoleField()
 
 
 class AddOrRemoveGroupRoleSerializer(serializers.Serializer):
-    groupRole = ProjectRoleField()  # noqa: N815
+    groupRole = ProjectRoleField()
