@@ -1,8 +1,9 @@
-"""What the OpenAPI schema says of the pieces every endpoint shares: Digest authentication, links, the list
-envelope and the error body. Views declare their shapes with ``extend_schema`` and these helpers."""
+"""What the OpenAPI schema says of the pieces every endpoint shares: Digest authentication, links and the error
+body (the list envelope is AtlasPagination's). Views declare their shapes with ``extend_schema`` and these
+helpers."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 
@@ -31,24 +32,6 @@ class ErrorSerializer(serializers.Serializer):
     reason = serializers.CharField()
     badRequestDetail = serializers.JSONField(required=False)
 
-
-def page_of(item_serializer, name: str):
-    """The schema of Atlas's list envelope around ``item_serializer``."""
-    return inline_serializer(
-        name=f"Paginated{name}",
-        fields={
-            "links": LinkSerializer(many=True),
-            "results": item_serializer(many=True),
-            "totalCount": serializers.IntegerField(required=False),
-        },
-    )
-
-
-PAGE_PARAMETERS = [
-    OpenApiParameter("pageNum", int, description="1-based page number", default=1),
-    OpenApiParameter("itemsPerPage", int, description="items per page, at most 500", default=100),
-    OpenApiParameter("includeCount", bool, description="include totalCount", default=True),
-]
 
 ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Bad request: the body or a parameter is invalid"),

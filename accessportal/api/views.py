@@ -7,13 +7,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .errors import AtlasAPIError
-from .pagination import paginated
+from .pagination import AtlasPagination
 from .schema import LinkSerializer, responses
 
 
 class AtlasView(APIView):
     """An Atlas-shaped endpoint: ``envelope=true`` wraps any answer as ``{status, content}`` with HTTP 200 (for
     clients that cannot read status codes); lists go through ``self.page``."""
+
+    # drf-spectacular documents a 2xx answer declared ``many=True`` as this class's page, with its parameters;
+    # a view that answers a plain array says ``pagination_class = None``.
+    pagination_class = AtlasPagination
 
     def initial(self, request, *args, **kwargs):
         """A NUL character can name nothing (and PostgreSQL's text refuses it): refuse it before any query."""
@@ -38,9 +42,14 @@ class AtlasView(APIView):
             response.status_code = 200
         return response
 
-    def page(self, items, serialize) -> Response:
-        """200 with one page of ``items`` in Atlas's list envelope."""
-        return Response(paginated(self.request, items, serialize))
+    def page(self, items, serialize, status=200) -> Response:
+        """One page of ``items`` (a queryset or list) in Atlas's list envelope, ``serialize`` turning the page
+        into JSON."""
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(items, self.request, view=self)
+        response = paginator.get_paginated_response(serialize(page))
+        response.status_code = status
+        return response
 
     def validated(self, serializer_class, data=None, **kwargs) -> dict:
         """The request body checked by a small input serializer; a 400 naming the fields otherwise."""

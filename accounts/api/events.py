@@ -1,17 +1,17 @@
 """/orgs/{orgId}/events and /groups/{groupId}/events: the audit trail as Atlas's events, newest first."""
 
-from datetime import UTC
-
 from django.urls import path
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from accessportal.api.errors import AtlasAPIError
-from accessportal.api.schema import PAGE_PARAMETERS, LinkSerializer, page_of, responses
+from accessportal.api.query import (
+    ChoicesParameter,
+    DateTimeParameter,
+    FlagParameter,
+    QueryParameters,
+)
+from accessportal.api.schema import LinkSerializer, responses
 from accessportal.api.views import AtlasView, self_link
 from accounts import selectors
 from accounts.errors import not_found
@@ -95,72 +95,35 @@ class EventSerializer(serializers.Serializer):
         return {}
 
 
-FILTER_PARAMETERS = [
-    OpenApiParameter(
-        "eventType",
-        str,
-        many=True,
-        enum=EVENT_TYPES,
-        description="Only events of these types (repeat the parameter for several).",
-    ),
-    OpenApiParameter(
-        "minDate", OpenApiTypes.DATETIME, description="Only events at or after this time (ISO 8601, UTC)."
-    ),
-    OpenApiParameter(
-        "maxDate", OpenApiTypes.DATETIME, description="Only events at or before this time (ISO 8601, UTC)."
-    ),
-    OpenApiParameter("includeRaw", bool, default=False, description="Include what each event recorded."),
-]
-RAW_PARAMETER = FILTER_PARAMETERS[-1]
+class EventFilters(QueryParameters):
+    """Which events a list shows; an unknown type or a bad date is a 400 naming it."""
+
+    eventType = ChoicesParameter(
+        sorted(EVENT_TYPES), help_text="Only events of these types (repeat the parameter for several)."
+    )
+    minDate = DateTimeParameter(help_text="Only events at or after this time (ISO 8601, UTC).")
+    maxDate = DateTimeParameter(help_text="Only events at or before this time (ISO 8601, UTC).")
+
+    def validate(self, attrs):
+        if attrs["minDate"] and attrs["maxDate"] and attrs["minDate"] > attrs["maxDate"]:
+            raise serializers.ValidationError({"minDate": "minDate is later than maxDate."})
+        return attrs
+
+    @staticmethod
+    def apply(filters, events):
+        if filters["eventType"]:
+            events = events.filter(event_type__in=filters["eventType"])
+        if filters["minDate"]:
+            events = events.filter(created_at__gte=filters["minDate"])
+        if filters["maxDate"]:
+            events = events.filter(created_at__lte=filters["maxDate"])
+        return events
 
 
-def _bad_parameter(name, message):
-    return AtlasAPIError(400, "INVALID_QUERY_PARAMETER", message, [name])
+class EventContent(QueryParameters):
+    """What each event shows, in a list and alone."""
 
-
-def _date(request, name):
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = parse_datetime(raw)
-    except ValueError:
-        value = None
-    if value is None:
-        hint = " (write + in a query string as %2B)" if " " in raw else ""
-        raise _bad_parameter(
-            name, f"{name} must be an ISO 8601 date and time such as 2024-05-01T00:00:00Z; got {raw!r}{hint}."
-        )
-    try:
-        value = timezone.make_aware(value, UTC) if timezone.is_naive(value) else value
-        return value.astimezone(UTC)  # an offset that pushes it outside the calendar is refused here
-    except (OverflowError, ValueError):
-        raise _bad_parameter(name, f"{name} is outside the dates this API handles: {raw!r}.") from None
-
-
-def _include_raw(request) -> bool:
-    raw = request.query_params.get("includeRaw", "false").lower()
-    if raw not in {"true", "false"}:
-        raise _bad_parameter("includeRaw", f"includeRaw must be true or false; got {raw!r}.")
-    return raw == "true"
-
-
-def _filtered(request, events):
-    """``events`` narrowed by eventType, minDate and maxDate; an unknown type or a bad date is a 400 naming it."""
-    types = request.query_params.getlist("eventType")
-    unknown = sorted(set(types) - set(EVENT_TYPES))
-    if unknown:
-        raise _bad_parameter("eventType", f"Unknown eventType {', '.join(map(repr, unknown))}.")
-    if types:
-        events = events.filter(event_type__in=types)
-    min_date, max_date = _date(request, "minDate"), _date(request, "maxDate")
-    if min_date and max_date and min_date > max_date:
-        raise _bad_parameter("minDate", "minDate is later than maxDate.")
-    if min_date:
-        events = events.filter(created_at__gte=min_date)
-    if max_date:
-        events = events.filter(created_at__lte=max_date)
-    return events
+    includeRaw = FlagParameter(default=False, help_text="Include what each event recorded.")
 
 
 def _organization_events(organization):
@@ -176,7 +139,8 @@ class EventsView(AtlasView):
     """What the organization and project event endpoints share, given the events the caller may read."""
 
     def list_events(self, request, events, *, organization, project=None):
-        events = EventSerializer.prefetch(_filtered(request, events)).order_by("-created_at", "-id")
+        events = EventFilters.apply(EventFilters.read(request), events)
+        events = EventSerializer.prefetch(events).order_by("-created_at", "-id")
         context = self._context(request, organization, project)
         return self.page(events, lambda page: EventSerializer(page, many=True, context=context).data)
 
@@ -192,15 +156,15 @@ class EventsView(AtlasView):
             "request": request,
             "organization": organization,
             "project": project,
-            "include_raw": _include_raw(request),
+            "include_raw": EventContent.read(request)["includeRaw"],
         }
 
 
 class OrganizationEventListView(EventsView):
     @extend_schema(
         operation_id="listOrganizationEvents",
-        parameters=[*PAGE_PARAMETERS, *FILTER_PARAMETERS],
-        responses=responses({200: page_of(EventSerializer, "OrganizationEvents")}),
+        parameters=[EventFilters, EventContent],
+        responses=responses({200: EventSerializer(many=True)}),
     )
     def get(self, request, org_id):
         organization = selectors.access_organization(actor=request.user, organization_id=org_id)
@@ -210,7 +174,7 @@ class OrganizationEventListView(EventsView):
 class OrganizationEventDetailView(EventsView):
     @extend_schema(
         operation_id="getOrganizationEvent",
-        parameters=[RAW_PARAMETER],
+        parameters=[EventContent],
         responses=responses({200: EventSerializer}),
     )
     def get(self, request, org_id, event_id):
@@ -223,8 +187,8 @@ class OrganizationEventDetailView(EventsView):
 class ProjectEventListView(EventsView):
     @extend_schema(
         operation_id="listProjectEvents",
-        parameters=[*PAGE_PARAMETERS, *FILTER_PARAMETERS],
-        responses=responses({200: page_of(EventSerializer, "GroupEvents")}),
+        parameters=[EventFilters, EventContent],
+        responses=responses({200: EventSerializer(many=True)}),
     )
     def get(self, request, group_id):
         project = selectors.access_project(actor=request.user, project_id=group_id)
@@ -236,7 +200,7 @@ class ProjectEventListView(EventsView):
 class ProjectEventDetailView(EventsView):
     @extend_schema(
         operation_id="getProjectEvent",
-        parameters=[RAW_PARAMETER],
+        parameters=[EventContent],
         responses=responses({200: EventSerializer}),
     )
     def get(self, request, group_id, event_id):

@@ -2,10 +2,11 @@
 Only pending invitations are listed and addressable (one past ``expires_at`` is expired, whatever the tasks did)."""
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from accessportal.api.query import QueryParameters, TextParameter
 from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView, self_link
 from accounts import selectors
@@ -14,7 +15,9 @@ from accounts.services import invitations as invitation_services
 
 from .users.people import entity_ids, org_role_names, project_role_names, teams_named, visible_project_ids
 
-USERNAME_FILTER = [OpenApiParameter("username", str, description="only the invitation to this email address")]
+
+class InvitationFilters(QueryParameters):
+    username = TextParameter(help_text="only the invitation to this email address")
 
 
 class _InvitationSerializer(serializers.Serializer):
@@ -139,17 +142,20 @@ class OrgInvitationsBase(AtlasView):
 
 
 class OrgInvitationListView(OrgInvitationsBase):
+    pagination_class = None  # Atlas answers a plain array here, not a page
+
     @extend_schema(
         operation_id="listOrganizationInvitations",
-        parameters=USERNAME_FILTER,
+        parameters=[InvitationFilters],
         responses=responses({200: OrganizationInvitationSerializer(many=True)}),
     )
     def get(self, request, org_id):
         """Atlas answers this one with a plain array, not a paginated list."""
         organization = self.organization(org_id)
         invitations = self.pending(organization)
-        if request.query_params.get("username"):
-            invitations = invitations.filter(email__iexact=request.query_params["username"])
+        username = InvitationFilters.read(request)["username"]
+        if username:
+            invitations = invitations.filter(email__iexact=username)
         return self.respond(organization, list(invitations), many=True)
 
     @extend_schema(
@@ -234,16 +240,19 @@ class GroupInvitationsBase(AtlasView):
 
 
 class GroupInvitationListView(GroupInvitationsBase):
+    pagination_class = None  # Atlas answers a plain array here, not a page
+
     @extend_schema(
         operation_id="listProjectInvitations",
-        parameters=USERNAME_FILTER,
+        parameters=[InvitationFilters],
         responses=responses({200: GroupInvitationSerializer(many=True)}),
     )
     def get(self, request, group_id):
         """Atlas answers this one with a plain array, not a paginated list."""
         invitations = self.pending(self.project(group_id))
-        if request.query_params.get("username"):
-            invitations = invitations.filter(email__iexact=request.query_params["username"])
+        username = InvitationFilters.read(request)["username"]
+        if username:
+            invitations = invitations.filter(email__iexact=username)
         return self.respond(list(invitations), many=True)
 
     @extend_schema(

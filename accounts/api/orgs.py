@@ -6,7 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accessportal.api.errors import AtlasAPIError
-from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView, self_link
 from accounts import selectors, services
 
@@ -43,8 +43,7 @@ class OrganizationRenameSerializer(serializers.Serializer):
 class OrganizationListView(AtlasView):
     @extend_schema(
         operation_id="listOrganizations",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: page_of(OrganizationSerializer, "Organizations")}),
+        responses=responses({200: OrganizationSerializer(many=True)}),
     )
     def get(self, request):
         organizations = selectors.organizations_for_user(request.user).order_by("name", "pk")
@@ -108,8 +107,7 @@ class OrganizationDetailView(AtlasView):
 class OrganizationGroupsView(AtlasView):
     @extend_schema(
         operation_id="listOrganizationProjects",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: page_of(GroupSerializer, "OrganizationGroups")}),
+        responses=responses({200: GroupSerializer(many=True)}),
     )
     def get(self, request, org_id):
         organization = selectors.access_organization(actor=request.user, organization_id=org_id)

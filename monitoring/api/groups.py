@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView
 from accounts import roles
 from accounts import selectors as account_selectors
@@ -57,8 +57,7 @@ class MonitoringGroupListView(ProjectMonitoringBase):
     @extend_schema(
         operation_id="listProjectMonitoringGroups",
         summary="A project's monitoring groups: one per eligible cluster, then the project's own",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: page_of(MonitoringGroupSerializer, "MonitoringGroups")}),
+        responses=responses({200: MonitoringGroupSerializer(many=True)}),
     )
     def get(self, request, group_id):
         project = self.project(group_id)

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView
 from accounts import roles
 from accounts import selectors as account_selectors
@@ -31,8 +31,7 @@ class MonitoringUserListView(OrgMonitoringBase):
     @extend_schema(
         operation_id="listOrganizationMonitoringUsers",
         summary="List the monitoring users attached to an organization",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: page_of(MonitoringUserSerializer, "MonitoringUsers")}),
+        responses=responses({200: MonitoringUserSerializer(many=True)}),
     )
     def get(self, request, org_id):
         organization = self.organization(org_id)

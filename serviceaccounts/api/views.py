@@ -7,8 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from accessportal.api.pagination import paginated
-from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView
 from accounts import selectors as account_selectors
 from accounts.api.api_keys.serializers import AccessListRequestSerializer
@@ -55,8 +54,7 @@ def _org_json(request, service_account, secret_values=None) -> dict:
 class OrganizationServiceAccountsView(AtlasView):
     @extend_schema(
         operation_id="listServiceAccounts",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: page_of(OrgServiceAccountSerializer, "OrgServiceAccounts")}),
+        responses=responses({200: OrgServiceAccountSerializer(many=True)}),
     )
     def get(self, request, org_id):
         organization = _organization(request, org_id)
@@ -154,27 +152,25 @@ class ServiceAccountSecretView(AtlasView):
 
 
 class ServiceAccountAccessListView(AtlasView):
-    def _page(self, service_account):
-        return paginated(
-            self.request,
+    def _page(self, service_account, status_code=status.HTTP_200_OK) -> Response:
+        return self.page(
             service_account.access_list.order_by("cidr_block"),
             lambda page: AccessListEntrySerializer(page, many=True).data,
+            status_code,
         )
 
     @extend_schema(
         operation_id="listServiceAccountAccessList",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: page_of(AccessListEntrySerializer, "ServiceAccountIPAccessListEntries")}),
+        responses=responses({200: AccessListEntrySerializer(many=True)}),
     )
     def get(self, request, org_id, client_id):
         organization = _organization(request, org_id)
-        return Response(self._page(_account(request, organization, client_id)))
+        return self._page(_account(request, organization, client_id))
 
     @extend_schema(
         operation_id="createServiceAccountAccessList",
-        parameters=PAGE_PARAMETERS,
         request=AccessListRequestSerializer(many=True),
-        responses=responses({201: page_of(AccessListEntrySerializer, "ServiceAccountIPAccessListCreated")}),
+        responses=responses({201: AccessListEntrySerializer(many=True)}),
     )
     def post(self, request, org_id, client_id):
         organization = _organization(request, org_id)
@@ -186,7 +182,7 @@ class ServiceAccountAccessListView(AtlasView):
             entries=[entry.get("ipAddress") or entry["cidrBlock"] for entry in entries],
             actor=request.user,
         )
-        return Response(self._page(service_account), status=status.HTTP_201_CREATED)
+        return self._page(service_account, status.HTTP_201_CREATED)
 
 
 class ServiceAccountAccessListEntryView(AtlasView):
@@ -204,8 +200,7 @@ class ServiceAccountAccessListEntryView(AtlasView):
 class ServiceAccountGroupsView(AtlasView):
     @extend_schema(
         operation_id="listServiceAccountProjects",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: page_of(ServiceAccountGroupSerializer, "ServiceAccountGroups")}),
+        responses=responses({200: ServiceAccountGroupSerializer(many=True)}),
     )
     def get(self, request, org_id, client_id):
         organization = _organization(request, org_id)
@@ -233,8 +228,7 @@ def _project_json(request, project, service_account) -> dict:
 class ProjectServiceAccountsView(AtlasView):
     @extend_schema(
         operation_id="listProjectServiceAccounts",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: page_of(GroupServiceAccountSerializer, "GroupServiceAccounts")}),
+        responses=responses({200: GroupServiceAccountSerializer(many=True)}),
     )
     def get(self, request, group_id):
         project = account_selectors.access_project(actor=request.user, project_id=group_id)

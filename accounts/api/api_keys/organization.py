@@ -6,8 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from accessportal.api.pagination import paginated
-from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView
 from accounts import selectors
 from accounts.errors import ServiceError
@@ -48,8 +47,7 @@ def serialize_keys(request):
 class OrganizationApiKeysView(AtlasView):
     @extend_schema(
         operation_id="listApiKeys",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: page_of(ApiKeySerializer, "ApiKeys")}),
+        responses=responses({200: ApiKeySerializer(many=True)}),
     )
     def get(self, request, org_id):
         organization = selectors.access_organization(actor=request.user, organization_id=org_id)
@@ -107,27 +105,25 @@ class ApiKeyAccessListView(AtlasView):
         organization = selectors.access_organization(actor=request.user, organization_id=org_id)
         return organization_api_key(request, organization, api_user_id)
 
-    def _page(self, api_key):
+    def _page(self, api_key, status_code=status.HTTP_200_OK) -> Response:
         context = {"request": self.request, "api_key": api_key}
-        return paginated(
-            self.request,
+        return self.page(
             api_key.access_list.order_by("cidr_block"),
             lambda page: AccessListEntrySerializer(page, many=True, context=context).data,
+            status_code,
         )
 
     @extend_schema(
         operation_id="listApiKeyAccessListsEntries",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: page_of(AccessListEntrySerializer, "ApiKeyAccessList")}),
+        responses=responses({200: AccessListEntrySerializer(many=True)}),
     )
     def get(self, request, org_id, api_user_id):
-        return Response(self._page(self._key(request, org_id, api_user_id)))
+        return self._page(self._key(request, org_id, api_user_id))
 
     @extend_schema(
         operation_id="createApiKeyAccessList",
-        parameters=PAGE_PARAMETERS,
         request=AccessListRequestSerializer(many=True),
-        responses=responses({201: page_of(AccessListEntrySerializer, "ApiKeyAccessListCreated")}),
+        responses=responses({201: AccessListEntrySerializer(many=True)}),
     )
     def post(self, request, org_id, api_user_id):
         api_key = self._key(request, org_id, api_user_id)
@@ -138,7 +134,7 @@ class ApiKeyAccessListView(AtlasView):
             entries=[entry.get("ipAddress") or entry["cidrBlock"] for entry in entries],
             actor=request.user,
         )
-        return Response(self._page(api_key), status=status.HTTP_201_CREATED)
+        return self._page(api_key, status.HTTP_201_CREATED)
 
 
 class ApiKeyAccessListEntryView(AtlasView):

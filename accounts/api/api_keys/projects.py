@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView
 from accounts import selectors
 from accounts.services import api_keys as services
@@ -18,8 +18,7 @@ from .serializers import ApiKeySerializer, ProjectKeyUpdateSerializer, ProjectRo
 class ProjectApiKeysView(AtlasView):
     @extend_schema(
         operation_id="listProjectApiKeys",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: page_of(ApiKeySerializer, "ProjectApiKeys")}),
+        responses=responses({200: ApiKeySerializer(many=True)}),
     )
     def get(self, request, group_id):
         project = selectors.access_project(actor=request.user, project_id=group_id)

@@ -10,8 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accessportal.api.errors import AtlasAPIError
-from accessportal.api.pagination import paginated
-from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView, self_link
 from accounts import roles, selectors, services
 
@@ -81,10 +80,6 @@ class TeamDeletedSerializer(serializers.Serializer):
     )
 
 
-PaginatedTeams = page_of(TeamSerializer, "Teams")
-PaginatedTeamUsers = page_of(UserSerializer, "TeamUsers")
-
-
 def organization_members_named(organization, references) -> list:
     """The accepted members of ``organization`` that ``references`` (user ids or user names) name. Any other
     reference is a 400 naming it, and pending invitees are said to be so (Atlas answers these with a 500).
@@ -149,12 +144,11 @@ class OrganizationTeamView(AtlasView):
     def users_page(self, team, status_code=status.HTTP_200_OK) -> Response:
         """The team's users as Atlas lists them: constant queries whatever the size."""
         users = get_user_model().objects.filter(team_memberships__team=team).order_by("email", "pk")
-        body = paginated(
-            self.request,
+        return self.page(
             with_visible_access(users, [team.organization]),
             lambda page: UserSerializer(page, many=True, context={"request": self.request}).data,
+            status_code,
         )
-        return Response(body, status=status_code)
 
     def user_body(self, team, user) -> dict:
         user = with_visible_access(get_user_model().objects.filter(pk=user.pk), [team.organization]).get()
@@ -165,8 +159,7 @@ class TeamListView(OrganizationTeamView):
     @extend_schema(
         operation_id="listOrganizationTeams",
         description="Returns the organization's teams, by name.",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: PaginatedTeams}),
+        responses=responses({200: TeamSerializer(many=True)}),
     )
     def get(self, request, org_id):
         organization = self.organization(org_id)
@@ -249,8 +242,7 @@ class TeamUsersView(OrganizationTeamView):
     @extend_schema(
         operation_id="listTeamUsers",
         description="Returns the team's users, by user name.",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: PaginatedTeamUsers}),
+        responses=responses({200: UserSerializer(many=True)}),
     )
     def get(self, request, org_id, team_id):
         return self.users_page(self.team(org_id, team_id))
@@ -258,7 +250,7 @@ class TeamUsersView(OrganizationTeamView):
     @extend_schema(
         operation_id="addTeamUser",
         request=TeamMemberSerializer(many=True),
-        responses=responses({201: PaginatedTeamUsers}),
+        responses=responses({201: UserSerializer(many=True)}),
         description="Adds users (`[{id}]`, each a user id or user name) to the team, all or none; answers with "
         "the team's users.",
     )

@@ -6,8 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accessportal.api.errors import AtlasAPIError
-from accessportal.api.pagination import paginated
-from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView, self_link
 from accounts import roles, selectors, services
 
@@ -68,9 +67,6 @@ class TeamRoleUpdateSerializer(serializers.Serializer):
     )
 
 
-PaginatedTeamRoles = page_of(TeamRoleSerializer, "TeamRoles")
-
-
 # What the project team endpoints share: the project, then a team of its organization (another organization's
 # team is a 404 like a missing one). Not a docstring, which the schema would show on every operation.
 class ProjectTeamView(AtlasView):
@@ -84,20 +80,18 @@ class ProjectTeamView(AtlasView):
 
     def roles_page(self, assignments, status_code=status.HTTP_200_OK) -> Response:
         """Assignments as Atlas lists them (by team name): constant queries whatever the size."""
-        body = paginated(
-            self.request,
+        return self.page(
             TeamRoleSerializer.prefetch(assignments).order_by("team__name", "pk"),
             lambda page: TeamRoleSerializer(page, many=True, context={"request": self.request}).data,
+            status_code,
         )
-        return Response(body, status=status_code)
 
 
 class ProjectTeamListView(ProjectTeamView):
     @extend_schema(
         operation_id="listProjectTeams",
         description="Returns the teams assigned to the project and their project roles, by team name.",
-        parameters=PAGE_PARAMETERS,
-        responses=responses({200: PaginatedTeamRoles}),
+        responses=responses({200: TeamRoleSerializer(many=True)}),
     )
     def get(self, request, group_id):
         return self.roles_page(self.project(group_id).team_assignments.all())
@@ -105,7 +99,7 @@ class ProjectTeamListView(ProjectTeamView):
     @extend_schema(
         operation_id="addAllTeamsToProject",
         request=TeamRoleInputSerializer(many=True),
-        responses=responses({201: PaginatedTeamRoles}),
+        responses=responses({201: TeamRoleSerializer(many=True)}),
         description="Assigns teams of the project's organization with project roles: all of them or, if any is "
         "refused, none. Answers with every team of the project.",
     )
@@ -139,7 +133,7 @@ class ProjectTeamDetailView(ProjectTeamView):
     @extend_schema(
         operation_id="updateTeamRoles",
         request=TeamRoleUpdateSerializer,
-        responses=responses({200: PaginatedTeamRoles}),
+        responses=responses({200: TeamRoleSerializer(many=True)}),
         description="Replaces the team's roles in the project; answers with the team's new roles.",
     )
     def patch(self, request, group_id, team_id):

@@ -2,12 +2,12 @@
 roles, remove. A ``userId`` names a member, or an invitation while the person is only invited."""
 
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accessportal.api.errors import AtlasAPIError
-from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView
 from accounts import selectors, services
 from accounts.models import Invitation
@@ -19,6 +19,7 @@ from .people import (
     OrgUserRolesInputSerializer,
     OrgUserRolesUpdateSerializer,
     OrgUserSerializer,
+    UserFilters,
     entity_ids,
     org_users_data,
     organization_people,
@@ -28,13 +29,6 @@ from .people import (
     teams_named,
     with_filters,
 )
-
-FILTERS = [
-    OpenApiParameter("username", str, description="only the user with this email address"),
-    OpenApiParameter(
-        "orgMembershipStatus", str, enum=["ACTIVE", "PENDING", "INVITATION_EXPIRED"], description="only these"
-    ),
-]
 
 
 class OrgUserCreateSerializer(serializers.Serializer):
@@ -84,12 +78,14 @@ class OrgUsersBase(AtlasView):
 class OrgUserListView(OrgUsersBase):
     @extend_schema(
         operation_id="listOrganizationUsers",
-        parameters=[*PAGE_PARAMETERS, *FILTERS],
-        responses=responses({200: page_of(OrgUserSerializer, "OrgUsers")}),
+        parameters=[UserFilters],
+        responses=responses({200: OrgUserSerializer(many=True)}),
     )
     def get(self, request, org_id):
         organization = self.organization(org_id)
-        members, invitations, project_invitees = with_filters(request, *organization_users(organization))
+        members, invitations, project_invitees = with_filters(
+            UserFilters.read(request), *organization_users(organization)
+        )
         return self.page(
             Concatenation(members, invitations, project_invitees),
             lambda page: org_users_data(organization_people(page, organization, request.user), request),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accessportal.api.errors import AtlasAPIError
+from accessportal.api.query import ChoiceParameter, QueryParameters, TextParameter
 from accessportal.api.views import self_link
 from accounts import roles, selectors
 from accounts.errors import not_found
@@ -244,41 +244,34 @@ def project_users(project):
     return members, _invitations_listed(Q(project=project), joined)
 
 
-def with_filters(request, members, *invitation_lists):
-    """Atlas's ``username`` and ``orgMembershipStatus`` filters, over the members and each list of invited
-    people."""
-    return members_filtered(request, members), *(
-        invitations_filtered(request, invitations) for invitations in invitation_lists
+class UserFilters(QueryParameters):
+    """Atlas's filters of a users list."""
+
+    username = TextParameter(help_text="only the user with this email address")
+    orgMembershipStatus = ChoiceParameter(MEMBERSHIP_STATUSES, help_text="only these")
+
+
+def with_filters(filters, members, *invitation_lists):
+    """Atlas's ``username`` and ``orgMembershipStatus`` filters (read by ``UserFilters``), over the members and
+    each list of invited people."""
+    return members_filtered(filters, members), *(
+        invitations_filtered(filters, invitations) for invitations in invitation_lists
     )
 
 
-def members_filtered(request, members):
-    username = request.query_params.get("username")
-    if username:
-        members = members.filter(user__email__iexact=username)
-    status = _membership_status(request)
+def members_filtered(filters, members):
+    if filters["username"]:
+        members = members.filter(user__email__iexact=filters["username"])
+    status = filters["orgMembershipStatus"]
     if status and status != ACTIVE:
         members = members.none()
     return members
 
 
-def _membership_status(request):
-    status = request.query_params.get("orgMembershipStatus")
-    if status and status not in MEMBERSHIP_STATUSES:
-        raise AtlasAPIError(
-            400,
-            "INVALID_QUERY_PARAMETER",
-            f"orgMembershipStatus must be one of {', '.join(MEMBERSHIP_STATUSES)}; got {status!r}.",
-            ["orgMembershipStatus"],
-        )
-    return status
-
-
-def invitations_filtered(request, invitations):
-    username = request.query_params.get("username")
-    if username:
-        invitations = invitations.filter(email__iexact=username)
-    status = _membership_status(request)
+def invitations_filtered(filters, invitations):
+    if filters["username"]:
+        invitations = invitations.filter(email__iexact=filters["username"])
+    status = filters["orgMembershipStatus"]
     if status:
         live = Q(status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
         invitations = {PENDING: invitations.filter(live), EXPIRED: invitations.exclude(live)}.get(
@@ -376,10 +369,8 @@ class OrgUserGroupRoleAssignmentSerializer(serializers.Serializer):
 
 
 class OrgUserRolesSerializer(serializers.Serializer):
-    orgRoles = serializers.ListField(child=serializers.CharField(), source="org_roles")  # noqa: N815
-    groupRoleAssignments = OrgUserGroupRoleAssignmentSerializer(  # noqa: N815
-        many=True, source="group_role_assignments"
-    )
+    orgRoles = serializers.ListField(child=serializers.CharField(), source="org_roles")
+    groupRoleAssignments = OrgUserGroupRoleAssignmentSerializer(many=True, source="group_role_assignments")
 
 
 class _PersonFields(_WithoutAbsent):
@@ -393,9 +384,7 @@ class _PersonFields(_WithoutAbsent):
     invitationExpiresAt = serializers.DateTimeField(source="invitation_expires_at", required=False)
     inviterUsername = serializers.CharField(source="inviter_username", required=False)
     # Ours (Atlas has none): the ESP reported that the invitation email bounced.
-    invitationEmailBouncedAt = serializers.DateTimeField(  # noqa: N815
-        source="invitation_email_bounced_at", required=False
-    )
+    invitationEmailBouncedAt = serializers.DateTimeField(source="invitation_email_bounced_at", required=False)
 
 
 class OrgUserSerializer(_PersonFields):

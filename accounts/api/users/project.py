@@ -6,19 +6,19 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from accessportal.api.errors import AtlasAPIError
-from accessportal.api.schema import PAGE_PARAMETERS, page_of, responses
+from accessportal.api.query import FlagParameter
+from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView
 from accounts import selectors, services
 from accounts.models import Invitation, OrganizationMembership
 from accounts.selectors import reach
 from accounts.services import invitations as invitation_services
 
-from .organization import FILTERS
 from .people import (
     AddOrRemoveGroupRoleSerializer,
     Concatenation,
     GroupUserSerializer,
+    UserFilters,
     member_person,
     person_or_404,
     project_person,
@@ -28,14 +28,13 @@ from .people import (
 )
 
 
-def _flag(request, name) -> bool:
-    """Atlas's boolean query flags; clients write them ``true`` or, as Python prints them, ``True``."""
-    raw = request.query_params.get(name, "false").lower()
-    if raw not in {"true", "false"}:
-        raise AtlasAPIError(
-            400, "INVALID_QUERY_PARAMETER", f"{name} must be true or false; got {raw!r}.", [name]
-        )
-    return raw == "true"
+class GroupUserFilters(UserFilters):
+    flattenTeams = FlagParameter(
+        default=False, help_text="also the users who reach the project only through its teams"
+    )
+    includeOrgUsers = FlagParameter(
+        default=False, help_text="also the organization's users whose roles reach every project"
+    )
 
 
 def everyone_with_access(project, *, teams, organization):
@@ -80,18 +79,19 @@ class GroupUsersBase(AtlasView):
 class GroupUserListView(GroupUsersBase):
     @extend_schema(
         operation_id="listProjectUsers",
-        parameters=[*PAGE_PARAMETERS, *FILTERS],
-        responses=responses({200: page_of(GroupUserSerializer, "GroupUsers")}),
+        parameters=[GroupUserFilters],
+        responses=responses({200: GroupUserSerializer(many=True)}),
     )
     def get(self, request, group_id):
         project = self.project(group_id)
-        members, invitations = with_filters(request, *project_users(project))
-        flatten, org_users = _flag(request, "flattenTeams"), _flag(request, "includeOrgUsers")
+        filters = GroupUserFilters.read(request)
+        members, invitations = with_filters(filters, *project_users(project))
+        flatten, org_users = filters["flattenTeams"], filters["includeOrgUsers"]
         if flatten or org_users:
             people = everyone_with_access(project, teams=flatten, organization=org_users)
-            if request.query_params.get("username"):
-                people = people.filter(email__iexact=request.query_params["username"])
-            if request.query_params.get("orgMembershipStatus") not in (None, "", "ACTIVE"):
+            if filters["username"]:
+                people = people.filter(email__iexact=filters["username"])
+            if filters["orgMembershipStatus"] not in (None, "ACTIVE"):
                 people = people.none()
             return self.page(
                 Concatenation(people, invitations),
