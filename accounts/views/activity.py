@@ -86,6 +86,8 @@ EVENT_GROUPS = [
             (Type.API_KEY_GROUP_ROLES_CHANGED, "API key's project roles changed"),
             (Type.API_KEY_AUTHENTICATION_FAILED, "API key sign-in failed"),
             (Type.API_KEY_ACCESS_LIST_REFUSED, "API key refused by its access list"),
+            (Type.API_KEY_DISABLED, "API key disabled by provider staff"),
+            (Type.API_KEY_ENABLED, "API key enabled again by provider staff"),
         ],
     ),
     (
