@@ -152,7 +152,8 @@ class DigestAuthentication(BaseAuthentication):
         audit_failure_count(public_key=public_key, reason=reason, address=address, api_key=api_key)
         api_authentication_failure_record(scheme="digest", reason=kind, public_key=public_key, address=address)
         raise AtlasAuthenticationFailed(
-            detail or "You are not authorized for this resource: the API key or its signature was not accepted.",
+            detail
+            or "You are not authorized for this resource: the API key or its signature was not accepted.",
             code=code or "UNAUTHORIZED",
             parameters=[public_key] if public_key else [],
         )
