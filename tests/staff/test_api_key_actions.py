@@ -132,3 +132,21 @@ def test_a_portal_administrator_has_the_actions(client, keys):
     assert b'value="disable"' in client.get(admin_url(ApiKey)).content
     client.post(admin_url(ApiKey), _chosen("disable", keys[:1], confirmed="yes", reason="abuse"))
     assert _disabled(keys) == [True, False]
+
+
+def test_who_reaches_a_cluster_marks_a_disabled_key(admin_client, admin_user, keys, project, owner):
+    from accounts.models import Cluster
+    from accounts.services.api_keys import api_key_project_assign
+    from tests.factories import ClusterFactory
+
+    cluster = ClusterFactory(project=project)
+    for api_key in keys:
+        api_key_project_assign(api_key=api_key, project=project, roles=[roles.GROUP_READ_ONLY], actor=owner)
+    staff_services.api_key_disable(api_key=keys[0], actor=admin_user, reason="abuse")
+
+    page = admin_client.get(admin_url(Cluster, "change", cluster.pk)).content.decode()
+
+    assert f"{keys[0].public_key} (Deploy bot) (disabled)" in page
+    assert (
+        f"{keys[1].public_key} (Backups)" in page and f"{keys[1].public_key} (Backups) (disabled)" not in page
+    )
