@@ -36,8 +36,6 @@ def _metrics_exporter(**kwargs):
         from accessportal.operations.metrics import worker_metrics_serve
 
         worker_metrics_serve(address=settings.CELERY_METRICS_ADDRESS, port=settings.CELERY_METRICS_PORT)
-
-
 logger = logging.getLogger(__name__)
 
 
@@ -51,8 +49,6 @@ def publish_after_commit(task, *args) -> None:
         try:
             task.delay(*args)
         except Exception:  # kombu's OperationalError, redis's ConnectionError, or the eager task's own error
-            logger.warning(
-                "could not publish %s%r; beat will pick it up again", task.name, args, exc_info=True
-            )
+            logger.warning("could not publish %s%r; beat will pick it up again", task.name, args, exc_info=True)
 
     transaction.on_commit(publish)

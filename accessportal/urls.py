@@ -21,9 +21,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 signin_urlpatterns = [
     path("accounts/login/", account_views.login, name="login"),
     path("accounts/logout/", account_views.logout, name="logout"),
-    path(
-        "accounts/password/reset/", address_guard(account_views.password_reset), name="account_reset_password"
-    ),
+    path("accounts/password/reset/", address_guard(account_views.password_reset), name="account_reset_password"),
     re_path(
         r"^accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
         token_guard(failed=lambda response: bool(getattr(response, "context_data", {}).get("token_fail")))(

@@ -129,9 +129,7 @@ class DigestAuthentication(BaseAuthentication):
         authentication_failure_count(public_key=public_key, address=address)
         # Audited once per key (or address) and minute, with a count: see accounts.services.signin.
         audit_failure_count(public_key=public_key, reason=reason, address=address, api_key=api_key)
-        api_authentication_failure_record(
-            scheme="digest", reason=kind, public_key=public_key, address=address
-        )
+        api_authentication_failure_record(scheme="digest", reason=kind, public_key=public_key, address=address)
         raise AtlasAuthenticationFailed(
             "You are not authorized for this resource: the API key or its signature was not accepted.",
             parameters=[public_key] if public_key else [],

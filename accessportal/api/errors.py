@@ -116,10 +116,7 @@ def request_refused_body(exc) -> dict:
     if isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return atlas_error_body(
-            400,
-            "REQUEST_BODY_TOO_LARGE",
-            f"The request body is larger than the {limit} bytes allowed.",
-            [limit],
+            400, "REQUEST_BODY_TOO_LARGE", f"The request body is larger than the {limit} bytes allowed.", [limit]
         )
     return atlas_error_body(400, "INVALID_REQUEST", "The request was refused as malformed.")
 

@@ -325,8 +325,8 @@ def access_organization_project(*, actor, organization, project_id) -> Project:
     A project of another organization is "not found", exactly like a missing one."""
     projects = Project.objects.select_related("organization").filter(
         public_id=project_id,
-        organization__in=visible_organizations(actor, Organization.objects.filter(pk=organization.pk)).values(
-            "pk"
-        ),
+        organization__in=visible_organizations(
+            actor, Organization.objects.filter(pk=organization.pk)
+        ).values("pk"),
     )
     return access_common(actor=actor, visible=projects, kind="project", identifier=project_id)

@@ -150,9 +150,7 @@ def projects_reached(user, organization, projects=None) -> dict[int, ProjectReac
         "assignment__project_id", "assignment__team__name", "assignment__team__public_id", "name"
     ):
         by_team.setdefault((project_id, team_name, team_id), []).append(name)
-    for (project_id, team_name, team_id), names in sorted(
-        by_team.items(), key=lambda item: item[0][1].lower()
-    ):
+    for (project_id, team_name, team_id), names in sorted(by_team.items(), key=lambda item: item[0][1].lower()):
         reach_of(project_id).grants.append(Grant(TEAM, _ordered(names), team_name=team_name, team_id=team_id))
 
     organization_roles = list(
