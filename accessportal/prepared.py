@@ -33,6 +33,10 @@ class _Compiled:
         self.init_list = [column[0].target.attname for column in compiler.select[start:end]]
         self.populators = get_related_populators(info, compiler.select, using)
         self.annotations = dict(compiler.annotation_col_map or {})
+        # The database's converters of each column (dates of SQLite, JSON...): asked once, not once a row.
+        self.converters = compiler.get_converters(
+            [column[0] for column in compiler.select[: compiler.col_count]]
+        )
 
     def first(self, value):
         params = list(self.params)
@@ -40,7 +44,9 @@ class _Compiled:
         with connections[self.using].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchmany(1)
-        for row in self.compiler.results_iter([rows]):
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        for row in rows:
             start, end = self.fields
             instance = self.model.from_db(self.using, self.init_list, row[start:end])
             for populator in self.populators:

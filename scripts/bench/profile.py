@@ -188,7 +188,7 @@ def main(argv=None) -> int:
             console.print(profiler.output_text(unicode=True, color=False, show_all=False), highlight=False)
             if args.cprofile:
                 out = io.StringIO()
-                pstats.Stats(exact, stream=out).sort_stats("cumulative").print_stats(args.cprofile)
+                pstats.Stats(exact, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.cprofile)
                 print(out.getvalue())
             if args.html:
                 Path(args.html).mkdir(parents=True, exist_ok=True)
