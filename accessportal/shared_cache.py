@@ -47,12 +47,14 @@ def counter_increment(alias: str, key: str, *, timeout: int) -> int:
     cache = caches[alias]
     client = _redis(cache)
     if client is None:
-        cache.add(key, 0, timeout=timeout)
+        # Increment first, start the counter on a miss: on the database table both ways cost the same
+        # statements, so that a request's query count does not depend on whether its window had begun.
         try:
             return cache.incr(key)
-        except ValueError:  # expired between add and incr: this count starts it again
-            cache.add(key, 1, timeout=timeout)
-            return 1
+        except ValueError:
+            if cache.add(key, 1, timeout=timeout):
+                return 1
+            return cache.incr(key)  # another process started it in between
     name = cache.make_and_validate_key(key)
     pipeline = client.pipeline(transaction=False)
     pipeline.set(name, 0, nx=True, ex=timeout)
