@@ -56,7 +56,15 @@ def encrypt_secret(value: str) -> str:
 
 
 def decrypt_secret(token: str) -> str:
-    return _fernet().decrypt(token.encode()).decode()
+    return _decrypted(tuple(settings.API_KEY_ENCRYPTION_KEYS), token)
+
+
+@functools.lru_cache(maxsize=1024)
+def _decrypted(keys: tuple[str, ...], token: str) -> str:
+    """Every Digest request decrypts its key's HA1: a process decrypts each stored value once (a new secret is a
+    new token, and new encryption keys a new cache entry). The process holds the encryption keys, so keeping
+    what they decrypt exposes nothing more."""
+    return _fernet_for(keys).decrypt(token.encode()).decode()
 
 
 def _new_public_key() -> str:
