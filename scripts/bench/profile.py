@@ -157,7 +157,7 @@ def main(argv=None) -> int:
             profiler = Profiler(interval=0.0005)
             queries = {}
 
-            def count(execute, sql, params, many, context):
+            def count(execute, sql, params, many, context, queries=queries):
                 started = time.perf_counter()
                 try:
                     return execute(sql, params, many, context)
@@ -175,7 +175,7 @@ def main(argv=None) -> int:
                 seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
             if args.cprofile:
                 exact = cProfile.Profile(time.process_time)  # CPU: what a busy machine distorts least
-                exact.runcall(lambda: [caller.call() for _ in range(args.requests)])
+                exact.runcall(lambda caller=caller: [caller.call() for _ in range(args.requests)])
             console.rule(
                 f"{name}: {seconds / args.requests * 1000:.2f} ms ({cpu / args.requests * 1000:.2f} ms CPU) and "
                 f"{sum(n for n, _ in queries.values()) / args.requests:.1f} queries a request, "
@@ -188,7 +188,8 @@ def main(argv=None) -> int:
             console.print(profiler.output_text(unicode=True, color=False, show_all=False), highlight=False)
             if args.cprofile:
                 out = io.StringIO()
-                pstats.Stats(exact, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.cprofile)
+                order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime
+                pstats.Stats(exact, stream=out).sort_stats(order).print_stats(args.cprofile)
                 print(out.getvalue())
             if args.html:
                 Path(args.html).mkdir(parents=True, exist_ok=True)
