@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts import roles as catalogue
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
-from accounts.models import AuditEvent, OrganizationRole, ProjectMembership, ProjectRole
+from accounts.models import OrganizationRole, ProjectMembership, ProjectRole
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 from accounts.services._rules import (
     clean_name,
@@ -34,7 +34,7 @@ from serviceaccounts.models import (
     secret_hash,
 )
 
-Event = AuditEvent.Type
+from ..audit import Event
 
 # Atlas's bounds for ``secretExpiresAfterHours``: from 8 hours to 365 days.
 SECRET_MIN_HOURS = 8
