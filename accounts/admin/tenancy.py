@@ -18,8 +18,11 @@ from ..models import (
 )
 from ..services import staff as services_staff
 from .base import (
+    ORGANIZATION_MEMBERS,
+    PROJECT_MEMBERS,
     OrganizationMemberInline,
     ProjectMemberInline,
+    RowServices,
     ServiceAdmin,
     TeamAssignmentInline,
     TeamMemberInline,
@@ -300,11 +303,41 @@ class TeamAdmin(BoundedInlinesMixin, ServiceAdmin):
 # ---- the lists of members -------------------------------------------------------------------------------------
 
 
+class MembershipAdmin(ExportMixin, ServiceAdmin):
+    """The list of one kind of membership, its rows written through ``rows`` (accounts.admin.base)."""
+
+    rows: RowServices
+    search_fields = ("user__email", "user__first_name", "user__last_name")
+
+    @admin.display(description="user", ordering="user__email")
+    def user_email(self, membership):
+        return membership.user.email
+
+    @admin.display(description="roles")
+    def roles_held(self, membership):
+        return role_list(membership)
+
+    def create(self, request, form):
+        data, rows = form.cleaned_data, self.rows
+        return rows.call(rows.add, data[rows.parent], data["email"], roles=data["roles"], actor=request.user)
+
+    def update(self, request, membership, form):
+        if "roles" in form.changed_data:
+            self._call(self.rows.roles_set, membership, roles=form.cleaned_data["roles"], actor=request.user)
+
+    def remove(self, request, membership):
+        self._call(self.rows.remove, membership, actor=request.user)
+
+    def _call(self, service, membership, **kwargs):
+        parent, holder = getattr(membership, self.rows.parent), getattr(membership, self.rows.holder)
+        return self.rows.call(service, parent, holder, **kwargs)
+
+
 @admin.register(OrganizationMembership)
-class OrganizationMembershipAdmin(ExportMixin, ServiceAdmin):
+class OrganizationMembershipAdmin(MembershipAdmin):
+    rows = ORGANIZATION_MEMBERS
     list_display = ("user_email", "organization", "roles_held", "created_at")
     list_filter = ("organization", "roles__name", object_filter(TeamFilter, "user__team_memberships__team__public_id"))
-    search_fields = ("user__email", "user__first_name", "user__last_name")
     form = OrganizationMemberForm
     fields = ("organization", "user", "roles", "created_at")
     readonly_fields = ("organization", "user", "created_at")
@@ -325,42 +358,13 @@ class OrganizationMembershipAdmin(ExportMixin, ServiceAdmin):
             .prefetch_related("roles")
         )
 
-    @admin.display(description="user", ordering="user__email")
-    def user_email(self, membership):
-        return membership.user.email
-
-    @admin.display(description="roles")
-    def roles_held(self, membership):
-        return role_list(membership)
-
-    def create(self, request, form):
-        return services.organization_member_add(
-            organization=form.cleaned_data["organization"],
-            user=form.cleaned_data["email"],
-            roles=form.cleaned_data["roles"],
-            actor=request.user,
-        )
-
-    def update(self, request, membership, form):
-        if "roles" in form.changed_data:
-            services.organization_member_roles_set(
-                organization=membership.organization,
-                user=membership.user,
-                roles=form.cleaned_data["roles"],
-                actor=request.user,
-            )
-
-    def remove(self, request, membership):
-        services.organization_member_remove(
-            organization=membership.organization, user=membership.user, actor=request.user
-        )
-
 
 @admin.register(ProjectMembership)
-class ProjectMembershipAdmin(ExportMixin, ServiceAdmin):
+class ProjectMembershipAdmin(MembershipAdmin):
+    rows = PROJECT_MEMBERS
     list_display = ("user_email", "project", "organization", "roles_held", "created_at")
     list_filter = ("project__organization", "roles__name")
-    search_fields = ("user__email", "user__first_name", "user__last_name", "project__name")
+    search_fields = (*MembershipAdmin.search_fields, "project__name")
     form = ProjectMemberForm
     fields = ("project", "user", "roles", "created_at")
     readonly_fields = ("project", "user", "created_at")
@@ -382,34 +386,6 @@ class ProjectMembershipAdmin(ExportMixin, ServiceAdmin):
             .prefetch_related("roles")
         )
 
-    @admin.display(description="user", ordering="user__email")
-    def user_email(self, membership):
-        return membership.user.email
-
     @admin.display(ordering="project__organization__name")
     def organization(self, membership):
         return membership.project.organization
-
-    @admin.display(description="roles")
-    def roles_held(self, membership):
-        return role_list(membership)
-
-    def create(self, request, form):
-        return services.project_member_add(
-            project=form.cleaned_data["project"],
-            user=form.cleaned_data["email"],
-            roles=form.cleaned_data["roles"],
-            actor=request.user,
-        )
-
-    def update(self, request, membership, form):
-        if "roles" in form.changed_data:
-            services.project_member_roles_set(
-                project=membership.project,
-                user=membership.user,
-                roles=form.cleaned_data["roles"],
-                actor=request.user,
-            )
-
-    def remove(self, request, membership):
-        services.project_member_remove(project=membership.project, user=membership.user, actor=request.user)
