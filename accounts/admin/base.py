@@ -291,38 +291,30 @@ PROJECT_TEAMS = RowServices(
 TEAM_MEMBERS = RowServices(parent="team", holder="user", add="team_member_add", remove="team_member_remove")
 
 
-class OrganizationMemberInline(RowServicesInline):
+class MemberInline(RowServicesInline):
+    """The people in an organization or a project, with their roles (API keys' accounts are not people)."""
+
+    fields = ("email", "roles", "since")
+    readonly_fields = ("since",)
+    verbose_name = "member"
+
+    def get_queryset(self, request):
+        memberships = people_only(super().get_queryset(request))
+        return memberships.select_related("user", self.rows.parent).prefetch_related("roles")
+
+
+class OrganizationMemberInline(MemberInline):
     model = OrganizationMembership
     rows = ORGANIZATION_MEMBERS
     form = OrganizationMemberForm
-    fields = ("email", "roles", "since")
-    readonly_fields = ("since",)
-    verbose_name = "member"
     verbose_name_plural = "members"
 
-    def get_queryset(self, request):
-        return (
-            people_only(super().get_queryset(request))
-            .select_related("user", "organization")
-            .prefetch_related("roles")
-        )
 
-
-class ProjectMemberInline(RowServicesInline):
+class ProjectMemberInline(MemberInline):
     model = ProjectMembership
     rows = PROJECT_MEMBERS
     form = ProjectMemberForm
-    fields = ("email", "roles", "since")
-    readonly_fields = ("since",)
-    verbose_name = "member"
     verbose_name_plural = "members (individual; organization owners and teams reach the project too)"
-
-    def get_queryset(self, request):
-        return (
-            people_only(super().get_queryset(request))
-            .select_related("user", "project")
-            .prefetch_related("roles")
-        )
 
 
 class TeamAssignmentInline(RowServicesInline):

@@ -304,10 +304,31 @@ class TeamAdmin(BoundedInlinesMixin, ServiceAdmin):
 
 
 class MembershipAdmin(ExportMixin, ServiceAdmin):
-    """The list of one kind of membership, its rows written through ``rows`` (accounts.admin.base)."""
+    """The list of one kind of membership, its rows written through ``rows`` (accounts.admin.base); the page's
+    fields name the membership's parent (``rows.parent``), and ``related`` is what a row shows of it."""
 
     rows: RowServices
+    related: tuple[str, ...]
+    scope_columns: tuple = ()
     search_fields = ("user__email", "user__first_name", "user__last_name")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        scope = cls.rows.parent
+        cls.fields = (scope, "user", "roles", "created_at")
+        cls.readonly_fields = (scope, "user", "created_at")
+        cls.autocomplete_fields = (scope,)
+        cls.add_fields = (scope, "email", "roles")
+        cls.export_columns = (
+            *cls.scope_columns,
+            ("user", lambda m: m.user.email),
+            ("roles", lambda m: " ".join(r.name for r in m.roles.all())),
+            ("since", lambda m: m.created_at),
+        )
+
+    def get_queryset(self, request):
+        memberships = people_only(super().get_queryset(request))
+        return memberships.select_related(*self.related).prefetch_related("roles")
 
     @admin.display(description="user", ordering="user__email")
     def user_email(self, membership):
@@ -336,55 +357,29 @@ class MembershipAdmin(ExportMixin, ServiceAdmin):
 @admin.register(OrganizationMembership)
 class OrganizationMembershipAdmin(MembershipAdmin):
     rows = ORGANIZATION_MEMBERS
+    related = ("user", "organization")
+    form = OrganizationMemberForm
     list_display = ("user_email", "organization", "roles_held", "created_at")
     list_filter = ("organization", "roles__name", object_filter(TeamFilter, "user__team_memberships__team__public_id"))
-    form = OrganizationMemberForm
-    fields = ("organization", "user", "roles", "created_at")
-    readonly_fields = ("organization", "user", "created_at")
-    autocomplete_fields = ("organization",)
-    add_fields = ("organization", "email", "roles")
-    export_columns = (
+    scope_columns = (
         ("organization", lambda m: m.organization.name),
         ("organization_id", lambda m: m.organization.public_id),
-        ("user", lambda m: m.user.email),
-        ("roles", lambda m: " ".join(r.name for r in m.roles.all())),
-        ("since", lambda m: m.created_at),
     )
-
-    def get_queryset(self, request):
-        return (
-            people_only(super().get_queryset(request))
-            .select_related("user", "organization")
-            .prefetch_related("roles")
-        )
 
 
 @admin.register(ProjectMembership)
 class ProjectMembershipAdmin(MembershipAdmin):
     rows = PROJECT_MEMBERS
+    related = ("user", "project__organization")
+    form = ProjectMemberForm
     list_display = ("user_email", "project", "organization", "roles_held", "created_at")
     list_filter = ("project__organization", "roles__name")
     search_fields = (*MembershipAdmin.search_fields, "project__name")
-    form = ProjectMemberForm
-    fields = ("project", "user", "roles", "created_at")
-    readonly_fields = ("project", "user", "created_at")
-    autocomplete_fields = ("project",)
-    add_fields = ("project", "email", "roles")
-    export_columns = (
+    scope_columns = (
         ("organization", lambda m: m.project.organization.name),
         ("project", lambda m: m.project.name),
         ("project_id", lambda m: m.project.public_id),
-        ("user", lambda m: m.user.email),
-        ("roles", lambda m: " ".join(r.name for r in m.roles.all())),
-        ("since", lambda m: m.created_at),
     )
-
-    def get_queryset(self, request):
-        return (
-            people_only(super().get_queryset(request))
-            .select_related("user", "project__organization")
-            .prefetch_related("roles")
-        )
 
     @admin.display(ordering="project__organization__name")
     def organization(self, membership):
