@@ -267,20 +267,19 @@ class RowServicesInline(ServiceInline):
         _record(formset, added, changed, removed)
 
 
-ORGANIZATION_MEMBERS = RowServices(
-    parent="organization",
-    holder="user",
-    add="organization_member_add",
-    roles_set="organization_member_roles_set",
-    remove="organization_member_remove",
-)
-PROJECT_MEMBERS = RowServices(
-    parent="project",
-    holder="user",
-    add="project_member_add",
-    roles_set="project_member_roles_set",
-    remove="project_member_remove",
-)
+def member_services(parent: str) -> RowServices:
+    """The services of an organization's or a project's members: ``<parent>_member_add``, and so on."""
+    return RowServices(
+        parent=parent,
+        holder="user",
+        add=f"{parent}_member_add",
+        roles_set=f"{parent}_member_roles_set",
+        remove=f"{parent}_member_remove",
+    )
+
+
+ORGANIZATION_MEMBERS = member_services("organization")
+PROJECT_MEMBERS = member_services("project")
 PROJECT_TEAMS = RowServices(
     parent="project",
     holder="team",
