@@ -8,20 +8,17 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import caches
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
+from accessportal import shared_cache
 from accounts.metrics import lockout_record
 from accounts.models import ApiKey
 
 from .errors import atlas_error_body
 
 _PREFIX = "accessportal:api-auth-failures"
-
-
-def _cache():
-    return caches["shared"]
+_ALIAS = "shared"
 
 
 class AuthenticationRateLimited(exceptions.Throttled):
@@ -52,12 +49,14 @@ def authentication_failures_check(*, public_key: str, address: str, now: float |
     """Raise AuthenticationRateLimited when the key or the address has had its limit of refused answers in
     the current window: checked before the secret is, so that a right guess past the limit is refused too."""
     number, wait = _window(time.time() if now is None else now)
-    keys = {stem: (what, limit) for what, stem, limit in _counters(public_key, address)}
+    keys = {
+        f"{_PREFIX}:{stem}:{number}": (what, limit) for what, stem, limit in _counters(public_key, address)
+    }
     if not keys:
         return
-    counts = _cache().get_many([f"{_PREFIX}:{stem}:{number}" for stem in keys])
-    for stem, (what, limit) in keys.items():
-        if counts.get(f"{_PREFIX}:{stem}:{number}", 0) >= limit:
+    counts = shared_cache.counters_read(_ALIAS, list(keys))
+    for key, (what, limit) in keys.items():
+        if counts[key] >= limit:
             raise AuthenticationRateLimited(
                 wait,
                 f"Too many failed authentications from this {what}: retry in {wait} seconds.",
@@ -69,30 +68,36 @@ def authentication_failure_count(*, public_key: str, address: str, now: float | 
     """Count one refused answer for the key and for the address; the one that reaches a limit starts a lock
     (counted as a lockout in the metrics)."""
     number, wait = _window(time.time() if now is None else now)
-    cache = _cache()
     for what, stem, limit in _counters(public_key, address):
-        key = f"{_PREFIX}:{stem}:{number}"
-        cache.add(key, 0, timeout=wait + 60)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr: a new window begins with this failure
-            cache.add(key, 1, timeout=wait + 60)
-            count = 1
+        count = shared_cache.counter_increment(_ALIAS, f"{_PREFIX}:{stem}:{number}", timeout=wait + 60)
         if count == limit:
-            lockout_record(
-                kind="api", address=address, username=public_key if what == "API key" else ""
-            )
+            lockout_record(kind="api", address=address, username=public_key if what == "API key" else "")
 
 
 class _SharedRateThrottle(SimpleRateThrottle):
-    """A DRF throttle counted in the shared cache, its rate read from ``API_THROTTLE_RATES`` when it is used."""
-
-    @property
-    def cache(self):
-        return _cache()
+    """A DRF throttle counted in the shared cache in fixed windows of the rate's period: one counter per client
+    and window, one round trip a request (DRF's own sliding window reads and writes the list of every request
+    time of the period, up to 600 of them, on every request). A client may send up to twice its rate across the
+    boundary of two windows; past its rate it gets 429 with Retry-After until its window ends. The rate is read
+    from ``API_THROTTLE_RATES`` when the throttle is used."""
 
     def get_rate(self):
         return settings.API_THROTTLE_RATES[self.scope]
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+        now = self.timer()
+        number = int(now // self.duration)
+        self._wait = (number + 1) * self.duration - now
+        count = shared_cache.counter_increment(_ALIAS, f"{ident}:{number}", timeout=self.duration + 60)
+        return count <= self.num_requests
+
+    def wait(self):
+        return self._wait
 
 
 class ApiKeyRateThrottle(_SharedRateThrottle):

@@ -538,6 +538,8 @@ NOT_AN_ACTORS_WRITE = {
     "records_export_record": "staff only (admin exports, accounts.export_records): tests/staff/test_exports.py",
     "organization_permissions_rebuild": "staff only (admin action, change_organization): tests/staff/test_actions.py",
     "sign_in_locks_release": "staff only (admin action, axes.delete_accessattempt): tests/staff/test_actions.py",
+    "api_key_disable": "staff only (admin action, change_apikey): tests/accounts/test_api_key_disabling.py",
+    "api_key_enable": "staff only (admin action, change_apikey): tests/accounts/test_api_key_disabling.py",
 }
 
 

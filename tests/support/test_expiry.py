@@ -15,6 +15,7 @@ from django_celery_beat.models import PeriodicTask
 from accounts import roles
 from accounts.models import AuditEvent, OutboundEmail
 from accounts.services import cluster_create, organization_member_add
+from support.audit import Event as SupportEvent
 from support.models import SupportAccessGrant
 from support.selectors import cluster_active_grant
 from support.services import support_grant_create, support_grants_expire_due
@@ -24,7 +25,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 Status = SupportAccessGrant.Status
-Event = AuditEvent.Type
 
 
 def make_grants(project, owner, count, start=0, hours=1):
@@ -68,7 +68,7 @@ def test_the_task_marks_due_grants_expired_records_them_and_tells_the_owners(
         assert (made.status, made.expired_at) == (Status.EXPIRED, now)
     later[0].refresh_from_db()
     assert later[0].status == Status.ACTIVE
-    events = AuditEvent.objects.filter(event_type=Event.EMPLOYEE_ACCESS_EXPIRED)
+    events = AuditEvent.objects.filter(event_type=SupportEvent.EMPLOYEE_ACCESS_EXPIRED)
     assert sorted(e.details["grantId"] for e in events) == sorted(g.public_id for g in due)
     assert {e.organization_id for e in events} == {organization.pk}
     assert all(e.actor_id is None for e in events)  # the system acted
@@ -91,7 +91,7 @@ def test_the_expiry_events_written_in_sql_say_what_describe_says(blocked, owner,
     with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
         expire()
 
-    events = AuditEvent.objects.filter(event_type=Event.EMPLOYEE_ACCESS_EXPIRED).order_by("id")
+    events = AuditEvent.objects.filter(event_type=SupportEvent.EMPLOYEE_ACCESS_EXPIRED).order_by("id")
     assert len(events) == 2
     for event, grant in zip(events, grants, strict=True):
         grant.refresh_from_db()
@@ -117,7 +117,7 @@ def test_running_the_task_twice_changes_nothing_more(blocked, owner, project):
         assert len(expire()) == 2
         emails = OutboundEmail.objects.count()
         assert expire() == []
-    assert AuditEvent.objects.filter(event_type=Event.EMPLOYEE_ACCESS_EXPIRED).count() == 2
+    assert AuditEvent.objects.filter(event_type=SupportEvent.EMPLOYEE_ACCESS_EXPIRED).count() == 2
     assert OutboundEmail.objects.count() == emails
 
 
