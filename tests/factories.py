@@ -79,6 +79,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     password = factory.django.Password("correct horse battery staple")
 
+    class Params:
+        # No usable password (sessions are made with force_login), so no hashing cost, even where the suite's
+        # fast hasher is not in force (module-scoped fixtures).
+        passwordless = factory.Trait(password=factory.django.Password(None))
+
     @factory.post_generation
     def totp(user, create, extracted, **kwargs):
         """``UserFactory(totp=True)``: the user has two-factor authentication (an authenticator app), as staff

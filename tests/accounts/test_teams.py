@@ -25,7 +25,6 @@ from accounts.permissions import permissions_on
 from accounts.selectors import access_organization
 from accounts.services import (
     organization_create,
-    organization_member_add,
     project_create,
     project_member_add,
     team_create,
@@ -39,7 +38,7 @@ from accounts.services import (
     team_rename,
 )
 from accounts.services.invitations import invitation_accept, organization_invitations_create
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 
 Event = AuditEvent.Type
 CLUSTER_MANAGER_PERMS = {roles.VIEW_PROJECT, roles.MANAGE_CLUSTERS}
@@ -50,24 +49,18 @@ def fresh(user):
     return User.objects.get(pk=user.pk)
 
 
-def member_of(organization, owner, email, org_roles=(roles.ORG_MEMBER,)):
-    user = UserFactory(email=email)
-    organization_member_add(organization=organization, user=user, roles=list(org_roles), actor=owner)
-    return user
-
-
 def may_manage_clusters(user, project) -> bool:
     return fresh(user).has_perm(f"accounts.{roles.MANAGE_CLUSTERS}", project)
 
 
 @pytest.fixture
 def alice(organization, owner):
-    return member_of(organization, owner, "alice@example.com")
+    return MemberFactory(organization=organization, actor=owner, email="alice@example.com")
 
 
 @pytest.fixture
 def bob(organization, owner):
-    return member_of(organization, owner, "bob@example.com")
+    return MemberFactory(organization=organization, actor=owner, email="bob@example.com")
 
 
 @pytest.fixture

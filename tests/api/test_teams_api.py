@@ -19,7 +19,6 @@ from accounts.models import (
 )
 from accounts.services import (
     organization_create,
-    organization_member_add,
     project_create,
     project_member_add,
     team_create,
@@ -27,17 +26,11 @@ from accounts.services import (
     team_project_assign,
 )
 from accounts.services.invitations import organization_invitations_create
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 V2 = "/api/atlas/v2"
-
-
-def member_of(organization, owner, email, org_roles=(roles.ORG_MEMBER,)):
-    user = UserFactory(email=email)
-    organization_member_add(organization=organization, user=user, roles=list(org_roles), actor=owner)
-    return user
 
 
 def signed_in(user) -> APIClient:
@@ -89,12 +82,12 @@ def field_names(response) -> list[str]:
 
 @pytest.fixture
 def alice(organization, owner):
-    return member_of(organization, owner, "alice@example.com")
+    return MemberFactory(organization=organization, actor=owner, email="alice@example.com")
 
 
 @pytest.fixture
 def bob(organization, owner):
-    return member_of(organization, owner, "bob@example.com")
+    return MemberFactory(organization=organization, actor=owner, email="bob@example.com")
 
 
 @pytest.fixture
@@ -318,7 +311,7 @@ def test_another_organizations_team_is_a_404_like_a_missing_one(
 def test_org_member_may_read_teams_but_not_change_them(
     organization, owner, team, alice, method, suffix, body
 ):
-    client = signed_in(member_of(organization, owner, "member@example.com"))
+    client = signed_in(MemberFactory(organization=organization, actor=owner, email="member@example.com"))
     assert client.get(teams_url(organization)).status_code == 200
     assert client.get(teams_url(organization, f"/{team.public_id}/users")).status_code == 200
 
@@ -635,7 +628,7 @@ def test_digest_client_creates_a_team_adds_a_user_assigns_it_and_lists(digest_cl
     owner = UserFactory()
     organization = organization_create(name="Digest Org", actor=owner)
     project = project_create(organization=organization, name="Digest Project", actor=owner)
-    carol = member_of(organization, owner, "carol@example.com")
+    carol = MemberFactory(organization=organization, actor=owner, email="carol@example.com")
     client = digest_client(organization, actor=owner)
 
     created = client.post(f"orgs/{organization.public_id}/teams", json={"name": "Ops", "usernames": []})

@@ -14,24 +14,17 @@ from accounts import roles
 from accounts.models import Invitation, OrganizationMembership, ProjectMembership, TeamMembership
 from accounts.services import (
     organization_create,
-    organization_member_add,
     project_create,
     project_member_add,
     team_create,
 )
 from accounts.services.api_keys import api_key_create
 from accounts.services.invitations import organization_invitations_create, project_invitations_create
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 V2 = "/api/atlas/v2"
-
-
-def member(organization, owner, org_roles=(roles.ORG_MEMBER,), **fields):
-    user = UserFactory(**fields)
-    organization_member_add(organization=organization, user=user, roles=list(org_roles), actor=owner)
-    return user
 
 
 def signed_in(user):
@@ -70,7 +63,9 @@ def assert_400(response, field):
 
 
 def test_org_users_lists_members_then_pending_then_expired_invitations(api, organization, owner, project):
-    alice = member(organization, owner, [roles.ORG_READ_ONLY], email="alice@example.com")
+    alice = MemberFactory(
+        organization=organization, actor=owner, roles=[roles.ORG_READ_ONLY], email="alice@example.com"
+    )
     project_member_add(project=project, user=alice, roles=[roles.GROUP_OWNER], actor=owner)
     team = team_create(organization=organization, name="Ops", actor=owner, members=[alice])
     pending = invite(
@@ -115,7 +110,7 @@ def test_org_users_lists_members_then_pending_then_expired_invitations(api, orga
 
 
 def test_org_users_filters_by_username_and_status(api, organization, owner):
-    member(organization, owner, email="alice@example.com")
+    MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     invite(organization, owner, "bob@example.com")
     expire(invite(organization, owner, "carol@example.com"))
     url = f"{V2}/orgs/{organization.public_id}/users"
@@ -135,7 +130,7 @@ def test_org_users_filters_by_username_and_status(api, organization, owner):
 
 def test_org_users_pages_across_members_and_invitations(api, organization, owner):
     for i in range(3):
-        member(organization, owner, email=f"m{i}@example.com")
+        MemberFactory(organization=organization, actor=owner, email=f"m{i}@example.com")
         invite(organization, owner, f"p{i}@example.com")
     url = f"{V2}/orgs/{organization.public_id}/users?itemsPerPage=3"
     pages = [api.get(f"{url}&pageNum={n}").json() for n in (1, 2, 3)]
@@ -150,7 +145,7 @@ def test_org_users_pages_across_members_and_invitations(api, organization, owner
 def test_org_users_costs_the_same_queries_for_5_and_100(api, organization, owner, project):
     def grow(start, stop):
         for i in range(start, stop):
-            user = member(organization, owner, email=f"m{i}@example.com")
+            user = MemberFactory(organization=organization, actor=owner, email=f"m{i}@example.com")
             project_member_add(project=project, user=user, actor=owner)
             invite(organization, owner, f"p{i}@example.com")
 
@@ -226,14 +221,19 @@ def test_org_users_list_is_exactly_what_the_org_user_serializer_says(organizatio
     )
 
     staging = project_create(organization=organization, name="Staging", actor=owner)
-    alice = member(
-        organization, owner, [roles.ORG_READ_ONLY, roles.ORG_BILLING_ADMIN], email="alice@example.com"
+    alice = MemberFactory(
+        organization=organization,
+        actor=owner,
+        roles=[roles.ORG_READ_ONLY, roles.ORG_BILLING_ADMIN],
+        email="alice@example.com",
     )
     project_member_add(
         project=project, user=alice, roles=[roles.GROUP_OWNER, roles.GROUP_READ_ONLY], actor=owner
     )
     project_member_add(project=staging, user=alice, actor=owner)
-    member(organization, owner, email="bob@example.com", first_name="", last_name="")
+    MemberFactory(
+        organization=organization, actor=owner, email="bob@example.com", first_name="", last_name=""
+    )
     team = team_create(organization=organization, name="SRE", members=[alice], actor=owner)
     invite(organization, owner, "pending@example.com", teams=[team])
     invite(
@@ -263,10 +263,10 @@ def test_org_users_list_is_exactly_what_the_org_user_serializer_says(organizatio
 
 def test_org_users_shows_project_roles_only_for_projects_the_caller_sees(organization, owner, project):
     secret = project_create(organization=organization, name="Secret", actor=owner)
-    alice = member(organization, owner, email="alice@example.com")
+    alice = MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     project_member_add(project=project, user=alice, actor=owner)
     project_member_add(project=secret, user=alice, actor=owner)
-    caller = member(organization, owner)
+    caller = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=caller, actor=owner)
     body = signed_in(caller).get(f"{V2}/orgs/{organization.public_id}/users/{alice.public_id}").json()
     assert body["roles"]["groupRoleAssignments"] == [
@@ -347,7 +347,7 @@ def test_post_org_user_with_another_organizations_team_is_a_400(api, organizatio
 
 
 def test_post_org_user_already_a_member_is_a_409(api, organization, owner):
-    member(organization, owner, email="alice@example.com")
+    MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     body = {"username": "alice@example.com", "roles": {"orgRoles": ["ORG_MEMBER"]}}
     response = api.post(f"{V2}/orgs/{organization.public_id}/users", body, format="json")
     assert response.status_code == 409
@@ -355,8 +355,8 @@ def test_post_org_user_already_a_member_is_a_409(api, organization, owner):
 
 
 def test_org_member_cannot_invite_or_remove_403(organization, owner):
-    weak = signed_in(member(organization, owner))
-    other = member(organization, owner)
+    weak = signed_in(MemberFactory(organization=organization, actor=owner))
+    other = MemberFactory(organization=organization, actor=owner)
     url = f"{V2}/orgs/{organization.public_id}/users"
     body = {"username": "x@example.com", "roles": {"orgRoles": ["ORG_MEMBER"]}}
     assert weak.get(url).status_code == 200
@@ -374,7 +374,7 @@ def test_org_member_cannot_invite_or_remove_403(organization, owner):
 
 
 def test_get_org_user_member_and_pending(api, organization, owner):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     pending = invite(organization, owner, "bob@example.com")
     url = f"{V2}/orgs/{organization.public_id}/users"
     assert api.get(f"{url}/{alice.public_id}").json()["orgMembershipStatus"] == "ACTIVE"
@@ -406,7 +406,7 @@ def test_api_key_accounts_are_not_org_users(api, organization, owner):
 
 
 def test_patch_org_user_sets_org_and_project_roles_and_teams(api, organization, owner, project):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     staging = project_create(organization=organization, name="Staging", actor=owner)
     project_member_add(
         project=staging, user=alice, roles=[roles.GROUP_OWNER, roles.GROUP_READ_ONLY], actor=owner
@@ -446,7 +446,7 @@ def test_patch_org_user_sets_org_and_project_roles_and_teams(api, organization, 
 
 
 def test_patch_org_user_with_empty_group_roles_removes_the_project(api, organization, owner, project):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=alice, actor=owner)
     body = {"roles": {"groupRoleAssignments": [{"groupId": project.public_id, "groupRoles": []}]}}
     response = api.patch(f"{V2}/orgs/{organization.public_id}/users/{alice.public_id}", body, format="json")
@@ -456,7 +456,7 @@ def test_patch_org_user_with_empty_group_roles_removes_the_project(api, organiza
 
 
 def test_patch_org_user_is_all_or_nothing(api, organization, owner):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     stranger = UserFactory()
     foreign_project = project_create(
         organization=organization_create(name="Foreign", actor=stranger), name="Theirs", actor=stranger
@@ -490,7 +490,7 @@ def test_patch_org_user_is_all_or_nothing(api, organization, owner):
     ],
 )
 def test_patch_org_user_with_bad_input_is_a_400(api, organization, owner, body, field):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     assert_400(
         api.patch(f"{V2}/orgs/{organization.public_id}/users/{alice.public_id}", body, format="json"), field
     )
@@ -523,7 +523,7 @@ def test_patch_pending_user_changes_the_invitation(api, organization, owner, pro
 
 
 def test_delete_org_user_removes_the_member(api, organization, owner):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     response = api.delete(f"{V2}/orgs/{organization.public_id}/users/{alice.public_id}")
     assert response.status_code == 204
     assert not OrganizationMembership.objects.filter(organization=organization, user=alice).exists()
@@ -544,7 +544,7 @@ def test_the_last_owner_cannot_be_removed_409(api, organization, owner):
 
 
 def test_add_and_remove_org_role(api, organization, owner):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     url = f"{V2}/orgs/{organization.public_id}/users/{alice.public_id}"
     added = api.post(f"{url}:addRole", {"orgRole": roles.ORG_READ_ONLY}, format="json")
     assert added.status_code == 200, added.content
@@ -554,7 +554,7 @@ def test_add_and_remove_org_role(api, organization, owner):
 
 
 def test_removing_the_last_org_role_is_a_400(api, organization, owner):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     url = f"{V2}/orgs/{organization.public_id}/users/{alice.public_id}:removeRole"
     response = api.post(url, {"orgRole": roles.ORG_MEMBER}, format="json")
     assert response.status_code == 400
@@ -583,7 +583,7 @@ def test_removing_the_last_owners_owner_role_is_a_409(api, organization, owner):
 
 
 def test_group_users_lists_members_then_invitations(api, organization, owner, project):
-    alice = member(organization, owner, email="alice@example.com")
+    alice = MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     project_member_add(project=project, user=alice, roles=[roles.GROUP_OWNER], actor=owner)
     pending = project_invitations_create(project=project, emails=["bob@example.com"], actor=owner)[0]
     body = api.get(f"{V2}/groups/{project.public_id}/users").json()
@@ -624,7 +624,7 @@ def test_group_users_costs_the_same_queries_for_5_and_100(api, organization, own
 
 
 def test_post_group_user_adds_an_org_member_and_invites_anyone_else(api, organization, owner, project):
-    alice = member(organization, owner, email="alice@example.com")
+    alice = MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     url = f"{V2}/groups/{project.public_id}/users"
 
     added = api.post(url, {"username": "alice@example.com", "roles": [roles.GROUP_OWNER]}, format="json")
@@ -655,9 +655,9 @@ def test_post_group_user_with_bad_input_is_a_400(api, project, body, field):
 
 
 def test_group_read_only_cannot_add_or_remove_users_403(organization, owner, project):
-    reader = member(organization, owner)
+    reader = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=reader, actor=owner)
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=alice, actor=owner)
     client = signed_in(reader)
     url = f"{V2}/groups/{project.public_id}/users"
@@ -673,7 +673,7 @@ def test_group_read_only_cannot_add_or_remove_users_403(organization, owner, pro
 
 def test_group_user_of_another_project_is_a_404(api, organization, owner, project):
     other = project_create(organization=organization, name="Other", actor=owner)
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=other, user=alice, actor=owner)
     foreign = organization_create(name="Foreign", actor=UserFactory())
     foreign_project = project_create(
@@ -686,7 +686,7 @@ def test_group_user_of_another_project_is_a_404(api, organization, owner, projec
 
 
 def test_get_and_delete_group_user(api, organization, owner, project):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=alice, actor=owner)
     pending = project_invitations_create(project=project, emails=["bob@example.com"], actor=owner)[0]
     url = f"{V2}/groups/{project.public_id}/users"
@@ -715,7 +715,7 @@ def test_the_last_group_owner_cannot_be_removed_409(api, organization, owner, pr
 
 
 def test_add_and_remove_group_role(api, organization, owner, project):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=alice, actor=owner)
     url = f"{V2}/groups/{project.public_id}/users/{alice.public_id}"
     added = api.post(f"{url}:addRole", {"groupRole": roles.GROUP_CLUSTER_MANAGER}, format="json")
@@ -732,7 +732,9 @@ def test_add_and_remove_group_role(api, organization, owner, project):
 
 
 def test_get_user_shows_only_roles_in_shared_organizations(api, organization, owner, project):
-    alice = member(organization, owner, [roles.ORG_READ_ONLY], email="alice@example.com")
+    alice = MemberFactory(
+        organization=organization, actor=owner, roles=[roles.ORG_READ_ONLY], email="alice@example.com"
+    )
     elsewhere = organization_create(name="Elsewhere", actor=alice)
     for url in [f"{V2}/users/{alice.public_id}", f"{V2}/users/byName/Alice@Example.com"]:
         response = api.get(url)
@@ -774,7 +776,7 @@ def test_a_user_sees_themselves(owner):
 def test_digest_lists_invites_and_removes_org_users(digest_client):
     owner = UserFactory()
     organization = organization_create(name="Digest Org", actor=owner)
-    alice = member(organization, owner, email="alice@example.com")
+    alice = MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     client = digest_client(organization)
     url = f"orgs/{organization.public_id}/users"
 
@@ -804,7 +806,7 @@ def test_digest_adds_a_group_user(digest_client):
     owner = UserFactory()
     organization = organization_create(name="Digest Org", actor=owner)
     project = project_create(organization=organization, name="P", actor=owner)
-    alice = member(organization, owner, email="alice@example.com")
+    alice = MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     client = digest_client(organization)
     added = client.post(
         f"groups/{project.public_id}/users", json={"username": alice.email, "roles": ["GROUP_OWNER"]}

@@ -9,7 +9,6 @@ from django.test import TestCase
 from accounts import roles
 from accounts.models import OutboundEmail
 from accounts.services import (
-    organization_member_add,
     project_create,
     project_member_add,
     team_create,
@@ -23,7 +22,7 @@ from monitoring.services import (
     monitoring_user_attach,
 )
 from monitoring.tasks import notify_group_admins
-from tests.factories import UserFactory
+from tests.factories import MemberFactory
 
 from .conftest import committed, dedicated
 
@@ -39,36 +38,32 @@ def recipients_by_group():
     return {group: sorted(to) for group, to in sent.items()}
 
 
-def member(organization, owner, email, org_roles=(roles.ORG_MEMBER,)):
-    user = UserFactory(email=email)
-    organization_member_add(organization=organization, user=user, roles=list(org_roles), actor=owner)
-    return user
-
-
 @pytest.fixture
 def admins(organization, owner, project):
     """The project's admins: its owner (the project's creator), a monitoring admin, a monitoring admin through a
     team, and people who are not admins."""
     project_member_add(
         project=project,
-        user=member(organization, owner, "monitor@example.com"),
+        user=MemberFactory(organization=organization, actor=owner, email="monitor@example.com"),
         roles=[roles.GROUP_MONITORING_ADMIN],
         actor=owner,
     )
     team = team_create(
         organization=organization,
         name="SRE",
-        members=[member(organization, owner, "sre@example.com")],
+        members=[MemberFactory(organization=organization, actor=owner, email="sre@example.com")],
         actor=owner,
     )
     team_project_assign(team=team, project=project, roles=[roles.GROUP_MONITORING_ADMIN], actor=owner)
     project_member_add(
         project=project,
-        user=member(organization, owner, "reader@example.com"),
+        user=MemberFactory(organization=organization, actor=owner, email="reader@example.com"),
         roles=[roles.GROUP_READ_ONLY, roles.GROUP_CLUSTER_MANAGER],
         actor=owner,
     )
-    member(organization, owner, "orgowner2@example.com", [roles.ORG_OWNER])  # owner power, not a group admin
+    MemberFactory(
+        organization=organization, actor=owner, email="orgowner2@example.com", roles=[roles.ORG_OWNER]
+    )  # owner power, not a group admin
     return ["monitor@example.com", "owner@example.com", "sre@example.com"]
 
 
@@ -132,7 +127,7 @@ def test_a_person_who_is_an_admin_twice_gets_one_email_per_group(organization, o
 def test_inactive_people_and_api_keys_are_not_emailed(organization, owner, project):
     from accounts.services.api_keys import api_key_create, api_key_project_assign
 
-    gone = member(organization, owner, "gone@example.com")
+    gone = MemberFactory(organization=organization, actor=owner, email="gone@example.com")
     project_member_add(project=project, user=gone, roles=[roles.GROUP_OWNER], actor=owner)
     gone.is_active = False
     gone.save()
