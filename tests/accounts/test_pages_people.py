@@ -4,7 +4,6 @@ nothing changes, and the pages cost the same queries at 5 and at 60 rows."""
 
 import pytest
 from django.db import connection
-from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from accounts import roles
@@ -128,10 +127,12 @@ def test_the_default_role_applies_only_when_no_role_is_picked(client, organizati
     assert Invitation.objects.get(email="two@example.com").roles == [roles.ORG_MEMBER]
 
 
-def test_invite_several_addresses_with_roles_and_teams(client, organization, owner):
+def test_invite_several_addresses_with_roles_and_teams(
+    client, organization, owner, django_capture_on_commit_callbacks
+):
     team = team_create(organization=organization, name="Platform", actor=owner)
     client.force_login(owner)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             users_tab(organization),
             {

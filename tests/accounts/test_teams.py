@@ -6,7 +6,6 @@ import time
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
-from django.test import TestCase
 
 from accounts import roles
 from accounts.errors import ServiceError
@@ -278,10 +277,12 @@ def test_an_outsider_among_members_in_one_call_adds_nobody(organization, owner, 
     assert not AuditEvent.objects.filter(event_type=Event.JOINED_TEAM).exists()
 
 
-def test_an_invited_user_joins_a_team_only_after_accepting_the_invitation(organization, owner):
+def test_an_invited_user_joins_a_team_only_after_accepting_the_invitation(
+    organization, owner, django_capture_on_commit_callbacks
+):
     team = team_create(organization=organization, name="Platform", actor=owner)
     invitee = UserFactory(email="invitee@example.com")
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         organization_invitations_create(organization=organization, emails=[invitee.email], actor=owner)
 
     with pytest.raises(ServiceError) as refused:

@@ -22,15 +22,6 @@ Event = AuditEvent.Type
 SETUP = reverse("mfa_activate_totp")
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    def run(call, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return call(*args, **kwargs)
-
-    return run
-
-
 def events(event_type, user=None):
     found = AuditEvent.objects.filter(event_type=event_type)
     return list(found.filter(actor=user) if user else found)

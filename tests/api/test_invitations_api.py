@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
-from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -133,7 +132,9 @@ def test_org_invites_costs_the_same_queries_for_2_and_20(api, organization, owne
     assert queries(api, url) == two
 
 
-def test_post_org_invite_creates_it_and_queues_the_email(api, organization, owner, project):
+def test_post_org_invite_creates_it_and_queues_the_email(
+    api, organization, owner, project, django_capture_on_commit_callbacks
+):
     team = team_create(organization=organization, name="Ops", actor=owner)
     body = {
         "username": "new@example.com",
@@ -141,7 +142,7 @@ def test_post_org_invite_creates_it_and_queues_the_email(api, organization, owne
         "teamIds": [team.public_id],
         "groupRoleAssignments": [{"groupId": project.public_id, "roles": [roles.GROUP_READ_ONLY]}],
     }
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         response = api.post(f"{V2}/orgs/{organization.public_id}/invites", body, format="json")
     assert response.status_code == 200, response.content  # Atlas answers 200 here, not 201
     created = response.json()

@@ -4,7 +4,6 @@ offboarding, and a Digest client's round trip (the groups' endpoints: test_monit
 import pytest
 from django.core import mail
 from django.db import connection
-from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from accounts import roles
@@ -54,10 +53,10 @@ def signed_in_member(api, organization, owner, org_roles=(roles.ORG_MEMBER,)):
 
 
 def test_attach_answers_201_with_the_monitoring_user_and_emails_the_group_admins(
-    api, organization, project, owner
+    api, organization, project, owner, django_capture_on_commit_callbacks
 ):
     cluster = dedicated(project)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
             users_url(organization),
             {"username": "ann", "emailAddress": "Ann@Example.com", "groupRole": "ADMIN"},

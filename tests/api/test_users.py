@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
-from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -284,7 +283,9 @@ def test_org_users_of_a_foreign_organization_is_a_404(api):
 # ---- /orgs/{orgId}/users: invite --------------------------------------------------------------------------------
 
 
-def test_post_org_user_invites_and_queues_the_email(api, organization, owner, project):
+def test_post_org_user_invites_and_queues_the_email(
+    api, organization, owner, project, django_capture_on_commit_callbacks
+):
     team = team_create(organization=organization, name="Ops", actor=owner)
     body = {
         "username": "New@Example.com",
@@ -294,7 +295,7 @@ def test_post_org_user_invites_and_queues_the_email(api, organization, owner, pr
         },
         "teamIds": [team.public_id],
     }
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         response = api.post(f"{V2}/orgs/{organization.public_id}/users", body, format="json")
 
     assert response.status_code == 201, response.content
@@ -623,12 +624,14 @@ def test_group_users_costs_the_same_queries_for_2_and_20(api, organization, owne
     assert queries(api, url) == two
 
 
-def test_post_group_user_adds_an_org_member_and_invites_anyone_else(api, organization, owner, project):
+def test_post_group_user_adds_an_org_member_and_invites_anyone_else(
+    api, organization, owner, project, django_capture_on_commit_callbacks
+):
     alice = MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     url = f"{V2}/groups/{project.public_id}/users"
 
     added = api.post(url, {"username": "alice@example.com", "roles": [roles.GROUP_OWNER]}, format="json")
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         invited = api.post(
             url, {"username": "bob@example.com", "roles": [roles.GROUP_READ_ONLY]}, format="json"
         )

@@ -4,7 +4,6 @@ team), never the user just added; sent as tasks after commit, from an outbox tha
 
 import pytest
 from django.core import mail
-from django.test import TestCase
 
 from accounts import roles
 from accounts.models import OutboundEmail
@@ -24,7 +23,7 @@ from monitoring.services import (
 from monitoring.tasks import notify_group_admins
 from tests.factories import MemberFactory
 
-from .conftest import committed, dedicated
+from .conftest import dedicated
 
 pytestmark = pytest.mark.django_db
 
@@ -67,11 +66,13 @@ def admins(organization, owner, project):
     return ["monitor@example.com", "owner@example.com", "sre@example.com"]
 
 
-def test_attach_emails_every_group_admin_of_each_group_once(organization, owner, project, admins):
+def test_attach_emails_every_group_admin_of_each_group_once(
+    organization, owner, project, admins, django_capture_on_commit_callbacks
+):
     staging = project_create(organization=organization, name="Staging", actor=owner)  # owner@ is its owner
     a, b = dedicated(project, "A"), dedicated(staging, "B")
 
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         monitoring_user_attach(organization=organization, username="ann@example.com", actor=owner)
 
     assert recipients_by_group() == {
@@ -86,26 +87,30 @@ def test_attach_emails_every_group_admin_of_each_group_once(organization, owner,
     assert OutboundEmail.objects.filter(status=OutboundEmail.Status.SENT).count() == 4
 
 
-def test_admin_members_of_the_group_are_emailed_but_never_the_user_just_added(organization, owner, project):
+def test_admin_members_of_the_group_are_emailed_but_never_the_user_just_added(
+    organization, owner, project, django_capture_on_commit_callbacks
+):
     cluster = dedicated(project)
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         monitoring_user_attach(
             organization=organization, username="boss@example.com", group_role=GroupRole.ADMIN, actor=owner
         )
     assert recipients_by_group() == {cluster.monitoring_group.name: ["owner@example.com"]}  # not boss@
     mail.outbox.clear()
 
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         monitoring_user_attach(organization=organization, username="ann@example.com", actor=owner)
 
     assert recipients_by_group() == {cluster.monitoring_group.name: ["boss@example.com", "owner@example.com"]}
 
 
-def test_a_person_who_is_an_admin_twice_gets_one_email_per_group(organization, owner, project):
+def test_a_person_who_is_an_admin_twice_gets_one_email_per_group(
+    organization, owner, project, django_capture_on_commit_callbacks
+):
     team = team_create(organization=organization, name="Owners", members=[owner], actor=owner)
     team_project_assign(team=team, project=project, roles=[roles.GROUP_OWNER], actor=owner)
     cluster = dedicated(project)
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         monitoring_user_attach(
             organization=organization,
             username="owner-mms",
@@ -124,7 +129,9 @@ def test_a_person_who_is_an_admin_twice_gets_one_email_per_group(organization, o
     assert "owner-mms" not in mail.outbox[0].body
 
 
-def test_inactive_people_and_api_keys_are_not_emailed(organization, owner, project):
+def test_inactive_people_and_api_keys_are_not_emailed(
+    organization, owner, project, django_capture_on_commit_callbacks
+):
     from accounts.services.api_keys import api_key_create, api_key_project_assign
 
     gone = MemberFactory(organization=organization, actor=owner, email="gone@example.com")
@@ -136,46 +143,54 @@ def test_inactive_people_and_api_keys_are_not_emailed(organization, owner, proje
     )
     api_key_project_assign(api_key=api_key, project=project, roles=[roles.GROUP_OWNER], actor=owner)
     dedicated(project)
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         monitoring_user_attach(organization=organization, username="ann@example.com", actor=owner)
     assert [m.to for m in mail.outbox] == [["owner@example.com"]]
 
 
-def test_a_new_cluster_emails_its_admins_about_every_attached_user(organization, owner, project, admins):
+def test_a_new_cluster_emails_its_admins_about_every_attached_user(
+    organization, owner, project, admins, django_capture_on_commit_callbacks
+):
     monitoring_user_attach(organization=organization, username="ann@example.com", actor=owner)
     monitoring_user_attach(organization=organization, username="bob@example.com", actor=owner)
     mail.outbox.clear()
 
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         cluster = dedicated(project, "Later")
 
     assert recipients_by_group() == {cluster.monitoring_group.name: admins}
     assert "ann@example.com" in mail.outbox[0].body and "bob@example.com" in mail.outbox[0].body
 
 
-def test_adding_by_hand_emails_the_groups_admins(organization, owner, project, admins):
+def test_adding_by_hand_emails_the_groups_admins(
+    organization, owner, project, admins, django_capture_on_commit_callbacks
+):
     group = monitoring_group_create(project=project, name="Ops", actor=owner)
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         monitoring_group_member_add(group=group, username="ann@example.com", actor=owner)
     assert recipients_by_group() == {"Ops": admins}
 
 
-def test_nothing_is_sent_before_commit_nor_when_the_change_rolls_back(organization, owner, project):
+def test_nothing_is_sent_before_commit_nor_when_the_change_rolls_back(
+    organization, owner, project, django_capture_on_commit_callbacks
+):
     dedicated(project)
-    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         monitoring_user_attach(organization=organization, username="ann@example.com", actor=owner)
     assert len(callbacks) == 1  # one outbox task, queued for after commit
     assert mail.outbox == []
     assert not OutboundEmail.objects.exists()
 
 
-def test_the_outbox_is_safe_to_run_twice_and_the_beat_sweep_catches_a_lost_task(organization, owner, project):
+def test_the_outbox_is_safe_to_run_twice_and_the_beat_sweep_catches_a_lost_task(
+    organization, owner, project, django_capture_on_commit_callbacks
+):
     dedicated(project)
-    with TestCase.captureOnCommitCallbacks(execute=False):  # the task is lost: never queued
+    with django_capture_on_commit_callbacks(execute=False):  # the task is lost: never queued
         monitoring_user_attach(organization=organization, username="ann@example.com", actor=owner)
     assert MonitoringGroupMembership.objects.filter(admins_notified_at__isnull=True).count() == 1
 
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         assert notify_group_admins.apply().get() == 1  # beat's sweep: every organization
     assert monitoring_group_admins_notify(organization_id=organization.pk) == 0
     assert notify_group_admins.apply(args=[organization.pk]).get() == 0

@@ -8,7 +8,6 @@ import time_machine
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.db import connection
-from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -58,14 +57,16 @@ def test_grants_are_listed_with_their_state_and_time_left(admin_client, blocked,
     assert "EXPIRED" in page  # in force at read time, whatever the tasks have done
 
 
-def test_staff_revoke_grants_in_force_through_the_service(admin_client, blocked, owner, project, cluster):
+def test_staff_revoke_grants_in_force_through_the_service(
+    admin_client, blocked, owner, project, cluster, django_capture_on_commit_callbacks
+):
     live = make_grant(cluster, owner)
     other = cluster_create(project=project, name="Other", actor=None)
     dead = make_grant(other, owner, expires_at=timezone.now() + timedelta(minutes=5))
 
     with (
         time_machine.travel(timezone.now() + timedelta(minutes=10), tick=False),
-        TestCase.captureOnCommitCallbacks(execute=True),
+        django_capture_on_commit_callbacks(execute=True),
     ):
         response = admin_client.post(
             admin_url(SupportAccessGrant),
