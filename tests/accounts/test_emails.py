@@ -157,10 +157,16 @@ def test_after_the_last_retry_the_message_is_given_up(monkeypatch):
     _failing_send(monkeypatch, AnymailAPIError("rate limited", status_code=429))
     task = send_email
     monkeypatch.setattr(task, "max_retries", 0)
+    from accessportal.celery import app
+
+    monkeypatch.setitem(
+        app.conf, "task_eager_propagates", False
+    )  # the task's on_failure runs, as in a worker
     result = task.apply(args=[email.pk, {}])
-    assert result.result == "FAILED"
+    assert result.state == "FAILURE"  # after the last retry the task fails, and its on_failure gives up
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.FAILED
+    assert "rate limited" in email.error
 
 
 def test_one_bad_address_blocks_nobody(organization, owner, monkeypatch):
