@@ -14,9 +14,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accessportal.api.digest import compute_ha1
 from accounts import roles as catalogue
 from accounts.audit import audit_event_record
+from accounts.digest import compute_ha1, get_realm
 from accounts.errors import ServiceError
 from accounts.models import (
     ApiKey,
@@ -38,7 +38,6 @@ from ._rules import (
 from .members import add_to_organization, add_to_project
 
 Event = AuditEvent.Type
-DIGEST_ALGORITHMS = ("MD5", "SHA-256")
 
 
 @functools.lru_cache(maxsize=4)
@@ -92,7 +91,7 @@ def api_key_create(*, organization, description, roles, actor) -> tuple[ApiKey, 
     role_names = clean_organization_roles(roles)
     require_may_grant(actor, role_names, organization)
     public_key, private_key = _new_public_key(), _new_private_key()
-    realm = settings.DIGEST_REALM
+    realm = get_realm()
     user = get_user_model().objects.create_user(
         f"{public_key}@api-keys.invalid",
         None,
@@ -178,7 +177,9 @@ def api_key_update(*, api_key, actor, description=None, roles=None) -> ApiKey:
                 details={"from": old, "to": role_names},
             )
         if removed:
-            _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} lost {', '.join(removed)}")
+            _revoke_invitations_of_key(
+                api_key, actor, f"API key {api_key.public_key} lost {', '.join(removed)}"
+            )
     return api_key
 
 
@@ -187,7 +188,11 @@ def _revoke_invitations_of_key(api_key, actor, reason, everything=False):
     from .invitations.revoking import invitations_revoke_beyond_inviter
 
     invitations_revoke_beyond_inviter(
-        organization=api_key.organization, inviters=[api_key.user], actor=actor, reason=reason, everything=everything
+        organization=api_key.organization,
+        inviters=[api_key.user],
+        actor=actor,
+        reason=reason,
+        everything=everything,
     )
 
 
@@ -287,7 +292,9 @@ def api_key_project_unassign(*, api_key, project, actor) -> None:
         target_type="api_key",
         details={"publicKey": api_key.public_key},
     )
-    _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} was removed from {project.name}")
+    _revoke_invitations_of_key(
+        api_key, actor, f"API key {api_key.public_key} was removed from {project.name}"
+    )
 
 
 def clean_access_list_entry(value) -> str:

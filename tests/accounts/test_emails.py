@@ -159,9 +159,8 @@ def test_after_the_last_retry_the_message_is_given_up(monkeypatch):
     monkeypatch.setattr(task, "max_retries", 0)
     from accessportal.celery import app
 
-    monkeypatch.setitem(
-        app.conf, "task_eager_propagates", False
-    )  # the task's on_failure runs, as in a worker
+    # Eager tasks do not propagate their error here: the task's on_failure runs, as in a worker.
+    monkeypatch.setitem(app.conf, "task_eager_propagates", False)
     result = task.apply(args=[email.pk, {}])
     assert result.state == "FAILURE"  # after the last retry the task fails, and its on_failure gives up
     email.refresh_from_db()
