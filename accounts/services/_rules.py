@@ -1,18 +1,10 @@
-"""Rules that several services share: locking an organization, checking role names and names."""
+"""Rules that several services share: checking role names and names."""
 
 import re
 import unicodedata
 
 from accounts import roles
 from accounts.errors import ServiceError
-from accounts.models import Organization
-
-
-def lock_organization(organization) -> Organization:
-    """Every membership, team and project write of an organization locks its row first (PostgreSQL row lock;
-    on SQLite the IMMEDIATE transaction holds the database's write lock). So writes within one organization
-    queue, and no two of them can both pass a "last owner" or "250 teams" check."""
-    return Organization.objects.select_for_update().get(pk=organization.pk)
 
 
 def clean_organization_roles(role_names) -> list[str]:

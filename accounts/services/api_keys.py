@@ -28,13 +28,8 @@ from accounts.models import (
 )
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 
-from ._rules import (
-    clean_organization_roles,
-    clean_project_roles,
-    lock_organization,
-    refuse_unsafe_characters,
-    replace_roles,
-)
+from ._rules import clean_organization_roles, clean_project_roles, refuse_unsafe_characters, replace_roles
+from .locks import lock_organization
 from .members import add_to_organization, add_to_project
 
 Event = AuditEvent.Type

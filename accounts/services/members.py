@@ -17,7 +17,8 @@ from accounts.models import (
 )
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 
-from ._rules import clean_organization_roles, clean_project_roles, lock_organization, replace_roles
+from ._rules import clean_organization_roles, clean_project_roles, replace_roles
+from .locks import lock_organization
 
 Event = AuditEvent.Type
 
@@ -110,7 +111,9 @@ def _refuse_if_last_project_owner(user, projects, *, demoting=False):
 def _revoke_invitations_beyond(organization, users, actor, reason) -> list[str]:
     from .invitations.revoking import invitations_revoke_beyond_inviter
 
-    return invitations_revoke_beyond_inviter(organization=organization, inviters=users, actor=actor, reason=reason)
+    return invitations_revoke_beyond_inviter(
+        organization=organization, inviters=users, actor=actor, reason=reason
+    )
 
 
 def add_to_organization(*, organization, user, role_names, actor, details=None) -> OrganizationMembership:
@@ -254,7 +257,9 @@ def organization_member_roles_set(*, organization, user, roles, actor) -> Organi
             details={"from": old, "to": role_names},
         )
     if removed:
-        _revoke_invitations_beyond(organization, [user], actor, f"{user.email} no longer holds {', '.join(removed)}")
+        _revoke_invitations_beyond(
+            organization, [user], actor, f"{user.email} no longer holds {', '.join(removed)}"
+        )
     return membership
 
 
@@ -319,7 +324,10 @@ def project_member_roles_set(*, project, user, roles, actor) -> ProjectMembershi
         )
     if removed:
         _revoke_invitations_beyond(
-            project.organization, [user], actor, f"{user.email} no longer holds {', '.join(removed)} in {project.name}"
+            project.organization,
+            [user],
+            actor,
+            f"{user.email} no longer holds {', '.join(removed)} in {project.name}",
         )
     return membership
 

@@ -18,7 +18,8 @@ from accounts.models import (
 )
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 
-from ._rules import clean_name, clean_project_roles, lock_organization, replace_roles
+from ._rules import clean_name, clean_project_roles, replace_roles
+from .locks import lock_organization
 
 Event = AuditEvent.Type
 
@@ -31,7 +32,9 @@ def _revoke_invitations_beyond(organization, users, actor, reason) -> list[str]:
     """Those who lost power through the team lose the pending invitations they could no longer send."""
     from .invitations.revoking import invitations_revoke_beyond_inviter
 
-    return invitations_revoke_beyond_inviter(organization=organization, inviters=users, actor=actor, reason=reason)
+    return invitations_revoke_beyond_inviter(
+        organization=organization, inviters=users, actor=actor, reason=reason
+    )
 
 
 def _refuse_taken_name(organization, name, *, exclude=None):

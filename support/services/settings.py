@@ -10,7 +10,7 @@ from accounts.errors import ServiceError
 from accounts.models import AuditEvent
 from accounts.permissions import require
 from accounts.services import organization_settings_update
-from accounts.services._rules import lock_organization
+from accounts.services.locks import lock_organization
 
 from ..models import SupportAccessSetting
 from ..selectors import OrganizationSettings, organization_settings
