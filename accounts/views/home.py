@@ -1,18 +1,16 @@
 """The home page (the person's organizations and projects, the invitations sent to them with Accept), the
 invitation link's page, and asking to join a project by its id."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import path
 from django.views.decorators.http import require_POST
 
 from .. import selectors
 from ..errors import ServiceError
+from ..forms import InvitationSignupForm
 from ..selectors import people as people_selectors
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
@@ -53,20 +51,6 @@ def invitation_accept_addressed(request, invitation_id):
         return redirect("project_access", project_id=invitation.project.public_id)
     messages.success(request, f"Welcome to {invitation.organization.name}.")
     return redirect("organization_access", org_id=invitation.organization.public_id)
-
-
-class InvitationSignupForm(forms.Form):
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
-    password = forms.CharField(widget=forms.PasswordInput, min_length=8)
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        try:
-            validate_password(password)
-        except ValidationError as error:
-            raise forms.ValidationError(error.messages) from None
-        return password
 
 
 @token_guard(failed=lambda response: response.status_code == 404)  # an unknown token: a guess, counted
