@@ -45,12 +45,12 @@ def invitation_accept_addressed(request, invitation_id):
         invitation_services.invitation_accept_addressed(invitation=invitation, user=request.user)
     except ServiceError as error:
         messages.error(request, error.message)
-        return redirect("home")
+        return redirect("accounts:home")
     if invitation.project_id:
         messages.success(request, f"Welcome to project {invitation.project.name}.")
-        return redirect("project_access", project_id=invitation.project.public_id)
+        return redirect("accounts:project_access", project_id=invitation.project.public_id)
     messages.success(request, f"Welcome to {invitation.organization.name}.")
-    return redirect("organization_access", org_id=invitation.organization.public_id)
+    return redirect("accounts:organization_access", org_id=invitation.organization.public_id)
 
 
 @token_guard(failed=lambda response: response.status_code == 404)  # an unknown token: a guess, counted
@@ -83,7 +83,7 @@ def invitation_accept(request, token):
             return _refused(request, token, error)
         target = invitation.project or invitation.organization
         messages.success(request, f"Welcome to {target.name}.")
-        return redirect("home")
+        return redirect("accounts:home")
     return _invitation_page(request, invitation, form)
 
 
@@ -124,7 +124,7 @@ def project_join_request(request, project_id):
         messages.error(request, error.message)
     else:
         messages.success(request, join_asked_message(project_id))
-    return redirect("home")
+    return redirect("accounts:home")
 
 
 urlpatterns = [

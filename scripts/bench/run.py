@@ -542,7 +542,7 @@ def main(argv=None) -> int:
             from django.contrib.contenttypes.models import ContentType
             from django.urls import reverse
 
-            reverse("home")
+            reverse("accounts:home")
             ContentType.objects.clear_cache()
             list(ContentType.objects.all())
             seeded = time.monotonic()

@@ -53,14 +53,18 @@ def test_every_service_name_refuses_unsafe_characters(organization, project, own
     refused(lambda: project_rename(project=project, name=name, actor=owner), "name")
     refused(lambda: team_create(organization=organization, name=name, actor=owner), "name")
     refused(
-        lambda: api_key_create(organization=organization, description=name, roles=["ORG_MEMBER"], actor=owner),
+        lambda: api_key_create(
+            organization=organization, description=name, roles=["ORG_MEMBER"], actor=owner
+        ),
         "desc",
     )
     assert Project.objects.get(pk=project.pk).name == "Production"
 
 
 def test_the_refusal_names_the_characters(organization, owner):
-    error = refused(lambda: project_create(organization=organization, name="a\u202eb\nc", actor=owner), "name")
+    error = refused(
+        lambda: project_create(organization=organization, name="a\u202eb\nc", actor=owner), "name"
+    )
     assert "U+202E" in error.message and "U+000A" in error.message
 
 
@@ -85,7 +89,11 @@ def test_an_email_address_with_a_bidi_override_is_not_an_address(organization, o
         ("/groups", {"name": "Evil\nBcc: victim@example.com", "orgId": None}, "name"),
         ("/orgs/{org}/teams", {"name": "te\u202eam", "usernames": []}, "name"),
         ("/orgs/{org}/apiKeys", {"desc": "key\u200b", "roles": ["ORG_MEMBER"]}, "desc"),
-        ("/orgs/{org}/monitoringUsers", {"username": "mon\u202eitor", "emailAddress": "m@example.com"}, "username"),
+        (
+            "/orgs/{org}/monitoringUsers",
+            {"username": "mon\u202eitor", "emailAddress": "m@example.com"},
+            "username",
+        ),
     ],
 )
 def test_the_api_answers_400_validation_error_naming_the_field(api, organization, path, body, field):
@@ -106,7 +114,9 @@ def test_a_signup_name_with_a_control_character_is_a_form_error(client, organiza
         organization_invitations_create(organization=organization, emails=["new@example.com"], actor=owner)
     path = re.search(r"/invitations/[^/\s]+/", mail.outbox[-1].body).group(0)
 
-    response = client.post(path, {"first_name": "Eve\x1b[31m", "last_name": "X", "password": "a-long-pass-phrase"})
+    response = client.post(
+        path, {"first_name": "Eve\x1b[31m", "last_name": "X", "password": "a-long-pass-phrase"}
+    )
 
     assert response.status_code == 400
     assert "first name" in response.content.decode()
@@ -154,7 +164,7 @@ def test_the_invitation_page_of_a_legacy_name_answers(client, organization, owne
 
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(
-            reverse("project_access", args=[project.public_id]),
+            reverse("accounts:project_access", args=[project.public_id]),
             {"emails": "new@example.com", "roles": ["GROUP_READ_ONLY"]},
         )
 
