@@ -53,15 +53,6 @@ def organization_invite_form(organization, data=None):
     )
 
 
-def project_invite_form(data=None):
-    return InviteForm(
-        data,
-        role_choices=roles.PROJECT_ROLE_CHOICES,
-        default_role=roles.DEFAULT_PROJECT_ROLE,
-        prefix="invite",
-    )
-
-
 class MemberRolesForm(forms.Form):
     """A member's organization roles, ticked as they are; at least one (the service refuses the rest)."""
 

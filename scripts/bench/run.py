@@ -362,12 +362,6 @@ def print_table(rows, console):
     console.print(table)
 
 
-def markdown_table(rows) -> str:
-    lines = ["| target | measured | verdict |", "|---|---|---|"]
-    lines += [f"| {r['target']} | {r['measured']} | {r['verdict']} |" for r in rows]
-    return "\n".join(lines)
-
-
 def chart(results, path):
     import matplotlib
 
