@@ -43,6 +43,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 demo: migrate
 	$(BIN)/python manage.py load_demo

@@ -14,10 +14,11 @@ from accounts.services.api_keys import (
     api_key_refusal_record,
 )
 from accounts.services.signin import authentication_failure_count as audit_failure_count
+from accounts.signin.limits import authentication_failure_count
 
 from . import digest, schema  # noqa: F401 (schema registers the Digest scheme with drf-spectacular)
 from .errors import AtlasAuthenticationFailed, AtlasPermissionDenied
-from .throttling import AuthenticationRateLimited, authentication_failure_count, authentication_failures_check
+from .throttling import AuthenticationRateLimited, authentication_failures_check
 
 
 def access_list_check(*, principal, address, name, scheme, refusal_record):
