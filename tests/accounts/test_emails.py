@@ -70,6 +70,23 @@ def test_nothing_is_sent_when_the_change_rolls_back(organization, owner):
     assert mail.outbox == []
 
 
+def test_a_broker_that_cannot_take_the_task_after_commit_is_logged_not_raised(monkeypatch):
+    import accessportal.celery
+
+    warnings = []
+    monkeypatch.setattr(accessportal.celery.logger, "warning", lambda *args, **kwargs: warnings.append(args))
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("the broker does not answer")
+
+    monkeypatch.setattr(send_email, "delay", broker_down)
+    with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
+        send_email.delay_on_commit(123)
+
+    assert len(callbacks) == 1  # queued for after commit, not published inside the transaction
+    assert warnings and "beat will pick it up again" in warnings[0][0]  # the committed change stands
+
+
 def test_inviter_is_told_when_the_invitation_is_accepted(organization, owner):
     invite(organization, owner)
     token = re.search(r"/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
