@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint demo migrate worker clean bench
+.PHONY: run test lint demo migrate worker clean bench profile
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ test: $(STAMP)
 ## `make bench SCALE=10` for ten times the rows, `make bench QUICK=1` for small sizes (under a minute).
 bench: $(STAMP)
 	$(BIN)/python -m scripts.bench.run --scale $(or $(SCALE),1) $(if $(filter-out 0,$(QUICK)),--quick) $(BENCH_ARGS)
+
+## Where an API request spends its time: the bench's quick tenant on a fresh twin of the configured database,
+## each load scenario called in-process, with its time, CPU, queries and a pyinstrument profile
+## (`make profile PROFILE_ARGS="--scenario 'root, Digest' --cprofile 40"`).
+profile: $(STAMP)
+	$(BIN)/python -m scripts.bench.profile $(PROFILE_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

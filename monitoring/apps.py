@@ -11,10 +11,12 @@ class MonitoringConfig(AppConfig):
         from accounts.services.clusters import register_cluster_change_hook
         from accounts.views.pages import ORGANIZATION, PROJECT, Tab, register_tab
 
+        from .audit import register_event_types
         from .errors import STATUS_BY_CODE as MONITORING_CODES
         from .services.groups import cluster_changed
 
         STATUS_BY_CODE.update(MONITORING_CODES)
+        register_event_types()
         # Groups follow clusters: created with an eligible cluster, gone with it or with its eligibility.
         register_cluster_change_hook(cluster_changed)
         # The Monitoring tab of an organization's pages and of a project's.

@@ -8,9 +8,9 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from accessportal.api.authentication import access_list_check
 from accessportal.api.errors import AtlasAuthenticationFailed
 from accessportal.api.throttling import _SharedRateThrottle, authentication_failures_check
-from accounts.models import AuditEvent
 
 from . import schema  # noqa: F401 (registers the Bearer scheme with drf-spectacular)
+from .audit import Event
 from .models import AccessToken
 from .services.tokens import (
     access_token_for,
@@ -56,7 +56,7 @@ class BearerAuthentication(BaseAuthentication):
                 service_account=service_account,
                 reason="address not on the access list",
                 address=address,
-                event_type=AuditEvent.Type.SERVICE_ACCOUNT_ACCESS_LIST_REFUSED,
+                event_type=Event.SERVICE_ACCOUNT_ACCESS_LIST_REFUSED,
             ),
         )
         service_account_record_use(service_account=service_account, address=address, entry=entry)

@@ -6,7 +6,8 @@ class SupportConfig(AppConfig):
     verbose_name = "Support access"
 
     def ready(self):
-        """Plug into accounts without accounts knowing this app: the error codes' HTTP statuses, the cluster
+        """Plug into accounts without accounts knowing this app: its audit event types, the error codes' HTTP
+        statuses, the cluster
         change hook (a deleted cluster's grant ends), the cluster JSON's ``mongoDBEmployeeAccessGrant``, and the
         Settings tab of an organization's pages and the Clusters tab of a project's."""
         from accounts import roles
@@ -16,16 +17,19 @@ class SupportConfig(AppConfig):
         from accounts.views.pages import ORGANIZATION, PROJECT, Tab, register_tab
 
         from . import selectors
-        from .api.serializers import employee_access_grant_json
+        from .api.serializers import CLUSTER_FIELDS, employee_access_grant_json
+        from .audit import register_event_types
         from .errors import STATUS_BY_CODE as SUPPORT_STATUS_BY_CODE
         from .services import support_grants_end_with_cluster
 
+        register_event_types()
         STATUS_BY_CODE.update(SUPPORT_STATUS_BY_CODE)
         register_cluster_change_hook(support_grants_end_with_cluster)
         register_cluster_extras(
             ClusterExtras(
+                fields=CLUSTER_FIELDS,
                 prefetch=selectors.clusters_with_active_grant,
-                employee_access_grant=employee_access_grant_json,
+                represent=employee_access_grant_json,
             )
         )
         register_tab(PROJECT, Tab("clusters", "Clusters", "support:project_clusters", roles.VIEW_PROJECT))

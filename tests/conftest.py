@@ -34,6 +34,7 @@ def secret_registry():
             f"{len(leaks)} secret(s) made during this run appear in log lines:\n{report}", pytrace=False
         )
 
+
 # Hypothesis (tests/security): CI and `make test` run a fixed, derandomized set of examples, so that a run is
 # repeatable; `pytest --hypothesis-profile=thorough` explores many more, at random, on a developer's machine.
 settings.register_profile(
@@ -97,6 +98,19 @@ def _own_default_cache(settings):
     caches = copy.deepcopy(settings.CACHES)
     caches["default"]["KEY_PREFIX"] = uuid.uuid4().hex
     settings.CACHES = caches
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """``committed(call, *args, **kwargs)``: the call, then what it queued for after commit (the outbox's
+    tasks, the emails), as a real commit would; the test itself runs in a transaction that is rolled back.
+    Returns what the call returned. pytest-django's capture of on-commit callbacks, run at the block's end."""
+
+    def run(call, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return call(*args, **kwargs)
+
+    return run
 
 
 @pytest.fixture

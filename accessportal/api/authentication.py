@@ -52,8 +52,9 @@ class DigestAuthentication(BaseAuthentication):
     """``Authorization: Digest username=<public key>, ...`` with the private key as password.
 
     An unknown key, a wrong secret, a replayed (nonce, nc) or a malformed header gets 401 with a fresh
-    challenge (``stale=true`` when only the nonce had expired, so clients retry without asking anyone); a key
-    used from outside its access list gets 403 IP_ADDRESS_NOT_ON_ACCESS_LIST. Every refusal is audited; refused
+    challenge (``stale=true`` when only the nonce had expired, so clients retry without asking anyone); the
+    right secret of a key the provider's staff disabled gets 401 API_KEY_DISABLED; a key used from outside its
+    access list gets 403 IP_ADDRESS_NOT_ON_ACCESS_LIST. Every refusal is audited; refused
     credentials are counted per public key and per address, and past the limit (``throttling``) the key or
     address gets 429 RATE_LIMITED, right secret or not, until its window ends."""
 
@@ -100,6 +101,21 @@ class DigestAuthentication(BaseAuthentication):
             )
         if not digest.claim_nonce_count(credentials):
             self._refuse(request, credentials.username, "replayed nonce count", address, api_key, "replay")
+        if api_key.disabled_at is not None:
+            # Said plainly, since only the key's holder gets this far (the signature verified): anyone else got
+            # the answer an unknown key gets.
+            self._refuse(
+                request,
+                credentials.username,
+                "key disabled by staff",
+                address,
+                api_key,
+                "disabled",
+                code="API_KEY_DISABLED",
+                detail=f"API key {api_key.public_key} has been disabled by the provider's staff: requests signed "
+                "with it are refused until they enable it again. Its organization's owners can see why on the "
+                "key's page.",
+            )
         if not api_key.user.is_active:
             self._refuse(request, credentials.username, "key disabled", address, api_key, "disabled")
 
@@ -125,7 +141,12 @@ class DigestAuthentication(BaseAuthentication):
         )
         return api_key.user, api_key
 
-    def _refuse(self, request, public_key, reason, address, api_key=None, kind="credentials"):
+    def _refuse(
+        self, request, public_key, reason, address, api_key=None, kind="credentials", code=None, detail=None
+    ):
+        """401, and the refusal counted like every other: towards the key's and the address's limits (a disabled
+        key's holder that keeps retrying is slowed down like a wrong secret), in the aggregated audit trail
+        and in the metrics (``kind``)."""
         authentication_failure_count(public_key=public_key, address=address)
         # Audited once per key (or address) and minute, with a count: see accounts.services.signin.
         audit_failure_count(public_key=public_key, reason=reason, address=address, api_key=api_key)
@@ -133,7 +154,9 @@ class DigestAuthentication(BaseAuthentication):
             scheme="digest", reason=kind, public_key=public_key, address=address
         )
         raise AtlasAuthenticationFailed(
-            "You are not authorized for this resource: the API key or its signature was not accepted.",
+            detail
+            or "You are not authorized for this resource: the API key or its signature was not accepted.",
+            code=code or "UNAUTHORIZED",
             parameters=[public_key] if public_key else [],
         )
 

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.core.cache import caches
 from django.utils.crypto import salted_hmac
 
+from accessportal import shared_cache
 from accounts.digest import ALGORITHMS, HASHES, base_algorithm, digest_hash, get_realm
 
 CLOCK_SKEW_SECONDS = 30  # how far in the future another server's clock may date a nonce
@@ -228,11 +228,12 @@ def claim_nonce_count(credentials: DigestCredentials) -> bool:
     The cache named by DIGEST_NONCE_CACHE must keep every entry until it expires: Django's database and
     local-memory caches cull live entries past OPTIONS["MAX_ENTRIES"] (default 300), and Redis evicts under
     memory pressure unless its policy is noeviction. An evicted claim lets that request be replayed."""
-    cache = caches[getattr(settings, "DIGEST_NONCE_CACHE", "default")]
     nonce_hash = hashlib.sha256(credentials.nonce.encode()).hexdigest()[:32]
     key = f"accessportal:digest-nc:{nonce_hash}:{int(credentials.nc, 16):08x}"
     # Outlive the nonce: up to TTL after its issue time, which another server may date CLOCK_SKEW ahead.
-    return cache.add(key, 1, timeout=_ttl() + CLOCK_SKEW_SECONDS + 60)
+    return shared_cache.claim(
+        getattr(settings, "DIGEST_NONCE_CACHE", "default"), key, timeout=_ttl() + CLOCK_SKEW_SECONDS + 60
+    )
 
 
 def _origin_form(uri: str) -> str:

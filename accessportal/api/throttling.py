@@ -5,18 +5,16 @@ Every counter lives in the shared cache (Redis, or the database table without it
 together."""
 
 from django.conf import settings
-from django.core.cache import caches
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
+from accessportal import shared_cache
 from accounts.models import ApiKey
 from accounts.signin import limits
 
 from .errors import atlas_error_body
 
-
-def _cache():
-    return caches["shared"]
+_ALIAS = "shared"
 
 
 class AuthenticationRateLimited(exceptions.Throttled):
@@ -37,14 +35,29 @@ def authentication_failures_check(*, public_key: str, address: str, now: float |
 
 
 class _SharedRateThrottle(SimpleRateThrottle):
-    """A DRF throttle counted in the shared cache, its rate read from ``API_THROTTLE_RATES`` when it is used."""
-
-    @property
-    def cache(self):
-        return _cache()
+    """A DRF throttle counted in the shared cache in fixed windows of the rate's period: one counter per client
+    and window, one round trip a request (DRF's own sliding window reads and writes the list of every request
+    time of the period, up to 600 of them, on every request). A client may send up to twice its rate across the
+    boundary of two windows; past its rate it gets 429 with Retry-After until its window ends. The rate is read
+    from ``API_THROTTLE_RATES`` when the throttle is used."""
 
     def get_rate(self):
         return settings.API_THROTTLE_RATES[self.scope]
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+        now = self.timer()
+        number = int(now // self.duration)
+        self._wait = (number + 1) * self.duration - now
+        count = shared_cache.counter_increment(_ALIAS, f"{ident}:{number}", timeout=self.duration + 60)
+        return count <= self.num_requests
+
+    def wait(self):
+        return self._wait
 
 
 class ApiKeyRateThrottle(_SharedRateThrottle):

@@ -1,5 +1,6 @@
 """Invitations, requests to join and API keys: read here, changed by their services' actions."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Prefetch
 from django.utils.html import format_html_join
@@ -16,6 +17,7 @@ from ..models import (
 from ..services import api_keys as api_key_services
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
+from ..services import staff as staff_services
 from .base import ServiceAdmin, role_list
 from .confirm import confirm_first
 from .exports import ExportMixin
@@ -200,19 +202,53 @@ def _organization_roles(api_key) -> list[str]:
     return [name for m in api_key.user.organization_memberships.all() for name in m.role_names]  # prefetched
 
 
+class DisableReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=staff_services.DISABLE_REASON_MAX,
+        help_text="Recorded in the audit trail and shown to the organization's owners on the key's page.",
+    )
+
+
+class EnableReasonForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (optional)",
+        max_length=staff_services.DISABLE_REASON_MAX,
+        required=False,
+        help_text="Recorded in the audit trail.",
+    )
+
+
 @admin.register(ApiKey)
 class ApiKeyAdmin(ExportMixin, ActionOnlyAdmin):
-    """API keys are read here and can be deleted (through the service: the key leaves every project and its
-    service account goes with it). The private key is never stored, and what Digest needs is never shown."""
+    """API keys are read here, disabled and enabled again (staff who may change API keys), and can be deleted
+    (through the service: the key leaves every project and its service account goes with it). The private key
+    is never stored, and what Digest needs is never shown."""
 
-    list_display = ("public_key", "description", "organization", "roles_held", "created_at", "last_used_at")
-    list_filter = ("organization", object_filter(ProjectFilter, "user__project_memberships__project__public_id"))
+    list_display = (
+        "public_key",
+        "description",
+        "organization",
+        "roles_held",
+        "state",
+        "created_at",
+        "last_used_at",
+    )
+    list_filter = (
+        "organization",
+        object_filter(ProjectFilter, "user__project_memberships__project__public_id"),
+        ("disabled_at", admin.EmptyFieldListFilter),
+    )
     search_fields = ("public_key", "description", "organization__name")
     ordering = ("organization__name", "public_key")
     fields = (
         "public_key",
         "description",
         "organization",
+        "state",
+        "disabled_at",
+        "disabled_by",
+        "disabled_reason",
         "roles_held",
         "project_access",
         "created_by",
@@ -220,6 +256,7 @@ class ApiKeyAdmin(ExportMixin, ActionOnlyAdmin):
         "last_used_at",
         "last_used_address",
     )
+    actions = ("disable", "enable")
     inlines = (AccessListInline,)
     # Never the private key nor what Digest verifies it with.
     export_columns = (
@@ -231,6 +268,8 @@ class ApiKeyAdmin(ExportMixin, ActionOnlyAdmin):
         ("created_at", lambda k: k.created_at),
         ("last_used_at", lambda k: k.last_used_at),
         ("last_used_address", lambda k: k.last_used_address),
+        ("disabled_at", lambda k: k.disabled_at or ""),
+        ("disabled_reason", lambda k: k.disabled_reason),
     )
 
     def get_queryset(self, request):
@@ -238,9 +277,44 @@ class ApiKeyAdmin(ExportMixin, ActionOnlyAdmin):
         return (
             super()
             .get_queryset(request)
-            .select_related("organization", "user", "created_by")
+            .select_related("organization", "user", "created_by", "disabled_by")
             .prefetch_related(Prefetch("user__organization_memberships", queryset=roles_here))
         )
+
+    @admin.display(description="state", ordering="disabled_at")
+    def state(self, api_key):
+        return "disabled by staff" if api_key.is_disabled else "active"
+
+    @admin.action(description="Disable selected API keys", permissions=["act"])
+    @confirm_first(
+        "Every request signed with these keys is refused (401) from the next one on, until they are enabled "
+        "again; their roles, projects and access lists stay. Their pending invitations are revoked. The "
+        "organizations' owners see the key disabled, with your reason.",
+        form=DisableReasonForm,
+    )
+    def disable(self, request, queryset, reason):
+        """Through the service, one by one in one transaction (one refusal undoes all). Keys disabled already
+        are left as they are, and said so."""
+        keys = list(queryset.filter(disabled_at__isnull=True).select_related("organization").order_by("pk"))
+        for api_key in keys:
+            staff_services.api_key_disable(api_key=api_key, actor=request.user, reason=reason)
+        skipped = queryset.count() - len(keys)
+        note = f"; {skipped} disabled already were left as they are" if skipped else ""
+        self.message_user(request, f"Disabled {len(keys)} API key(s){note}.", messages.SUCCESS)
+
+    @admin.action(description="Enable selected API keys again", permissions=["act"])
+    @confirm_first(
+        "Requests signed with these keys are accepted again from the next one on, with the roles, projects and "
+        "access lists they had. Invitations revoked when they were disabled stay revoked.",
+        form=EnableReasonForm,
+    )
+    def enable(self, request, queryset, reason):
+        keys = list(queryset.filter(disabled_at__isnull=False).select_related("organization").order_by("pk"))
+        for api_key in keys:
+            staff_services.api_key_enable(api_key=api_key, actor=request.user, reason=reason)
+        skipped = queryset.count() - len(keys)
+        note = f"; {skipped} not disabled were left as they are" if skipped else ""
+        self.message_user(request, f"Enabled {len(keys)} API key(s){note}.", messages.SUCCESS)
 
     @admin.display(description="organization roles")
     def roles_held(self, api_key):

@@ -1,6 +1,7 @@
 """Shared by every admin page of accounts: changes go through the services, refusals roll back and show."""
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.db import router, transaction
@@ -215,95 +216,110 @@ class ServiceInline(admin.TabularInline):
         return formats.localize(timezone.template_localtime(row.created_at)) if row.pk else "—"
 
 
-class OrganizationMemberInline(ServiceInline):
-    model = OrganizationMembership
-    form = OrganizationMemberForm
+@dataclass(frozen=True)
+class RowServices:
+    """The services that write one kind of row putting someone somewhere (a membership, a team's assignment to a
+    project, a team member), by their names in accounts.services: ``add``, ``remove`` and, where the rows hold
+    roles, ``roles_set``. Each is called with the row's ``parent`` (the keyword naming the organization, project
+    or team it is in) and its ``holder`` (the keyword naming the user or team), as the services spell them."""
+
+    parent: str
+    holder: str
+    add: str
+    remove: str
+    roles_set: str | None = None
+
+    @property
+    def owner_role(self) -> str:
+        """The role the last-owner rule keeps, in this parent's catalogue."""
+        if self.parent == "organization":
+            return catalogue.ORGANIZATION_OWNER_ROLE
+        return catalogue.PROJECT_OWNER_ROLE
+
+    def call(self, service: str, parent, holder, **kwargs):
+        return getattr(services, service)(**{self.parent: parent, self.holder: holder}, **kwargs)
+
+
+class RowServicesInline(ServiceInline):
+    """An inline of such rows, saved row by row through ``rows``: new rows added (the holder from the form's
+    ``holder_field``), changed roles set (those that grant the owner role first), deleted rows removed."""
+
+    rows: RowServices
+    holder_field = "email"
+
+    def save_rows(self, request, formset):
+        rows, parent, actor = self.rows, formset.instance, request.user
+        new, kept, removed = _rows(formset)
+        added = []
+        for form in new:
+            with _row(form):
+                roles = {"roles": form.cleaned_data["roles"]} if rows.roles_set else {}
+                holder = form.cleaned_data[self.holder_field]
+                added.append(rows.call(rows.add, parent, holder, **roles, actor=actor))
+        changed = _with_changed_roles(kept, rows.owner_role) if rows.roles_set else []
+        for form in changed:
+            with _row(form):
+                holder = getattr(form.instance, rows.holder)
+                rows.call(rows.roles_set, parent, holder, roles=form.cleaned_data["roles"], actor=actor)
+        for form in removed:
+            with _row(None):
+                rows.call(rows.remove, parent, getattr(form.instance, rows.holder), actor=actor)
+        _record(formset, added, changed, removed)
+
+
+def member_services(parent: str) -> RowServices:
+    """The services of an organization's or a project's members: ``<parent>_member_add``, and so on."""
+    return RowServices(
+        parent=parent,
+        holder="user",
+        add=f"{parent}_member_add",
+        roles_set=f"{parent}_member_roles_set",
+        remove=f"{parent}_member_remove",
+    )
+
+
+ORGANIZATION_MEMBERS = member_services("organization")
+PROJECT_MEMBERS = member_services("project")
+PROJECT_TEAMS = RowServices(
+    parent="project",
+    holder="team",
+    add="team_project_assign",
+    roles_set="team_project_roles_set",
+    remove="team_project_unassign",
+)
+TEAM_MEMBERS = RowServices(parent="team", holder="user", add="team_member_add", remove="team_member_remove")
+
+
+class MemberInline(RowServicesInline):
+    """The people in an organization or a project, with their roles (API keys' accounts are not people)."""
+
     fields = ("email", "roles", "since")
     readonly_fields = ("since",)
     verbose_name = "member"
+
+    def get_queryset(self, request):
+        memberships = people_only(super().get_queryset(request))
+        return memberships.select_related("user", self.rows.parent).prefetch_related("roles")
+
+
+class OrganizationMemberInline(MemberInline):
+    model = OrganizationMembership
+    rows = ORGANIZATION_MEMBERS
+    form = OrganizationMemberForm
     verbose_name_plural = "members"
 
-    def get_queryset(self, request):
-        return (
-            people_only(super().get_queryset(request))
-            .select_related("user", "organization")
-            .prefetch_related("roles")
-        )
 
-    def save_rows(self, request, formset):
-        organization, actor = formset.instance, request.user
-        new, kept, removed = _rows(formset)
-        added = []
-        for form in new:
-            with _row(form):
-                added.append(
-                    services.organization_member_add(
-                        organization=organization,
-                        user=form.cleaned_data["email"],
-                        roles=form.cleaned_data["roles"],
-                        actor=actor,
-                    )
-                )
-        changed = _with_changed_roles(kept, catalogue.ORGANIZATION_OWNER_ROLE)
-        for form in changed:
-            with _row(form):
-                services.organization_member_roles_set(
-                    organization=organization,
-                    user=form.instance.user,
-                    roles=form.cleaned_data["roles"],
-                    actor=actor,
-                )
-        for form in removed:
-            with _row(None):
-                services.organization_member_remove(
-                    organization=organization, user=form.instance.user, actor=actor
-                )
-        _record(formset, added, changed, removed)
-
-
-class ProjectMemberInline(ServiceInline):
+class ProjectMemberInline(MemberInline):
     model = ProjectMembership
+    rows = PROJECT_MEMBERS
     form = ProjectMemberForm
-    fields = ("email", "roles", "since")
-    readonly_fields = ("since",)
-    verbose_name = "member"
     verbose_name_plural = "members (individual; organization owners and teams reach the project too)"
 
-    def get_queryset(self, request):
-        return (
-            people_only(super().get_queryset(request))
-            .select_related("user", "project")
-            .prefetch_related("roles")
-        )
 
-    def save_rows(self, request, formset):
-        project, actor = formset.instance, request.user
-        new, kept, removed = _rows(formset)
-        added = []
-        for form in new:
-            with _row(form):
-                added.append(
-                    services.project_member_add(
-                        project=project,
-                        user=form.cleaned_data["email"],
-                        roles=form.cleaned_data["roles"],
-                        actor=actor,
-                    )
-                )
-        changed = _with_changed_roles(kept, catalogue.PROJECT_OWNER_ROLE)
-        for form in changed:
-            with _row(form):
-                services.project_member_roles_set(
-                    project=project, user=form.instance.user, roles=form.cleaned_data["roles"], actor=actor
-                )
-        for form in removed:
-            with _row(None):
-                services.project_member_remove(project=project, user=form.instance.user, actor=actor)
-        _record(formset, added, changed, removed)
-
-
-class TeamAssignmentInline(ServiceInline):
+class TeamAssignmentInline(RowServicesInline):
     model = TeamProjectAssignment
+    rows = PROJECT_TEAMS
+    holder_field = "team"
     form = TeamAssignmentForm
     formset = TeamAssignmentFormSet
     fields = ("team", "roles", "since")
@@ -314,34 +330,10 @@ class TeamAssignmentInline(ServiceInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("team", "project").prefetch_related("roles")
 
-    def save_rows(self, request, formset):
-        project, actor = formset.instance, request.user
-        new, kept, removed = _rows(formset)
-        added = []
-        for form in new:
-            with _row(form):
-                added.append(
-                    services.team_project_assign(
-                        team=form.cleaned_data["team"],
-                        project=project,
-                        roles=form.cleaned_data["roles"],
-                        actor=actor,
-                    )
-                )
-        changed = _with_changed_roles(kept, catalogue.PROJECT_OWNER_ROLE)
-        for form in changed:
-            with _row(form):
-                services.team_project_roles_set(
-                    team=form.instance.team, project=project, roles=form.cleaned_data["roles"], actor=actor
-                )
-        for form in removed:
-            with _row(None):
-                services.team_project_unassign(team=form.instance.team, project=project, actor=actor)
-        _record(formset, added, changed, removed)
 
-
-class TeamMemberInline(ServiceInline):
+class TeamMemberInline(RowServicesInline):
     model = TeamMembership
+    rows = TEAM_MEMBERS
     form = TeamMemberForm
     fields = ("email", "since")
     readonly_fields = ("since",)
@@ -350,17 +342,3 @@ class TeamMemberInline(ServiceInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "team")
-
-    def save_rows(self, request, formset):
-        team, actor = formset.instance, request.user
-        new, _, removed = _rows(formset)
-        added = []
-        for form in new:
-            with _row(form):
-                added.append(
-                    services.team_member_add(team=team, user=form.cleaned_data["email"], actor=actor)
-                )
-        for form in removed:
-            with _row(None):
-                services.team_member_remove(team=team, user=form.instance.user, actor=actor)
-        _record(formset, added, (), removed)

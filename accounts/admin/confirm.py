@@ -9,14 +9,24 @@ from django.template.response import TemplateResponse
 CONFIRMED = "confirmed"
 
 
-def confirm_first(consequence: str):
-    """Decorate an admin action (under ``@admin.action``): ``consequence`` says what it will do."""
+def confirm_first(consequence: str, form=None):
+    """Decorate an admin action (under ``@admin.action``): ``consequence`` says what it will do. With ``form`` (a
+    form class), the page asks for its fields too (a reason, say): the action runs only once they are valid, and
+    gets them as keyword arguments (``action(modeladmin, request, queryset, **form.cleaned_data)``); invalid,
+    the page comes back with the errors next to the fields and nothing is done."""
 
     def decorator(action):
         @wraps(action)
         def confirmed_action(modeladmin, request, queryset):
+            asked = None
             if request.POST.get(CONFIRMED) == "yes":
-                return action(modeladmin, request, queryset)
+                if form is None:
+                    return action(modeladmin, request, queryset)
+                asked = form(request.POST)
+                if asked.is_valid():
+                    return action(modeladmin, request, queryset, **asked.cleaned_data)
+            elif form is not None:
+                asked = form()
             opts = modeladmin.model._meta
             context = {
                 **modeladmin.admin_site.each_context(request),
@@ -31,6 +41,7 @@ def confirm_first(consequence: str):
                 "action_name": action.__name__,
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
                 "confirmed_field": CONFIRMED,
+                "form": asked,
             }
             return TemplateResponse(request, "admin/staff/confirm_action.html", context)
 

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
-from ..models import Cluster, Project, User
+from ..models import ApiKey, Cluster, Project, User
 from ..selectors.explain import cluster_access, user_access
 
 
@@ -16,6 +16,8 @@ def _label(subject) -> str:
         return f"{subject.project.organization.name} / {subject.project.name} / {subject.name}"
     if isinstance(subject, Project):
         return f"{subject.organization.name} / {subject.name}"
+    if isinstance(subject, ApiKey) and subject.is_disabled:
+        return f"{subject} (disabled)"
     return str(subject)
 
 

@@ -18,8 +18,11 @@ from ..models import (
 )
 from ..services import staff as services_staff
 from .base import (
+    ORGANIZATION_MEMBERS,
+    PROJECT_MEMBERS,
     OrganizationMemberInline,
     ProjectMemberInline,
+    RowServices,
     ServiceAdmin,
     TeamAssignmentInline,
     TeamMemberInline,
@@ -300,30 +303,32 @@ class TeamAdmin(BoundedInlinesMixin, ServiceAdmin):
 # ---- the lists of members -------------------------------------------------------------------------------------
 
 
-@admin.register(OrganizationMembership)
-class OrganizationMembershipAdmin(ExportMixin, ServiceAdmin):
-    list_display = ("user_email", "organization", "roles_held", "created_at")
-    list_filter = ("organization", "roles__name", object_filter(TeamFilter, "user__team_memberships__team__public_id"))
+class MembershipAdmin(ExportMixin, ServiceAdmin):
+    """The list of one kind of membership, its rows written through ``rows`` (accounts.admin.base); the page's
+    fields name the membership's parent (``rows.parent``), and ``related`` is what a row shows of it."""
+
+    rows: RowServices
+    related: tuple[str, ...]
+    scope_columns: tuple = ()
     search_fields = ("user__email", "user__first_name", "user__last_name")
-    form = OrganizationMemberForm
-    fields = ("organization", "user", "roles", "created_at")
-    readonly_fields = ("organization", "user", "created_at")
-    autocomplete_fields = ("organization",)
-    add_fields = ("organization", "email", "roles")
-    export_columns = (
-        ("organization", lambda m: m.organization.name),
-        ("organization_id", lambda m: m.organization.public_id),
-        ("user", lambda m: m.user.email),
-        ("roles", lambda m: " ".join(r.name for r in m.roles.all())),
-        ("since", lambda m: m.created_at),
-    )
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        scope = cls.rows.parent
+        cls.fields = (scope, "user", "roles", "created_at")
+        cls.readonly_fields = (scope, "user", "created_at")
+        cls.autocomplete_fields = (scope,)
+        cls.add_fields = (scope, "email", "roles")
+        cls.export_columns = (
+            *cls.scope_columns,
+            ("user", lambda m: m.user.email),
+            ("roles", lambda m: " ".join(r.name for r in m.roles.all())),
+            ("since", lambda m: m.created_at),
+        )
 
     def get_queryset(self, request):
-        return (
-            people_only(super().get_queryset(request))
-            .select_related("user", "organization")
-            .prefetch_related("roles")
-        )
+        memberships = people_only(super().get_queryset(request))
+        return memberships.select_related(*self.related).prefetch_related("roles")
 
     @admin.display(description="user", ordering="user__email")
     def user_email(self, membership):
@@ -334,82 +339,48 @@ class OrganizationMembershipAdmin(ExportMixin, ServiceAdmin):
         return role_list(membership)
 
     def create(self, request, form):
-        return services.organization_member_add(
-            organization=form.cleaned_data["organization"],
-            user=form.cleaned_data["email"],
-            roles=form.cleaned_data["roles"],
-            actor=request.user,
-        )
+        data, rows = form.cleaned_data, self.rows
+        return rows.call(rows.add, data[rows.parent], data["email"], roles=data["roles"], actor=request.user)
 
     def update(self, request, membership, form):
         if "roles" in form.changed_data:
-            services.organization_member_roles_set(
-                organization=membership.organization,
-                user=membership.user,
-                roles=form.cleaned_data["roles"],
-                actor=request.user,
-            )
+            self._call(self.rows.roles_set, membership, roles=form.cleaned_data["roles"], actor=request.user)
 
     def remove(self, request, membership):
-        services.organization_member_remove(
-            organization=membership.organization, user=membership.user, actor=request.user
-        )
+        self._call(self.rows.remove, membership, actor=request.user)
+
+    def _call(self, service, membership, **kwargs):
+        parent, holder = getattr(membership, self.rows.parent), getattr(membership, self.rows.holder)
+        return self.rows.call(service, parent, holder, **kwargs)
+
+
+@admin.register(OrganizationMembership)
+class OrganizationMembershipAdmin(MembershipAdmin):
+    rows = ORGANIZATION_MEMBERS
+    related = ("user", "organization")
+    form = OrganizationMemberForm
+    list_display = ("user_email", "organization", "roles_held", "created_at")
+    list_filter = ("organization", "roles__name", object_filter(TeamFilter, "user__team_memberships__team__public_id"))
+    scope_columns = (
+        ("organization", lambda m: m.organization.name),
+        ("organization_id", lambda m: m.organization.public_id),
+    )
 
 
 @admin.register(ProjectMembership)
-class ProjectMembershipAdmin(ExportMixin, ServiceAdmin):
+class ProjectMembershipAdmin(MembershipAdmin):
+    rows = PROJECT_MEMBERS
+    related = ("user", "project__organization")
+    form = ProjectMemberForm
     list_display = ("user_email", "project", "organization", "roles_held", "created_at")
     list_filter = ("project__organization", "roles__name")
-    search_fields = ("user__email", "user__first_name", "user__last_name", "project__name")
-    form = ProjectMemberForm
-    fields = ("project", "user", "roles", "created_at")
-    readonly_fields = ("project", "user", "created_at")
-    autocomplete_fields = ("project",)
-    add_fields = ("project", "email", "roles")
-    export_columns = (
+    search_fields = (*MembershipAdmin.search_fields, "project__name")
+    scope_columns = (
         ("organization", lambda m: m.project.organization.name),
         ("project", lambda m: m.project.name),
         ("project_id", lambda m: m.project.public_id),
-        ("user", lambda m: m.user.email),
-        ("roles", lambda m: " ".join(r.name for r in m.roles.all())),
-        ("since", lambda m: m.created_at),
     )
-
-    def get_queryset(self, request):
-        return (
-            people_only(super().get_queryset(request))
-            .select_related("user", "project__organization")
-            .prefetch_related("roles")
-        )
-
-    @admin.display(description="user", ordering="user__email")
-    def user_email(self, membership):
-        return membership.user.email
 
     @admin.display(ordering="project__organization__name")
     def organization(self, membership):
         return membership.project.organization
-
-    @admin.display(description="roles")
-    def roles_held(self, membership):
-        return role_list(membership)
-
-    def create(self, request, form):
-        return services.project_member_add(
-            project=form.cleaned_data["project"],
-            user=form.cleaned_data["email"],
-            roles=form.cleaned_data["roles"],
-            actor=request.user,
-        )
-
-    def update(self, request, membership, form):
-        if "roles" in form.changed_data:
-            services.project_member_roles_set(
-                project=membership.project,
-                user=membership.user,
-                roles=form.cleaned_data["roles"],
-                actor=request.user,
-            )
-
-    def remove(self, request, membership):
-        services.project_member_remove(project=membership.project, user=membership.user, actor=request.user)

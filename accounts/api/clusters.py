@@ -2,6 +2,7 @@
 that exists here; /clusters: every cluster the caller may see, by project (what Atlas's newer clients read
 first); /groups/{groupId}/flexClusters: none here, an empty page rather than a 404."""
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,11 +20,14 @@ from accounts.models import Cluster
 @dataclass(frozen=True)
 class ClusterExtras:
     """What an app built on accounts adds to a cluster's JSON without accounts knowing it (support adds the
-    active ``mongoDBEmployeeAccessGrant``): ``prefetch(queryset) -> queryset`` loads it for a page of clusters
-    in a constant number of queries, ``employee_access_grant(cluster) -> dict | None`` reads it for one."""
+    grant in force of its staff): ``fields`` are the serializer fields it adds, by name, declared not
+    required so that the schema says they may be absent; ``prefetch(queryset) -> queryset`` loads what they
+    need for a page of clusters in a constant number of queries; ``represent(cluster) -> dict`` gives one
+    cluster's values by field name, leaving out those it has none of (the field is then absent)."""
 
+    fields: dict[str, serializers.Field]
     prefetch: Callable
-    employee_access_grant: Callable
+    represent: Callable
 
 
 # Registered from the apps' AppConfig.ready() (explicit calls, in order, rather than Django signals).
@@ -34,19 +38,6 @@ def register_cluster_extras(extras: ClusterExtras) -> ClusterExtras:
     if extras not in CLUSTER_EXTRAS:
         CLUSTER_EXTRAS.append(extras)
     return extras
-
-
-# Atlas's grant types for support staff's temporary access to a cluster.
-EMPLOYEE_ACCESS_GRANT_TYPES = [
-    "CLUSTER_DATABASE_LOGS",
-    "CLUSTER_INFRASTRUCTURE",
-    "CLUSTER_INFRASTRUCTURE_AND_APP_SERVICES_SYNC_DATA",
-]
-
-
-class EmployeeAccessGrantSerializer(serializers.Serializer):
-    grantType = serializers.ChoiceField(choices=EMPLOYEE_ACCESS_GRANT_TYPES)  # noqa: N815
-    expirationTime = serializers.DateTimeField()  # noqa: N815
 
 
 class HardwareSpecSerializer(serializers.Serializer):
@@ -122,9 +113,7 @@ class ClusterSerializer(serializers.Serializer):
     replicationSpecs = serializers.SerializerMethodField()  # noqa: N815
     connectionStrings = ConnectionStringsSerializer(read_only=True, source="*")  # noqa: N815
     createDate = serializers.DateTimeField(source="created_at", read_only=True)  # noqa: N815
-    # Present only while support staff hold an active grant on the cluster (see ``employee_access_grant``);
-    # declared not required so that the schema says it may be absent.
-    mongoDBEmployeeAccessGrant = EmployeeAccessGrantSerializer(required=False)  # noqa: N815
+    # (the registered extras' fields stand here, before the links)
     links = serializers.SerializerMethodField()
 
     @staticmethod
@@ -150,22 +139,22 @@ class ClusterSerializer(serializers.Serializer):
             self.context["request"], f"groups/{cluster.project.public_id}/clusters/{cluster.name}"
         )
 
-    def employee_access_grant(self, cluster) -> dict | None:
-        """Support staff's active grant on ``cluster`` as ``{grantType, expirationTime}``, None when there is
-        none: the first registered extras' answer (support's, loaded for a whole page by ``prefetch``)."""
+    def get_fields(self):
+        """The declared fields and the registered extras' (a copy each, as DRF does), the links last."""
+        fields = super().get_fields()
+        links = fields.pop("links")
         for extras in CLUSTER_EXTRAS:
-            grant = extras.employee_access_grant(cluster)
-            if grant is not None:
-                return grant
-        return None
+            fields.update({name: copy.deepcopy(field) for name, field in extras.fields.items()})
+        fields["links"] = links
+        return fields
 
     def to_representation(self, cluster):
         body = super().to_representation(
             cluster
-        )  # the grant field is skipped: clusters have no such attribute
-        grant = self.employee_access_grant(cluster)
-        if grant is not None:
-            body["mongoDBEmployeeAccessGrant"] = EmployeeAccessGrantSerializer(grant).data
+        )  # the extras' fields are skipped: clusters have no such attribute
+        for extras in CLUSTER_EXTRAS:
+            for name, value in extras.represent(cluster).items():
+                body[name] = self.fields[name].to_representation(value)
         return body
 
 

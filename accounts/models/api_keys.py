@@ -16,7 +16,11 @@ class ApiKey(models.Model):
     H(publicKey:realm:privateKey), one per algorithm the server accepts (MD5, SHA-256). A one-way hash of the
     private key alone would not do: Digest never sends the secret, only a response derived from HA1, so the
     server needs HA1 itself. HA1 is password-equivalent for Digest, hence stored encrypted with a key from the
-    environment (``API_KEY_ENCRYPTION_KEY``), never in clear."""
+    environment (``API_KEY_ENCRYPTION_KEY``), never in clear.
+
+    The provider's staff may disable a key (``disabled_at``, by whom, why): every request signed with it is then
+    refused until they enable it again; its roles, projects and access list stay as they were. Only staff
+    disable and enable (accounts.services.staff); the organization sees the state and the reason."""
 
     public_id = public_id_field()
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
@@ -32,13 +36,30 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     last_used_address = models.GenericIPAddressField(null=True, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True, help_text="Empty while the key may be used.")
+    disabled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    disabled_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["public_key"]
         verbose_name = "API key"
+        constraints = [
+            # A disabled key says why; an enabled one keeps no stale reason.
+            models.CheckConstraint(
+                condition=models.Q(disabled_at__isnull=True, disabled_reason="")
+                | (models.Q(disabled_at__isnull=False) & ~models.Q(disabled_reason="")),
+                name="accounts_api_key_disabled_with_reason",
+            )
+        ]
 
     def __str__(self):
         return f"{self.public_key} ({self.description})"
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
 
 
 class AccessListEntry(models.Model):

@@ -189,78 +189,93 @@ class Cluster(models.Model):
         return self.instance_size or self.DEFAULT_INSTANCE_SIZES[self.tier]
 
 
-class OrganizationMembership(models.Model):
-    """An accepted member of an organization; what they may do there comes from their roles."""
+class RoleHolder(models.Model):
+    """What holds role rows: a membership of an organization or a project, or a team's assignment to a project.
+    Its ``roles`` are rows of a model built on ``RoleRow``."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="organization_memberships")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        abstract = True
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted(role.name for role in self.roles.all())
+
+
+class Membership(RoleHolder):
+    """A user in ``SCOPE`` (the name of the foreign key to the organization or the project), one row per pair,
+    listed by email: the one shape of both memberships, as django-organizations' abstract organization user."""
+
+    SCOPE: str
+
+    class Meta:
+        abstract = True
         ordering = ["user__email"]
+
+    def __str__(self):
+        return f"{self.user} in {getattr(self, self.SCOPE)}"
+
+
+class RoleRow(models.Model):
+    """One role of a ``RoleHolder``, by its name in the catalogue (accounts.roles); ``role_row_constraints``
+    gives each such model its two constraints."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+
+def role_row_constraints(holder: str, prefix: str, catalogue) -> list[models.BaseConstraint]:
+    """A holder holds a role once, and the database refuses a name that ``catalogue`` does not have."""
+    return [
+        models.UniqueConstraint(fields=[holder, "name"], name=f"{prefix}_unique"),
+        models.CheckConstraint(condition=models.Q(name__in=list(catalogue)), name=f"{prefix}_known"),
+    ]
+
+
+class OrganizationMembership(Membership):
+    """An accepted member of an organization; what they may do there comes from their roles."""
+
+    SCOPE = "organization"
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="organization_memberships")
+
+    class Meta(Membership.Meta):
         constraints = [
             models.UniqueConstraint(fields=["organization", "user"], name="accounts_org_membership_unique")
         ]
 
-    def __str__(self):
-        return f"{self.user} in {self.organization}"
 
-    @property
-    def role_names(self) -> list[str]:
-        return sorted(role.name for role in self.roles.all())
-
-
-class OrganizationRole(models.Model):
+class OrganizationRole(RoleRow):
     membership = models.ForeignKey(OrganizationMembership, on_delete=models.CASCADE, related_name="roles")
     name = models.CharField(max_length=32, choices=roles.ORGANIZATION_ROLE_CHOICES)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["membership", "name"], name="accounts_org_role_unique"),
-            models.CheckConstraint(
-                condition=models.Q(name__in=list(roles.ORGANIZATION_ROLES)), name="accounts_org_role_known"
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
+        constraints = role_row_constraints("membership", "accounts_org_role", roles.ORGANIZATION_ROLES)
 
 
-class ProjectMembership(models.Model):
+class ProjectMembership(Membership):
     """A user's individual assignment to a project (team-given access is on the team, not here)."""
 
+    SCOPE = "project"
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="project_memberships")
-    created_at = models.DateTimeField(default=timezone.now)
 
-    class Meta:
-        ordering = ["user__email"]
+    class Meta(Membership.Meta):
         constraints = [
             models.UniqueConstraint(fields=["project", "user"], name="accounts_project_membership_unique")
         ]
 
-    def __str__(self):
-        return f"{self.user} in {self.project}"
 
-    @property
-    def role_names(self) -> list[str]:
-        return sorted(role.name for role in self.roles.all())
-
-
-class ProjectRole(models.Model):
+class ProjectRole(RoleRow):
     membership = models.ForeignKey(ProjectMembership, on_delete=models.CASCADE, related_name="roles")
     name = models.CharField(max_length=32, choices=roles.PROJECT_ROLE_CHOICES)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["membership", "name"], name="accounts_project_role_unique"),
-            models.CheckConstraint(
-                condition=models.Q(name__in=list(roles.PROJECT_ROLES)), name="accounts_project_role_known"
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
+        constraints = role_row_constraints("membership", "accounts_project_role", roles.PROJECT_ROLES)
 
 
 def team_name_key(name: str) -> str:
@@ -315,10 +330,9 @@ class TeamMembership(models.Model):
         return f"{self.user} in team {self.team}"
 
 
-class TeamProjectAssignment(models.Model):
+class TeamProjectAssignment(RoleHolder):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="project_assignments")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="team_assignments")
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["team__name"]
@@ -331,26 +345,13 @@ class TeamProjectAssignment(models.Model):
     def __str__(self):
         return f"team {self.team} in {self.project}"
 
-    @property
-    def role_names(self) -> list[str]:
-        return sorted(role.name for role in self.roles.all())
 
-
-class TeamProjectRole(models.Model):
+class TeamProjectRole(RoleRow):
     assignment = models.ForeignKey(TeamProjectAssignment, on_delete=models.CASCADE, related_name="roles")
     name = models.CharField(max_length=32, choices=roles.PROJECT_ROLE_CHOICES)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["assignment", "name"], name="accounts_team_project_role_unique"),
-            models.CheckConstraint(
-                condition=models.Q(name__in=list(roles.PROJECT_ROLES)),
-                name="accounts_team_project_role_known",
-            ),
-        ]
-
-    def __str__(self):
-        return self.name
+        constraints = role_row_constraints("assignment", "accounts_team_project_role", roles.PROJECT_ROLES)
 
 
 # django-guardian's direct-foreign-key permission models: derived from roles by accounts.permissions.

@@ -22,13 +22,11 @@ from accounts.models import (
     ApiKey,
     ApiKeyAccessListEntry,
     AuditEvent,
-    OrganizationRole,
     ProjectMembership,
-    ProjectRole,
 )
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 
-from ._rules import clean_organization_roles, clean_project_roles, refuse_unsafe_characters, replace_roles
+from ._rules import clean_organization_roles, clean_project_roles, refuse_unsafe_characters, roles_set
 from .locks import lock_organization
 from .members import add_to_organization, add_to_project
 
@@ -50,7 +48,15 @@ def encrypt_secret(value: str) -> str:
 
 
 def decrypt_secret(token: str) -> str:
-    return _fernet().decrypt(token.encode()).decode()
+    return _decrypted(tuple(settings.API_KEY_ENCRYPTION_KEYS), token)
+
+
+@functools.lru_cache(maxsize=1024)
+def _decrypted(keys: tuple[str, ...], token: str) -> str:
+    """Every Digest request decrypts its key's HA1: a process decrypts each stored value once (a new secret is a
+    new token, and new encryption keys a new cache entry). The process holds the encryption keys, so keeping
+    what they decrypt exposes nothing more."""
+    return _fernet_for(keys).decrypt(token.encode()).decode()
 
 
 def _new_public_key() -> str:
@@ -156,12 +162,13 @@ def api_key_update(*, api_key, actor, description=None, roles=None) -> ApiKey:
                 details={"from": old, "to": description},
             )
     if roles is not None:
-        role_names = clean_organization_roles(roles)
-        membership = api_key.user.organization_memberships.get(organization=organization)
-        old = membership.role_names
-        require_may_grant(actor, set(role_names) | set(old), organization)
-        added, removed = replace_roles(membership, OrganizationRole, role_names)
-        if added or removed:
+        change = roles_set(
+            actor=actor,
+            scope=organization,
+            roles=roles,
+            holder=lambda: api_key.user.organization_memberships.get(organization=organization),
+        )
+        if change.changed:
             sync_organization_permissions(organization, user_ids=[api_key.user_id], team_ids=[])
             audit_event_record(
                 event_type=Event.API_KEY_ROLES_CHANGED,
@@ -169,12 +176,11 @@ def api_key_update(*, api_key, actor, description=None, roles=None) -> ApiKey:
                 organization=organization,
                 target=api_key,
                 target_type="api_key",
-                details={"from": old, "to": role_names},
+                details=change.details,
             )
-        if removed:
-            _revoke_invitations_of_key(
-                api_key, actor, f"API key {api_key.public_key} lost {', '.join(removed)}"
-            )
+        if change.removed:
+            lost = ", ".join(change.removed)
+            _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} lost {lost}")
     return api_key
 
 
@@ -251,12 +257,10 @@ def _key_membership(api_key, project) -> ProjectMembership:
 def api_key_project_roles_set(*, api_key, project, roles, actor) -> ProjectMembership:
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    role_names = clean_project_roles(roles)
-    membership = _key_membership(api_key, project)
-    old = membership.role_names
-    require_may_grant(actor, set(role_names) | set(old), project)
-    added, removed = replace_roles(membership, ProjectRole, role_names)
-    if added or removed:
+    change = roles_set(
+        actor=actor, scope=project, roles=roles, holder=lambda: _key_membership(api_key, project)
+    )
+    if change.changed:
         sync_organization_permissions(project.organization, user_ids=[api_key.user_id], team_ids=[])
         audit_event_record(
             event_type=Event.API_KEY_GROUP_ROLES_CHANGED,
@@ -264,11 +268,12 @@ def api_key_project_roles_set(*, api_key, project, roles, actor) -> ProjectMembe
             project=project,
             target=api_key,
             target_type="api_key",
-            details={"from": old, "to": role_names},
+            details=change.details,
         )
-    if removed:
-        _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} lost {', '.join(removed)}")
-    return membership
+    if change.removed:
+        lost = ", ".join(change.removed)
+        _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} lost {lost}")
+    return change.holder
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from accounts.models import (
 )
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 
-from ._rules import clean_organization_roles, clean_project_roles, replace_roles
+from ._rules import clean_organization_roles, clean_project_roles, roles_set
 from .locks import lock_organization
 
 Event = AuditEvent.Type
@@ -240,27 +240,27 @@ def organization_member_roles_set(*, organization, user, roles, actor) -> Organi
     organization = lock_organization(organization)
     _refuse_api_key_account(user)
     require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
-    role_names = clean_organization_roles(roles)
-    membership = _organization_membership(organization, user)
-    old = membership.role_names
-    require_may_grant(actor, set(role_names) | set(old), organization)
-    if catalogue.ORG_OWNER in old and catalogue.ORG_OWNER not in role_names:
-        _refuse_if_last_organization_owner(organization, user, demoting=True)
-    added, removed = replace_roles(membership, OrganizationRole, role_names)
-    if added or removed:
+    change = roles_set(
+        actor=actor,
+        scope=organization,
+        roles=roles,
+        holder=lambda: _organization_membership(organization, user),
+        owner_demoted=lambda: _refuse_if_last_organization_owner(organization, user, demoting=True),
+    )
+    if change.changed:
         sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
         audit_event_record(
             event_type=Event.USER_ROLES_CHANGED,
             actor=actor,
             organization=organization,
             target=user,
-            details={"from": old, "to": role_names},
+            details=change.details,
         )
-    if removed:
+    if change.removed:
         _revoke_invitations_beyond(
-            organization, [user], actor, f"{user.email} no longer holds {', '.join(removed)}"
+            organization, [user], actor, f"{user.email} no longer holds {', '.join(change.removed)}"
         )
-    return membership
+    return change.holder
 
 
 @transaction.atomic
@@ -304,14 +304,14 @@ def project_member_roles_set(*, project, user, roles, actor) -> ProjectMembershi
     lock_organization(project.organization)
     _refuse_api_key_account(user)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    role_names = clean_project_roles(roles)
-    membership = _project_membership(project, user)
-    old = membership.role_names
-    require_may_grant(actor, set(role_names) | set(old), project)
-    if catalogue.GROUP_OWNER in old and catalogue.GROUP_OWNER not in role_names:
-        _refuse_if_last_project_owner(user, [project], demoting=True)
-    added, removed = replace_roles(membership, ProjectRole, role_names)
-    if added or removed:
+    change = roles_set(
+        actor=actor,
+        scope=project,
+        roles=roles,
+        holder=lambda: _project_membership(project, user),
+        owner_demoted=lambda: _refuse_if_last_project_owner(user, [project], demoting=True),
+    )
+    if change.changed:
         sync_organization_permissions(
             project.organization, user_ids=[user.pk], team_ids=[], project_ids=[project.pk]
         )
@@ -320,16 +320,14 @@ def project_member_roles_set(*, project, user, roles, actor) -> ProjectMembershi
             actor=actor,
             project=project,
             target=user,
-            details={"from": old, "to": role_names},
+            details=change.details,
         )
-    if removed:
+    if change.removed:
+        lost = ", ".join(change.removed)
         _revoke_invitations_beyond(
-            project.organization,
-            [user],
-            actor,
-            f"{user.email} no longer holds {', '.join(removed)} in {project.name}",
+            project.organization, [user], actor, f"{user.email} no longer holds {lost} in {project.name}"
         )
-    return membership
+    return change.holder
 
 
 @transaction.atomic

@@ -1,14 +1,19 @@
 """What the provider's staff change in the Django admin: deactivating people, staff and superuser status,
-model-wide permissions and staff groups (such as Support). Every change is audited; nobody grants a power they
-do not hold themselves; deactivating never leaves an organization or a project without an active owner."""
+model-wide permissions and staff groups (such as Support), disabling API keys. Every change is audited; nobody
+grants a power they do not hold themselves; deactivating never leaves an organization or a project without an
+active owner."""
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import roles as catalogue
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
-from accounts.models import AuditEvent, Invitation, Organization, OrganizationRole, ProjectRole, User
+from accounts.models import ApiKey, AuditEvent, Invitation, Organization, OrganizationRole, ProjectRole, User
+
+from ._rules import refuse_unsafe_characters
+from .locks import lock_organization
 
 Event = AuditEvent.Type
 
@@ -332,3 +337,93 @@ def sign_in_locks_release(*, attempts, actor) -> list[str]:
         released.append(who)
         attempt.delete()
     return released
+
+
+# ---- API keys ---------------------------------------------------------------------------------------------------
+
+DISABLE_REASON_MAX = 500
+
+
+def _clean_disable_reason(reason, *, required: bool) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise ServiceError("VALIDATION_ERROR", "Say why the API key is disabled.", field="reason")
+    if len(reason) > DISABLE_REASON_MAX:
+        raise ServiceError(
+            "VALIDATION_ERROR", f"The reason may be at most {DISABLE_REASON_MAX} characters.", field="reason"
+        )
+    return refuse_unsafe_characters(reason, field="reason", what="reason")
+
+
+def _locked_key(api_key) -> tuple[Organization, ApiKey]:
+    """The key's organization locked (as every API key write does), then the key as stored now."""
+    organization = lock_organization(api_key.organization)
+    return organization, ApiKey.objects.select_for_update().select_related("organization").get(pk=api_key.pk)
+
+
+@transaction.atomic
+def api_key_disable(*, api_key, actor, reason) -> ApiKey:
+    """Disable an organization's API key, for staff who may change API keys (Portal administrators): from the
+    next request on, everything signed with it is refused (401 API_KEY_DISABLED) until it is enabled again. Its
+    roles, projects and access list stay, so enabling gives back exactly what it had. The pending invitations it
+    sent are revoked, as a deactivated person's are. ``reason`` is required: the organization's owners read it
+    on the key's page. A key disabled already is left as it is (its first reason stays; nothing is recorded)."""
+    _require_model_permission(actor, "accounts.change_apikey")
+    reason = _clean_disable_reason(reason, required=True)
+    organization, api_key = _locked_key(api_key)
+    if api_key.disabled_at is not None:
+        return api_key
+    api_key.disabled_at = timezone.now()
+    api_key.disabled_by = actor
+    api_key.disabled_reason = reason
+    api_key.save(update_fields=["disabled_at", "disabled_by", "disabled_reason"])
+    from .invitations.revoking import invitations_revoke_beyond_inviter
+
+    revoked = invitations_revoke_beyond_inviter(
+        organization=organization,
+        inviters=[api_key.user],
+        actor=actor,
+        reason=f"API key {api_key.public_key} was disabled",
+        everything=True,
+    )
+    audit_event_record(
+        event_type=Event.API_KEY_DISABLED,
+        actor=actor,
+        organization=organization,
+        target=api_key,
+        target_type="api_key",
+        details={"publicKey": api_key.public_key, "reason": reason, "invitationsRevoked": revoked},
+    )
+    return api_key
+
+
+@transaction.atomic
+def api_key_enable(*, api_key, actor, reason="") -> ApiKey:
+    """Let a disabled API key be used again (the same staff permission as disabling), with what it held before;
+    the invitations revoked when it was disabled stay revoked. ``reason`` is optional and only recorded. A key
+    that is not disabled is left as it is (nothing is recorded)."""
+    _require_model_permission(actor, "accounts.change_apikey")
+    reason = _clean_disable_reason(reason, required=False)
+    organization, api_key = _locked_key(api_key)
+    if api_key.disabled_at is None:
+        return api_key
+    details = {
+        "publicKey": api_key.public_key,
+        "disabledAt": api_key.disabled_at.isoformat(),
+        "disabledReason": api_key.disabled_reason,
+    }
+    if reason:
+        details["reason"] = reason
+    api_key.disabled_at = None
+    api_key.disabled_by = None
+    api_key.disabled_reason = ""
+    api_key.save(update_fields=["disabled_at", "disabled_by", "disabled_reason"])
+    audit_event_record(
+        event_type=Event.API_KEY_ENABLED,
+        actor=actor,
+        organization=organization,
+        target=api_key,
+        target_type="api_key",
+        details=details,
+    )
+    return api_key

@@ -18,7 +18,7 @@ from accounts.models import (
 )
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 
-from ._rules import clean_name, clean_project_roles, replace_roles
+from ._rules import clean_name, clean_project_roles, roles_set
 from .locks import lock_organization
 
 Event = AuditEvent.Type
@@ -280,12 +280,8 @@ def team_project_unassign(*, team, project, actor) -> None:
 def team_project_roles_set(*, team, project, roles, actor) -> TeamProjectAssignment:
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    role_names = clean_project_roles(roles)
-    assignment = _assignment(team, project)
-    old = assignment.role_names
-    require_may_grant(actor, set(role_names) | set(old), project)
-    added, removed = replace_roles(assignment, TeamProjectRole, role_names, owner_field="assignment")
-    if added or removed:
+    change = roles_set(actor=actor, scope=project, roles=roles, holder=lambda: _assignment(team, project))
+    if change.changed:
         sync_organization_permissions(
             project.organization, user_ids=[], team_ids=[team.pk], project_ids=[project.pk]
         )
@@ -294,13 +290,13 @@ def team_project_roles_set(*, team, project, roles, actor) -> TeamProjectAssignm
             actor=actor,
             project=project,
             target=team,
-            details={"from": old, "to": role_names},
+            details=change.details,
         )
-    if removed:
+    if change.removed:
         _revoke_invitations_beyond(
-            project.organization, _members(team), actor, f"team {team.name} lost {', '.join(removed)}"
+            project.organization, _members(team), actor, f"team {team.name} lost {', '.join(change.removed)}"
         )
-    return assignment
+    return change.holder
 
 
 @transaction.atomic

@@ -8,8 +8,8 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import caches
 
+from accessportal import shared_cache
 from accounts.metrics import lockout_record
 
 
@@ -23,10 +23,7 @@ class AuthenticationLimitReached(Exception):
 
 
 _PREFIX = "accessportal:api-auth-failures"
-
-
-def _cache():
-    return caches["shared"]
+_ALIAS = "shared"
 
 
 def _window(now: float) -> tuple[int, int]:
@@ -49,12 +46,14 @@ def authentication_failures_check(*, public_key: str, address: str, now: float |
     """Raise AuthenticationLimitReached when the key or the address has had its limit of refused answers in
     the current window: checked before the secret is, so that a right guess past the limit is refused too."""
     number, wait = _window(time.time() if now is None else now)
-    keys = {stem: (what, limit) for what, stem, limit in _counters(public_key, address)}
+    keys = {
+        f"{_PREFIX}:{stem}:{number}": (what, limit) for what, stem, limit in _counters(public_key, address)
+    }
     if not keys:
         return
-    counts = _cache().get_many([f"{_PREFIX}:{stem}:{number}" for stem in keys])
-    for stem, (what, limit) in keys.items():
-        if counts.get(f"{_PREFIX}:{stem}:{number}", 0) >= limit:
+    counts = shared_cache.counters_read(_ALIAS, list(keys))
+    for key, (what, limit) in keys.items():
+        if counts[key] >= limit:
             raise AuthenticationLimitReached(
                 wait,
                 f"Too many failed authentications from this {what}: retry in {wait} seconds.",
@@ -66,14 +65,7 @@ def authentication_failure_count(*, public_key: str, address: str, now: float | 
     """Count one refused answer for the key and for the address; the one that reaches a limit starts a lock
     (counted as a lockout in the metrics)."""
     number, wait = _window(time.time() if now is None else now)
-    cache = _cache()
     for what, stem, limit in _counters(public_key, address):
-        key = f"{_PREFIX}:{stem}:{number}"
-        cache.add(key, 0, timeout=wait + 60)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr: a new window begins with this failure
-            cache.add(key, 1, timeout=wait + 60)
-            count = 1
+        count = shared_cache.counter_increment(_ALIAS, f"{_PREFIX}:{stem}:{number}", timeout=wait + 60)
         if count == limit:
             lockout_record(kind="api", address=address, username=public_key if what == "API key" else "")

@@ -10,165 +10,9 @@ from django.urls import path
 from django.utils import timezone
 
 from .. import selectors
+from ..audit import event_types
 from ..models import AuditEvent
 from .pages import paginate, render_page
-
-Type = AuditEvent.Type
-
-# Every event type with its human name, grouped as the filter offers them (a test holds it equal to AuditEvent.Type).
-EVENT_GROUPS = [
-    (
-        "Organization",
-        [
-            (Type.ORG_CREATED, "Organization created"),
-            (Type.ORG_RENAMED, "Organization renamed"),
-            (Type.ORG_DELETED, "Organization deleted"),
-            (Type.JOINED_ORG, "Joined the organization"),
-            (Type.REMOVED_FROM_ORG, "Removed from the organization"),
-            (Type.USER_ROLES_CHANGED, "Roles changed"),
-            (Type.ORG_SETTINGS_CHANGED, "Organization settings changed"),
-        ],
-    ),
-    (
-        "Projects",
-        [
-            (Type.GROUP_CREATED, "Project created"),
-            (Type.GROUP_RENAMED, "Project renamed"),
-            (Type.GROUP_DELETED, "Project deleted"),
-            (Type.JOINED_GROUP, "Joined the project"),
-            (Type.REMOVED_FROM_GROUP, "Removed from the project"),
-        ],
-    ),
-    (
-        "Teams",
-        [
-            (Type.TEAM_CREATED, "Team created"),
-            (Type.TEAM_DELETED, "Team deleted"),
-            (Type.TEAM_NAME_CHANGED, "Team renamed"),
-            (Type.JOINED_TEAM, "Joined a team"),
-            (Type.REMOVED_FROM_TEAM, "Removed from a team"),
-            (Type.TEAM_ADDED_TO_GROUP, "Team added to a project"),
-            (Type.TEAM_REMOVED_FROM_GROUP, "Team removed from a project"),
-            (Type.TEAM_ROLES_MODIFIED, "Team's project roles changed"),
-        ],
-    ),
-    (
-        "Invitations and requests to join",
-        [
-            (Type.INVITED_TO_ORG, "Invited to the organization"),
-            (Type.INVITED_TO_GROUP, "Invited to a project"),
-            (Type.ORG_INVITATION_UPDATED, "Organization invitation changed"),
-            (Type.GROUP_INVITATION_UPDATED, "Project invitation changed"),
-            (Type.ORG_INVITATION_RESENT, "Organization invitation resent"),
-            (Type.GROUP_INVITATION_RESENT, "Project invitation resent"),
-            (Type.ORG_INVITATION_DELETED, "Organization invitation revoked"),
-            (Type.GROUP_INVITATION_DELETED, "Project invitation revoked"),
-            (Type.ORG_INVITATION_EXPIRED, "Organization invitation expired"),
-            (Type.GROUP_INVITATION_EXPIRED, "Project invitation expired"),
-            (Type.INVITATION_ACCEPT_REFUSED, "Invitation acceptance refused"),
-            (Type.INVITATION_EMAIL_BOUNCED, "Invitation email bounced"),
-            (Type.REQUESTED_TO_JOIN_GROUP, "Asked to join a project"),
-            (Type.JOIN_GROUP_REQUEST_APPROVED, "Request to join approved"),
-            (Type.JOIN_GROUP_REQUEST_DENIED, "Request to join denied"),
-        ],
-    ),
-    (
-        "API keys",
-        [
-            (Type.API_KEY_CREATED, "API key created"),
-            (Type.API_KEY_DELETED, "API key deleted"),
-            (Type.API_KEY_ROLES_CHANGED, "API key's roles changed"),
-            (Type.API_KEY_DESCRIPTION_CHANGED, "API key's description changed"),
-            (Type.API_KEY_ACCESS_LIST_ENTRY_ADDED, "API key access list entry added"),
-            (Type.API_KEY_ACCESS_LIST_ENTRY_DELETED, "API key access list entry removed"),
-            (Type.API_KEY_ADDED_TO_GROUP, "API key added to a project"),
-            (Type.API_KEY_REMOVED_FROM_GROUP, "API key removed from a project"),
-            (Type.API_KEY_GROUP_ROLES_CHANGED, "API key's project roles changed"),
-            (Type.API_KEY_AUTHENTICATION_FAILED, "API key sign-in failed"),
-            (Type.API_KEY_ACCESS_LIST_REFUSED, "API key refused by its access list"),
-        ],
-    ),
-    (
-        "Service accounts",
-        [
-            (Type.SERVICE_ACCOUNT_CREATED, "Service account created"),
-            (Type.SERVICE_ACCOUNT_DELETED, "Service account deleted"),
-            (Type.SERVICE_ACCOUNT_DETAILS_CHANGED, "Service account's name or description changed"),
-            (Type.SERVICE_ACCOUNT_ROLES_CHANGED, "Service account's roles changed"),
-            (Type.SERVICE_ACCOUNT_SECRET_ADDED, "Service account secret made"),
-            (Type.SERVICE_ACCOUNT_SECRET_DELETED, "Service account secret deleted"),
-            (Type.SERVICE_ACCOUNT_ACCESS_LIST_ENTRY_ADDED, "Service account access list entry added"),
-            (Type.SERVICE_ACCOUNT_ACCESS_LIST_ENTRY_DELETED, "Service account access list entry removed"),
-            (Type.SERVICE_ACCOUNT_ADDED_TO_GROUP, "Service account added to a project"),
-            (Type.SERVICE_ACCOUNT_REMOVED_FROM_GROUP, "Service account removed from a project"),
-            (Type.SERVICE_ACCOUNT_GROUP_ROLES_CHANGED, "Service account's project roles changed"),
-            (Type.SERVICE_ACCOUNT_TOKEN_ISSUED, "Service account token issued"),
-            (Type.SERVICE_ACCOUNT_TOKEN_REVOKED, "Service account token revoked"),
-            (Type.SERVICE_ACCOUNT_AUTHENTICATION_FAILED, "Service account sign-in failed"),
-            (Type.SERVICE_ACCOUNT_ACCESS_LIST_REFUSED, "Service account refused by its access list"),
-        ],
-    ),
-    (
-        "Clusters",
-        [
-            (Type.CLUSTER_CREATED, "Cluster created"),
-            (Type.CLUSTER_UPDATED, "Cluster changed"),
-            (Type.CLUSTER_DELETED, "Cluster deleted"),
-        ],
-    ),
-    (
-        "Support access",
-        [
-            (Type.ORG_EMPLOYEE_ACCESS_RESTRICTED, "Support access blocked"),
-            (Type.ORG_EMPLOYEE_ACCESS_UNRESTRICTED, "Support access unblocked"),
-            (Type.EMPLOYEE_ACCESS_GRANTED, "Support access granted"),
-            (Type.EMPLOYEE_ACCESS_REVOKED, "Support access revoked"),
-            (Type.EMPLOYEE_ACCESS_EXPIRED, "Support access expired"),
-            (Type.EMPLOYEE_ACCESS_REPLACED, "Support access replaced by a new grant"),
-        ],
-    ),
-    (
-        "Monitoring",
-        [
-            (Type.MONITORING_USER_ATTACHED, "Monitoring user attached"),
-            (Type.MONITORING_USER_DETACHED, "Monitoring user detached"),
-            (Type.MONITORING_GROUP_CREATED, "Monitoring group created"),
-            (Type.MONITORING_GROUP_DELETED, "Monitoring group deleted"),
-            (Type.MONITORING_GROUP_MEMBER_ADDED, "Added to a monitoring group"),
-            (Type.MONITORING_GROUP_MEMBER_REMOVED, "Removed from a monitoring group"),
-            (Type.USER_OFFBOARDED, "Person offboarded"),
-        ],
-    ),
-    (
-        "Sign-in and security",
-        [
-            (Type.ORG_TWO_FACTOR_AUTH_REQUIRED, "Two-factor authentication required"),
-            (Type.ORG_TWO_FACTOR_AUTH_OPTIONAL, "Two-factor authentication made optional"),
-            (Type.TWO_FACTOR_AUTH_ENABLED, "Two-factor authentication turned on"),
-            (Type.TWO_FACTOR_AUTH_DISABLED, "Two-factor authentication turned off"),
-            (Type.TWO_FACTOR_RECOVERY_CODE_USED, "Recovery code used"),
-            (Type.TWO_FACTOR_RECOVERY_CODES_REGENERATED, "Recovery codes made anew"),
-            (Type.SIGN_IN_LOCKED_OUT, "Sign-in locked out"),
-        ],
-    ),
-    (
-        "Staff",
-        [
-            (Type.USER_DEACTIVATED, "Account deactivated"),
-            (Type.USER_REACTIVATED, "Account reactivated"),
-            (Type.USER_STAFF_STATUS_CHANGED, "Staff status changed"),
-            (Type.USER_STAFF_GROUPS_CHANGED, "Staff groups changed"),
-            (Type.USER_PERMISSIONS_CHANGED, "Permissions changed"),
-            (Type.STAFF_GROUP_CREATED, "Staff group created"),
-            (Type.STAFF_GROUP_CHANGED, "Staff group changed"),
-            (Type.STAFF_GROUP_DELETED, "Staff group deleted"),
-            (Type.RECORDS_EXPORTED, "Records exported"),
-            (Type.PERMISSIONS_REBUILT, "Permissions rebuilt"),
-            (Type.SIGN_IN_UNLOCKED, "Sign-in unlocked"),
-        ],
-    ),
-]
-EVENT_LABELS = {value: label for _, choices in EVENT_GROUPS for value, label in choices}
 
 # What an event is about, by its target_type, as the page names it.
 TARGET_KINDS = {
@@ -189,16 +33,19 @@ PERSON_TARGETS = ("user", "invitation")
 
 
 def event_label(event_type: str) -> str:
-    return EVENT_LABELS.get(event_type, event_type)
+    return event_types.label(event_type)
+
+
+def _event_type_choices():
+    """Every registered type, grouped as the apps registered them (read when the form is made)."""
+    return [("", "Every event"), *event_types.groups()]
 
 
 class ActivityFilterForm(forms.Form):
     """The filter of an activity page (GET). A field that does not validate is left out of the filter and says
     why next to itself; the others still apply."""
 
-    event_type = forms.ChoiceField(
-        label="Event type", required=False, choices=[("", "Every event"), *EVENT_GROUPS]
-    )
+    event_type = forms.ChoiceField(label="Event type", required=False, choices=_event_type_choices)
     person = forms.CharField(
         label="Person",
         required=False,

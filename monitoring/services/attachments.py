@@ -6,16 +6,16 @@ from django.db import transaction
 from accounts import roles
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
-from accounts.models import AuditEvent, OrganizationMembership
+from accounts.models import OrganizationMembership
 from accounts.permissions import require
 from accounts.services.locks import lock_organization
 from monitoring import selectors
 from monitoring.models import GroupRole, MonitoringUserAttachment
 
+from ..audit import Event
 from ._common import clean_group_role, insert_attachment_memberships, monitoring_user_find_or_create
 from .notifications import notify_group_admins_after_commit
 
-Event = AuditEvent.Type
 # Attaching and detaching monitoring users changes who reaches the organization's data: the Organization
 # Owner's power over the organization's users.
 MANAGE_MONITORING_USERS = roles.MANAGE_ORGANIZATION_MEMBERS

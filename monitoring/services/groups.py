@@ -24,6 +24,7 @@ from monitoring.models import (
     system_group_name,
 )
 
+from ..audit import Event
 from ._common import (
     clean_group_role,
     insert_attachment_memberships,
@@ -32,7 +33,6 @@ from ._common import (
 )
 from .notifications import notify_group_admins_after_commit
 
-Event = AuditEvent.Type
 _GROUP_NAME_MAX = 128
 
 

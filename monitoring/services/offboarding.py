@@ -5,12 +5,12 @@ from django.db import transaction
 
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
-from accounts.models import AuditEvent
 from accounts.permissions import require
 from accounts.services.locks import lock_organization
 from accounts.services.members import remove_from_organization
 from monitoring import selectors
 
+from ..audit import Event
 from .attachments import MANAGE_MONITORING_USERS, detach_from_organization
 
 
@@ -59,7 +59,7 @@ def person_offboard(*, organization, actor, user=None, monitoring_user=None) -> 
     }
     target = plan.user if plan.membership is not None else plan.attachment.monitoring_user
     audit_event_record(
-        event_type=AuditEvent.Type.USER_OFFBOARDED,
+        event_type=Event.USER_OFFBOARDED,
         actor=actor,
         organization=organization,
         target=target,

@@ -16,6 +16,7 @@ from accounts.models import (
 )
 from accounts.services.invitations import sending
 from accounts.services.invitations._common import inviter_notice
+from monitoring.audit import Event as MonitoringEvent
 from monitoring.models import (
     MonitoringGroup,
     MonitoringGroupMembership,
@@ -24,6 +25,7 @@ from monitoring.models import (
 )
 from monitoring.services import notifications
 from monitoring.services.notifications import group_admin_emails
+from support.audit import Event as SupportEvent
 from support.models import SupportAccessGrant
 from support.services._notices import notify_owners
 
@@ -56,7 +58,9 @@ def offboard(*, organization, user, actor) -> None:
         for gm in MonitoringGroupMembership.objects.filter(attachment=attachment):
             gm.delete()
         attachment.delete()
-    audit_event_record(event_type=Event.USER_OFFBOARDED, actor=actor, organization=organization, target=user)
+    audit_event_record(
+        event_type=MonitoringEvent.USER_OFFBOARDED, actor=actor, organization=organization, target=user
+    )
 
 
 def attach(*, organization, username, email, actor, limit=None) -> None:
@@ -82,7 +86,7 @@ def attach(*, organization, username, email, actor, limit=None) -> None:
                 attachment=attachment,
             )
     audit_event_record(
-        event_type=Event.MONITORING_USER_ATTACHED,
+        event_type=MonitoringEvent.MONITORING_USER_ATTACHED,
         actor=actor,
         organization=organization,
         target=monitoring_user,
@@ -109,7 +113,7 @@ def expire_grants(*, now) -> int:
         grant.expired_at = now
         grant.save(update_fields=["status", "expired_at"])
         audit_event_record(
-            event_type=Event.EMPLOYEE_ACCESS_EXPIRED,
+            event_type=SupportEvent.EMPLOYEE_ACCESS_EXPIRED,
             actor=None,
             project=grant.cluster.project,
             target=grant.cluster,

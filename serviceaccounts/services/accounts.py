@@ -12,14 +12,14 @@ from django.utils import timezone
 from accounts import roles as catalogue
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
-from accounts.models import AuditEvent, OrganizationRole, ProjectMembership, ProjectRole
+from accounts.models import ProjectMembership
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 from accounts.services._rules import (
     clean_name,
     clean_organization_roles,
     clean_project_roles,
     refuse_unsafe_characters,
-    replace_roles,
+    roles_set,
 )
 from accounts.services.api_keys import clean_access_list_entry
 from accounts.services.locks import lock_organization
@@ -34,7 +34,7 @@ from serviceaccounts.models import (
     secret_hash,
 )
 
-Event = AuditEvent.Type
+from ..audit import Event
 
 # Atlas's bounds for ``secretExpiresAfterHours``: from 8 hours to 365 days.
 SECRET_MIN_HOURS = 8
@@ -164,17 +164,16 @@ def service_account_update(
         service_account.save(update_fields=["name", "description"])
         _audit(Event.SERVICE_ACCOUNT_DETAILS_CHANGED, service_account, actor, **changes)
     if roles is not None:
-        role_names = clean_organization_roles(roles)
-        membership = service_account.user.organization_memberships.get(organization=organization)
-        old = membership.role_names
-        require_may_grant(actor, set(role_names) | set(old), organization)
-        added, removed = replace_roles(membership, OrganizationRole, role_names)
-        if added or removed:
+        change = roles_set(
+            actor=actor,
+            scope=organization,
+            roles=roles,
+            holder=lambda: service_account.user.organization_memberships.get(organization=organization),
+        )
+        if change.changed:
             sync_organization_permissions(organization, user_ids=[service_account.user_id], team_ids=[])
-            _audit(
-                Event.SERVICE_ACCOUNT_ROLES_CHANGED, service_account, actor, **{"from": old, "to": role_names}
-            )
-        if removed:
+            _audit(Event.SERVICE_ACCOUNT_ROLES_CHANGED, service_account, actor, **change.details)
+        if change.removed:
             _revoke_invitations(service_account, actor, f"service account {service_account.name} lost roles")
     return service_account
 
@@ -348,23 +347,21 @@ def service_account_project_assign(*, service_account, project, roles, actor) ->
 def service_account_project_roles_set(*, service_account, project, roles, actor) -> ProjectMembership:
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    role_names = clean_project_roles(roles)
-    membership = _membership(service_account, project)
-    old = membership.role_names
-    require_may_grant(actor, set(role_names) | set(old), project)
-    added, removed = replace_roles(membership, ProjectRole, role_names)
-    if added or removed:
+    change = roles_set(
+        actor=actor, scope=project, roles=roles, holder=lambda: _membership(service_account, project)
+    )
+    if change.changed:
         sync_organization_permissions(project.organization, user_ids=[service_account.user_id], team_ids=[])
         _audit(
             Event.SERVICE_ACCOUNT_GROUP_ROLES_CHANGED,
             service_account,
             actor,
             project=project,
-            **{"from": old, "to": role_names},
+            **change.details,
         )
-    if removed:
+    if change.removed:
         _revoke_invitations(service_account, actor, f"service account {service_account.name} lost roles")
-    return membership
+    return change.holder
 
 
 @transaction.atomic

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from accounts.audit import audit_event_record
 from accounts.metrics import api_authentication_failure_record
-from accounts.models import AuditEvent
 from accounts.services.signin import authentication_failure_count as audit_failure_count
 from accounts.signin.limits import (
     AuthenticationLimitReached,
@@ -29,7 +28,7 @@ from serviceaccounts.models import (
     secret_hash,
 )
 
-Event = AuditEvent.Type
+from ..audit import Event
 
 
 @dataclass(frozen=True)

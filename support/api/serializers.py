@@ -5,14 +5,26 @@ from rest_framework import serializers
 from ..models import SupportAccessGrant
 from ..selectors import cluster_active_grant
 
+# Atlas's grant types for support staff's temporary access to a cluster, as its schema lists them.
+EMPLOYEE_ACCESS_GRANT_TYPES = sorted(SupportAccessGrant.GrantType.values)
 
-def employee_access_grant_json(cluster) -> dict | None:
-    """The cluster's grant in force as Atlas's ``mongoDBEmployeeAccessGrant`` (None: the field is absent). The
-    cluster JSON of accounts asks for it through the extras this app registers."""
+
+class EmployeeAccessGrantSerializer(serializers.Serializer):
+    grantType = serializers.ChoiceField(choices=EMPLOYEE_ACCESS_GRANT_TYPES)  # noqa: N815
+    expirationTime = serializers.DateTimeField()  # noqa: N815
+
+
+def employee_access_grant_json(cluster) -> dict:
+    """The cluster's grant in force as Atlas's ``mongoDBEmployeeAccessGrant``, or nothing (the field is then
+    absent). The cluster JSON of accounts asks for it through the extras this app registers."""
     grant = cluster_active_grant(cluster)
     if grant is None:
-        return None
-    return {"grantType": grant.grant_type, "expirationTime": grant.expires_at}
+        return {}
+    return {"mongoDBEmployeeAccessGrant": {"grantType": grant.grant_type, "expirationTime": grant.expires_at}}
+
+
+# Present only while support staff hold a grant in force on the cluster.
+CLUSTER_FIELDS = {"mongoDBEmployeeAccessGrant": EmployeeAccessGrantSerializer(required=False)}
 
 
 class GrantMongoDBEmployeeAccessSerializer(serializers.Serializer):

@@ -14,11 +14,11 @@ from accounts.permissions import require
 from accounts.services.locks import lock_organization
 
 from .. import rules
+from ..audit import Event
 from ..models import GRANT_MAX_DURATION, SupportAccessGrant
 from ..selectors import support_access_restricted
 from ._notices import notify_owners
 
-Event = AuditEvent.Type
 Status = SupportAccessGrant.Status
 
 

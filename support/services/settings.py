@@ -7,15 +7,13 @@ from django.utils import timezone
 from accounts import roles
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
-from accounts.models import AuditEvent
 from accounts.permissions import require
 from accounts.services import organization_settings_update
 from accounts.services.locks import lock_organization
 
+from ..audit import Event
 from ..models import SupportAccessSetting
 from ..selectors import OrganizationSettings, organization_settings
-
-Event = AuditEvent.Type
 
 
 def _clean_flag(value, field) -> bool:

@@ -3,7 +3,6 @@ a stranger learns nothing, constant queries."""
 
 import pytest
 from django.db import connection
-from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -36,9 +35,9 @@ def test_owner_sees_members_and_pending_invitations_with_bounces(client, organiz
     assert "Send invitations" in page
 
 
-def test_owner_invites_through_the_form(client, organization, owner):
+def test_owner_invites_through_the_form(client, organization, owner, django_capture_on_commit_callbacks):
     client.force_login(owner)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             org_page(organization),
             {"invite-emails": "a@example.com, b@example.com", "invite-roles": [roles.ORG_READ_ONLY]},

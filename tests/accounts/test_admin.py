@@ -30,7 +30,7 @@ from accounts.models import (
 from accounts.services import api_keys as api_key_services
 from accounts.services import invitations as invitation_services
 from accounts.services import join_requests as join_request_services
-from tests.factories import ClusterFactory, UserFactory
+from tests.factories import ClusterFactory, MemberFactory, UserFactory
 
 Event = AuditEvent.Type
 
@@ -116,9 +116,7 @@ def org_roles(organization, user) -> list[str]:
 
 @pytest.fixture
 def member(organization, owner):
-    user = UserFactory(email="bob@example.com")
-    services.organization_member_add(organization=organization, user=user, actor=owner)
-    return user
+    return MemberFactory(organization=organization, actor=owner, email="bob@example.com")
 
 
 @pytest.fixture
@@ -758,7 +756,8 @@ def test_resending_an_invitation_goes_through_the_service(admin_client, invitati
     invitation.save(update_fields=["expires_at"])
 
     response = admin_client.post(
-        admin_url(Invitation), {"action": "resend", "_selected_action": [str(invitation.pk)], "confirmed": "yes"}
+        admin_url(Invitation),
+        {"action": "resend", "_selected_action": [str(invitation.pk)], "confirmed": "yes"},
     )
 
     assert response.status_code == 302

@@ -22,7 +22,6 @@ from accounts.models import (
 )
 from accounts.services import (
     organization_create,
-    organization_member_add,
     organization_member_remove,
     organization_member_roles_set,
     project_create,
@@ -42,7 +41,7 @@ from accounts.services.api_keys import (
     api_key_update,
     decrypt_secret,
 )
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -59,14 +58,6 @@ def new_key(organization, actor, key_roles=(roles.ORG_MEMBER,), description="CI 
     return api_key_create(
         organization=organization, description=description, roles=list(key_roles), actor=actor
     )
-
-
-def member(organization, owner, *member_roles):
-    user = UserFactory()
-    organization_member_add(
-        organization=organization, user=user, roles=list(member_roles or [roles.ORG_MEMBER]), actor=owner
-    )
-    return user
 
 
 def refused(code, call, **kwargs):
@@ -227,7 +218,7 @@ def test_a_key_acts_through_the_same_checks_and_audit_trail_as_a_person(organiza
     [roles.ORG_MEMBER, roles.ORG_GROUP_CREATOR, roles.ORG_READ_ONLY, roles.ORG_BILLING_ADMIN],
 )
 def test_creating_a_key_needs_org_owner(organization, owner, actor_role):
-    actor = member(organization, owner, actor_role)
+    actor = MemberFactory(organization=organization, actor=owner, roles=[actor_role])
     users_before = get_user_model().objects.count()
 
     for key_roles in ([roles.ORG_MEMBER], [actor_role]):
@@ -261,7 +252,7 @@ def test_a_stranger_creating_a_key_is_told_the_organization_does_not_exist(organ
 
 def test_a_non_owner_cannot_change_a_keys_roles_or_description(organization, owner):
     api_key, _ = new_key(organization, owner, [roles.ORG_MEMBER])
-    creator = member(organization, owner, roles.ORG_GROUP_CREATOR)
+    creator = MemberFactory(organization=organization, actor=owner, roles=[roles.ORG_GROUP_CREATOR])
 
     refused("USER_UNAUTHORIZED", api_key_update, api_key=api_key, actor=creator, roles=[roles.ORG_OWNER])
     refused("USER_UNAUTHORIZED", api_key_update, api_key=api_key, actor=creator, description="renamed")
@@ -465,7 +456,7 @@ def test_project_user_admin_cannot_unassign_a_key_that_holds_more_than_they_do(o
 
 
 def test_a_read_only_member_cannot_assign_keys_to_projects(organization, owner, project):
-    reader = member(organization, owner, roles.ORG_READ_ONLY)
+    reader = MemberFactory(organization=organization, actor=owner, roles=[roles.ORG_READ_ONLY])
     api_key, _ = new_key(organization, owner, [roles.ORG_MEMBER])
 
     refused(
@@ -507,7 +498,7 @@ def test_deleting_a_key_removes_it_its_service_account_and_every_permission(orga
 
 def test_deleting_a_key_needs_org_owner(organization, owner):
     api_key, _ = new_key(organization, owner)
-    creator = member(organization, owner, roles.ORG_GROUP_CREATOR)
+    creator = MemberFactory(organization=organization, actor=owner, roles=[roles.ORG_GROUP_CREATOR])
 
     refused("USER_UNAUTHORIZED", api_key_delete, api_key=api_key, actor=creator)
     refused("RESOURCE_NOT_FOUND", api_key_delete, api_key=api_key, actor=UserFactory())
@@ -609,7 +600,7 @@ def test_access_list_needs_at_least_one_entry(organization, owner):
 def test_changing_the_access_list_needs_org_owner(organization, owner):
     api_key, _ = new_key(organization, owner)
     api_key_access_list_add(api_key=api_key, entries=["203.0.113.0/24"], actor=owner)
-    creator = member(organization, owner, roles.ORG_GROUP_CREATOR)
+    creator = MemberFactory(organization=organization, actor=owner, roles=[roles.ORG_GROUP_CREATOR])
 
     refused(
         "USER_UNAUTHORIZED", api_key_access_list_add, api_key=api_key, entries=["0.0.0.0/0"], actor=creator
@@ -696,7 +687,7 @@ def test_an_owner_key_does_not_count_as_an_organization_owner(organization, owne
 
 
 def test_an_owner_key_does_not_count_as_a_project_owner(organization, owner):
-    project_owner = member(organization, owner)
+    project_owner = MemberFactory(organization=organization, actor=owner)
     project = project_create(organization=organization, name="Analytics", actor=owner, owner=project_owner)
     api_key, _ = new_key(organization, owner, [roles.ORG_MEMBER])
     api_key_project_assign(api_key=api_key, project=project, roles=[roles.GROUP_OWNER], actor=owner)

@@ -4,9 +4,10 @@ import pytest
 from django.db import IntegrityError, InternalError, OperationalError, ProgrammingError, transaction
 from django.urls import path
 
-from accounts.audit import request_origin
+from accounts.audit import audit_event_record, audit_events_record_bulk, event_types, request_origin
 from accounts.models import AuditEvent
 from accounts.services import organization_create, organization_rename
+from monitoring.audit import Event as MonitoringEvent
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +74,19 @@ def test_middleware_gives_events_the_request_address(client):
     client.force_login(user)
     client.get("/record/", REMOTE_ADDR="198.51.100.7")
     assert AuditEvent.objects.get(event_type="ORG_CREATED").client_ip == "198.51.100.7"
+
+
+def test_only_registered_event_types_are_recorded(owner):
+    with pytest.raises(ValueError, match="NOT_REGISTERED"):
+        audit_event_record(event_type="NOT_REGISTERED", actor=owner)
+    with pytest.raises(ValueError, match="NOT_REGISTERED"):
+        audit_events_record_bulk([AuditEvent(event_type="NOT_REGISTERED")])
+
+    assert not AuditEvent.objects.filter(event_type="NOT_REGISTERED").exists()
+
+
+def test_an_app_records_its_own_event_types_without_accounts_listing_them(owner):
+    assert "USER_OFFBOARDED" not in AuditEvent.Type.values
+    event = audit_event_record(event_type=MonitoringEvent.USER_OFFBOARDED, actor=owner, target=owner)
+
+    assert event_types.label(event.event_type) == "Person offboarded"

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.test import TestCase
 from django.utils import timezone
 
 from accounts import tasks
@@ -30,13 +29,20 @@ def published(monkeypatch):
     return messages
 
 
-def invite(organization, owner, email="new@example.com"):
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return organization_invitations_create(organization=organization, emails=[email], actor=owner)[0]
+@pytest.fixture
+def invite(committed):
+    """``invite(organization, owner, email)``: the invitation, its email queued as after a real commit."""
+
+    def run(organization, owner, email="new@example.com"):
+        return committed(
+            organization_invitations_create, organization=organization, emails=[email], actor=owner
+        )[0]
+
+    return run
 
 
 def test_the_task_message_carries_the_row_id_only_and_the_token_is_only_encrypted(
-    organization, owner, published
+    organization, owner, published, invite
 ):
     invitation = invite(organization, owner)
     email = OutboundEmail.objects.get(invitation=invitation)
@@ -48,7 +54,7 @@ def test_the_task_message_carries_the_row_id_only_and_the_token_is_only_encrypte
     assert not any(token in str(value) for value in row.values())  # not in plain text anywhere on the row
 
 
-def test_once_sent_the_secret_is_dropped_from_the_row(organization, owner, settings):
+def test_once_sent_the_secret_is_dropped_from_the_row(organization, owner, settings, invite):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     invitation = invite(organization, owner)
 
@@ -58,7 +64,9 @@ def test_once_sent_the_secret_is_dropped_from_the_row(organization, owner, setti
     assert re.search(r"/invitations/[^/\s]+/", mail.outbox[-1].body)
 
 
-def test_a_lost_message_is_queued_again_after_its_lease_and_its_link_works(organization, owner, published):
+def test_a_lost_message_is_queued_again_after_its_lease_and_its_link_works(
+    organization, owner, published, django_capture_on_commit_callbacks, invite
+):
     """The broker lost the task (or the worker died with it): the beat job queues it again once the lease
     ran out; the email then goes out with a working accept link."""
     invitation = invite(organization, owner)
@@ -66,37 +74,45 @@ def test_a_lost_message_is_queued_again_after_its_lease_and_its_link_works(organ
     assert email.status == OutboundEmail.Status.QUEUED and mail.outbox == []
     published.clear()
 
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         assert emails_requeue_stalled() == []  # within the lease: trusted to be in the broker
     assert published == []
 
     later = email.lease_expires_at + timedelta(seconds=1)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         assert emails_requeue_stalled(now=later) == [email.pk]
     assert published == [((email.pk,), {})]
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         assert emails_requeue_stalled(now=later) == []  # a second copy of the job, or the next minute
     assert len(published) == 1
 
     email_send(email_id=email.pk)  # what the worker does with the re-queued message
     token = re.search(r"/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         invitation_accept(token=token, user=UserFactory(email="new@example.com"))
     assert Invitation.objects.get(pk=invitation.pk).status == Invitation.Status.ACCEPTED
 
 
-def test_the_beat_task_requeues_only_queued_rows_past_their_lease(published):
+def test_the_beat_task_requeues_only_queued_rows_past_their_lease(
+    published, django_capture_on_commit_callbacks
+):
     now = timezone.now()
     past = now - timedelta(seconds=1)
-    stalled = OutboundEmail.objects.create(to="a@example.com", subject="s", template="t", lease_expires_at=past)
-    legacy = OutboundEmail.objects.create(to="b@example.com", subject="s", template="t", lease_expires_at=None)
-    OutboundEmail.objects.create(to="c@example.com", subject="s", template="t", lease_expires_at=now + timedelta(1))
+    stalled = OutboundEmail.objects.create(
+        to="a@example.com", subject="s", template="t", lease_expires_at=past
+    )
+    legacy = OutboundEmail.objects.create(
+        to="b@example.com", subject="s", template="t", lease_expires_at=None
+    )
+    OutboundEmail.objects.create(
+        to="c@example.com", subject="s", template="t", lease_expires_at=now + timedelta(1)
+    )
     for status in ("SENT", "FAILED", "BOUNCED", "SKIPPED"):
         OutboundEmail.objects.create(
             to="d@example.com", subject="s", template="t", status=status, lease_expires_at=past
         )
 
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         assert tasks.requeue_stalled_emails.apply().result == 2
 
     [((batch,), kwargs)] = published  # one task for the batch
@@ -105,7 +121,9 @@ def test_the_beat_task_requeues_only_queued_rows_past_their_lease(published):
     assert stalled.lease_expires_at > now
 
 
-def test_a_message_still_queued_a_day_later_is_given_up_with_the_reason(published):
+def test_a_message_still_queued_a_day_later_is_given_up_with_the_reason(
+    published, django_capture_on_commit_callbacks
+):
     old = OutboundEmail.objects.create(
         to="a@example.com",
         subject="s",
@@ -114,7 +132,7 @@ def test_a_message_still_queued_a_day_later_is_given_up_with_the_reason(publishe
         created_at=timezone.now() - GIVE_UP_AFTER - timedelta(minutes=1),
         lease_expires_at=timezone.now() - timedelta(minutes=1),
     )
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         assert emails_requeue_stalled() == []
 
     old.refresh_from_db()
@@ -136,7 +154,10 @@ def test_a_temporary_failure_holds_the_row_for_the_retry_back_off(monkeypatch):
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", fail)
     email = OutboundEmail.objects.create(
-        to="a@example.com", subject="s", template="accounts/email/invitation_expired", lease_expires_at=timezone.now()
+        to="a@example.com",
+        subject="s",
+        template="accounts/email/invitation_expired",
+        lease_expires_at=timezone.now(),
     )
     with pytest.raises(TemporaryEmailError):
         email_send(email_id=email.pk)
@@ -145,7 +166,7 @@ def test_a_temporary_failure_holds_the_row_for_the_retry_back_off(monkeypatch):
     assert email.lease_expires_at >= timezone.now() + timedelta(seconds=RETRY_BACKOFF_MAX_SECONDS)
 
 
-def test_the_admin_does_not_show_the_encrypted_secret(admin_client, organization, owner, published):
+def test_the_admin_does_not_show_the_encrypted_secret(admin_client, organization, owner, published, invite):
     invitation = invite(organization, owner)
     email = OutboundEmail.objects.get(invitation=invitation)
     assert email.secret_context_encrypted

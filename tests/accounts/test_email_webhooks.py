@@ -5,7 +5,6 @@ import base64
 import json
 
 import pytest
-from django.test import TestCase
 
 from accounts.models import AuditEvent, Invitation, OutboundEmail
 from accounts.services.invitations import organization_invitations_create
@@ -22,9 +21,9 @@ def _postmark(settings):
 
 
 @pytest.fixture
-def sent(organization, owner, settings):
+def sent(organization, owner, settings, django_capture_on_commit_callbacks):
     """An invitation email as sent, then the Postmark backend configured (its webhook is the one mounted)."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         invitation = organization_invitations_create(
             organization=organization, emails=["victim@example.com"], actor=owner
         )[0]
@@ -52,9 +51,10 @@ def bounce(client, *, metadata_id, message_id, credentials=SECRET, esp="postmark
 
 def bounced(email) -> bool:
     email.refresh_from_db()
-    return email.status == OutboundEmail.Status.BOUNCED or Invitation.objects.get(
-        pk=email.invitation_id
-    ).bounced_at is not None
+    return (
+        email.status == OutboundEmail.Status.BOUNCED
+        or Invitation.objects.get(pk=email.invitation_id).bounced_at is not None
+    )
 
 
 def test_a_webhook_call_without_credentials_is_401_with_a_basic_challenge(client, sent):

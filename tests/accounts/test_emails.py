@@ -13,7 +13,6 @@ from celery.exceptions import Retry
 from django.core import mail
 from django.core.mail.backends import locmem
 from django.db import connection
-from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -41,12 +40,19 @@ def _anymail_test_backend(settings):
     settings.ANYMAIL = {"WEBHOOK_SECRET": "esp:webhook-secret"}
 
 
-def invite(organization, owner, email="new@example.com"):
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return organization_invitations_create(organization=organization, emails=[email], actor=owner)[0]
+@pytest.fixture
+def invite(committed):
+    """``invite(organization, owner, email)``: the invitation, its email queued as after a real commit."""
+
+    def run(organization, owner, email="new@example.com"):
+        return committed(
+            organization_invitations_create, organization=organization, emails=[email], actor=owner
+        )[0]
+
+    return run
 
 
-def test_invitation_email_has_the_recipient_subject_and_link(organization, owner):
+def test_invitation_email_has_the_recipient_subject_and_link(organization, owner, invite):
     invitation = invite(organization, owner)
 
     message = mail.outbox[-1]
@@ -61,8 +67,8 @@ def test_invitation_email_has_the_recipient_subject_and_link(organization, owner
     assert link.group(1) not in json.dumps(email.context)  # the token never reaches the database
 
 
-def test_nothing_is_sent_when_the_change_rolls_back(organization, owner):
-    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+def test_nothing_is_sent_when_the_change_rolls_back(organization, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         organization_invitations_create(organization=organization, emails=["x@example.com"], actor=owner)
     # Callbacks are registered for after commit (the email's task, and the "invitations sent" counter), and were
     # not run inside the transaction.
@@ -70,7 +76,9 @@ def test_nothing_is_sent_when_the_change_rolls_back(organization, owner):
     assert mail.outbox == []
 
 
-def test_a_broker_that_cannot_take_the_task_after_commit_is_logged_not_raised(monkeypatch):
+def test_a_broker_that_cannot_take_the_task_after_commit_is_logged_not_raised(
+    monkeypatch, django_capture_on_commit_callbacks
+):
     import accessportal.celery
 
     warnings = []
@@ -80,27 +88,31 @@ def test_a_broker_that_cannot_take_the_task_after_commit_is_logged_not_raised(mo
         raise ConnectionError("the broker does not answer")
 
     monkeypatch.setattr(send_email, "delay", broker_down)
-    with TestCase.captureOnCommitCallbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         send_email.delay_on_commit(123)
 
     assert len(callbacks) == 1  # queued for after commit, not published inside the transaction
     assert warnings and "beat will pick it up again" in warnings[0][0]  # the committed change stands
 
 
-def test_inviter_is_told_when_the_invitation_is_accepted(organization, owner):
+def test_inviter_is_told_when_the_invitation_is_accepted(
+    organization, owner, django_capture_on_commit_callbacks, invite
+):
     invite(organization, owner)
     token = re.search(r"/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         invitation_accept(token=token, user=UserFactory(email="new@example.com"))
     notice = mail.outbox[-1]
     assert notice.to == [owner.email]
     assert notice.subject == f"new@example.com accepted your invitation to {organization.name}"
 
 
-def test_a_resend_makes_the_earlier_queued_email_stale(organization, owner):
+def test_a_resend_makes_the_earlier_queued_email_stale(
+    organization, owner, django_capture_on_commit_callbacks, invite
+):
     invitation = invite(organization, owner)
     first_token = re.search(r"/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         invitation_resend(invitation=invitation, actor=owner)
     stale = OutboundEmail.objects.create(
         to="new@example.com", subject="s", template="accounts/email/invitation", invitation=invitation
@@ -112,7 +124,7 @@ def test_a_resend_makes_the_earlier_queued_email_stale(organization, owner):
     assert len(mail.outbox) == sent_before
 
 
-def test_sending_twice_sends_once(organization, owner):
+def test_sending_twice_sends_once(organization, owner, invite):
     invite(organization, owner)
     email = OutboundEmail.objects.get()
     sent = len(mail.outbox)
@@ -185,7 +197,7 @@ def test_after_the_last_retry_the_message_is_given_up(monkeypatch):
     assert "rate limited" in email.error
 
 
-def test_one_bad_address_blocks_nobody(organization, owner, monkeypatch):
+def test_one_bad_address_blocks_nobody(organization, owner, monkeypatch, django_capture_on_commit_callbacks):
     from django.core.mail import EmailMultiAlternatives
 
     real_send = EmailMultiAlternatives.send
@@ -196,7 +208,7 @@ def test_one_bad_address_blocks_nobody(organization, owner, monkeypatch):
         return real_send(self, fail_silently)
 
     monkeypatch.setattr(EmailMultiAlternatives, "send", send)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         organization_invitations_create(
             organization=organization, emails=["bad@example.com", "good@example.com"], actor=owner
         )
@@ -204,7 +216,7 @@ def test_one_bad_address_blocks_nobody(organization, owner, monkeypatch):
     assert statuses == {"bad@example.com": "FAILED", "good@example.com": "SENT"}
 
 
-def test_a_bounce_reported_by_the_esp_marks_the_invitation(client, organization, owner, settings):
+def test_a_bounce_reported_by_the_esp_marks_the_invitation(client, organization, owner, settings, invite):
     invitation = invite(organization, owner)
     email = OutboundEmail.objects.get(invitation=invitation)
     settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"  # the ESP whose webhook is mounted
@@ -240,20 +252,29 @@ def test_webhook_without_the_secret_is_refused(client, settings):
     assert response.status_code == 401
 
 
-def _expire_all(organization, owner, n):
-    invitations = []
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        invitations = organization_invitations_create(
-            organization=organization, emails=[f"p{i}@example.com" for i in range(n)], actor=owner
+@pytest.fixture
+def expire_all(committed):
+    """``expire_all(organization, owner, n)``: ``n`` invitations, their emails sent, then past their expiry."""
+
+    def run(organization, owner, n):
+        invitations = committed(
+            organization_invitations_create,
+            organization=organization,
+            emails=[f"p{i}@example.com" for i in range(n)],
+            actor=owner,
         )
-    Invitation.objects.filter(pk__in=[i.pk for i in invitations]).update(
-        expires_at=timezone.now() - timedelta(minutes=1)
-    )
-    return invitations
+        Invitation.objects.filter(pk__in=[i.pk for i in invitations]).update(
+            expires_at=timezone.now() - timedelta(minutes=1)
+        )
+        return invitations
+
+    return run
 
 
-def test_expiry_marks_audits_and_tells_each_inviter_once(organization, owner):
-    _expire_all(organization, owner, 3)
+def test_expiry_marks_audits_and_tells_each_inviter_once(
+    organization, owner, django_capture_on_commit_callbacks, expire_all
+):
+    expire_all(organization, owner, 3)
     Invitation.objects.create(
         organization=organization,
         email="later@example.com",
@@ -262,9 +283,9 @@ def test_expiry_marks_audits_and_tells_each_inviter_once(organization, owner):
     )
     sent = len(mail.outbox)
 
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         assert expire_invitations.apply().result == 3
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         assert expire_invitations.apply().result == 0  # a second run changes nothing
 
     assert Invitation.objects.filter(status="EXPIRED").count() == 3
@@ -277,19 +298,21 @@ def test_expiry_marks_audits_and_tells_each_inviter_once(organization, owner):
     assert all(f"p{i}@example.com" in notices[0].body for i in range(3))
 
 
-def test_expiry_tells_each_inviter_once_listing_theirs(organization, owner, settings):
+def test_expiry_tells_each_inviter_once_listing_theirs(
+    organization, owner, settings, django_capture_on_commit_callbacks, expire_all
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     other = UserFactory(email="other-inviter@example.com")
     organization_member_add(organization=organization, user=other, roles=[roles.ORG_OWNER], actor=owner)
-    _expire_all(organization, owner, EXPIRY_NOTICE_LISTS + 5)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    expire_all(organization, owner, EXPIRY_NOTICE_LISTS + 5)
+    with django_capture_on_commit_callbacks(execute=True):
         theirs = organization_invitations_create(
             organization=organization, emails=["solo@example.com"], actor=other
         )
     Invitation.objects.filter(pk=theirs[0].pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     sent = len(mail.outbox)
 
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         invitations_expire_due()
 
     notices = {m.to[0]: m for m in mail.outbox[sent:]}
@@ -300,10 +323,10 @@ def test_expiry_tells_each_inviter_once_listing_theirs(organization, owner, sett
     assert notices[other.email].subject == "Your invitation of solo@example.com to Acme expired"
 
 
-def test_expiry_uses_bulk_sql_whatever_the_number(organization, owner):
+def test_expiry_uses_bulk_sql_whatever_the_number(organization, owner, expire_all):
     def queries(n):
         Invitation.objects.all().delete()
-        _expire_all(organization, owner, n)
+        expire_all(organization, owner, n)
         with CaptureQueriesContext(connection) as captured:
             invitations_expire_due()
         return len(captured)
@@ -324,7 +347,9 @@ class CountingBackend(locmem.EmailBackend):
         return True
 
 
-def test_queueing_many_publishes_one_task_per_batch_of_emails(monkeypatch):
+def test_queueing_many_publishes_one_task_per_batch_of_emails(
+    monkeypatch, django_capture_on_commit_callbacks
+):
     singles, batches = [], []
     monkeypatch.setattr(send_email, "delay", lambda *args: singles.append(args))
     monkeypatch.setattr(send_emails, "delay", lambda *args: batches.append(args))
@@ -336,7 +361,7 @@ def test_queueing_many_publishes_one_task_per_batch_of_emails(monkeypatch):
         for i in range(EMAIL_BATCH * 2 + 1)
     ]
 
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         emails_queue_bulk(messages)
 
     assert singles == [(OutboundEmail.objects.order_by("pk").last().pk,)]  # the remainder of one goes alone

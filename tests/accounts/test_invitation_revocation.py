@@ -7,7 +7,6 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.test import TestCase
 
 from accounts import roles
 from accounts.errors import ServiceError
@@ -49,12 +48,15 @@ def temporary_owner(organization, owner):
 
 
 def test_a_removed_owners_invitation_as_owner_is_revoked_and_cannot_be_accepted(
-    organization, owner, temporary_owner
+    organization, owner, temporary_owner, django_capture_on_commit_callbacks
 ):
     """The attack: a temporary owner invites an outsider as Organization Owner and is then removed."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         invitation = organization_invitations_create(
-            organization=organization, emails=["mallory@example.com"], roles=[roles.ORG_OWNER], actor=temporary_owner
+            organization=organization,
+            emails=["mallory@example.com"],
+            roles=[roles.ORG_OWNER],
+            actor=temporary_owner,
         )[0]
     token = re.search(r"/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
 
@@ -76,11 +78,15 @@ def test_a_removed_owners_invitation_as_owner_is_revoked_and_cannot_be_accepted(
     assert not OrganizationMembership.objects.filter(organization=organization, user=mallory).exists()
 
 
-def test_a_demoted_owner_loses_the_invitations_they_could_no_longer_send(organization, owner, temporary_owner):
+def test_a_demoted_owner_loses_the_invitations_they_could_no_longer_send(
+    organization, owner, temporary_owner
+):
     invitation = organization_invitations_create(
         organization=organization, emails=["x@example.com"], actor=temporary_owner
     )[0]
-    mine = organization_invitations_create(organization=organization, emails=["y@example.com"], actor=owner)[0]
+    mine = organization_invitations_create(organization=organization, emails=["y@example.com"], actor=owner)[
+        0
+    ]
 
     organization_member_roles_set(
         organization=organization, user=temporary_owner, roles=[roles.ORG_MEMBER], actor=owner
@@ -92,10 +98,16 @@ def test_a_demoted_owner_loses_the_invitations_they_could_no_longer_send(organiz
 
 def test_losing_a_role_that_gave_no_power_keeps_the_invitations(organization, owner, temporary_owner):
     organization_member_roles_set(
-        organization=organization, user=temporary_owner, roles=[roles.ORG_OWNER, roles.ORG_READ_ONLY], actor=owner
+        organization=organization,
+        user=temporary_owner,
+        roles=[roles.ORG_OWNER, roles.ORG_READ_ONLY],
+        actor=owner,
     )
     invitation = organization_invitations_create(
-        organization=organization, emails=["x@example.com"], roles=[roles.ORG_OWNER], actor=fresh(temporary_owner)
+        organization=organization,
+        emails=["x@example.com"],
+        roles=[roles.ORG_OWNER],
+        actor=fresh(temporary_owner),
     )[0]
 
     organization_member_roles_set(
@@ -121,7 +133,9 @@ def test_the_no_escalation_rule_decides_which_project_invitations_go(organizatio
 
     assert status(as_owner) == Invitation.Status.REVOKED
     assert status(as_reader) == Invitation.Status.PENDING
-    assert AuditEvent.objects.filter(event_type="GROUP_INVITATION_DELETED", target_id=as_owner.public_id).exists()
+    assert AuditEvent.objects.filter(
+        event_type="GROUP_INVITATION_DELETED", target_id=as_owner.public_id
+    ).exists()
 
 
 def test_power_lost_with_a_team_revokes_too(organization, project, owner):
@@ -137,7 +151,9 @@ def test_power_lost_with_a_team_revokes_too(organization, project, owner):
 
 
 def test_a_deleted_api_keys_invitations_are_revoked(organization, owner):
-    api_key, _ = api_key_create(organization=organization, description="ci", roles=[roles.ORG_OWNER], actor=owner)
+    api_key, _ = api_key_create(
+        organization=organization, description="ci", roles=[roles.ORG_OWNER], actor=owner
+    )
     invitation = organization_invitations_create(
         organization=organization, emails=["k@example.com"], actor=fresh(api_key.user)
     )[0]
@@ -150,7 +166,9 @@ def test_a_deleted_api_keys_invitations_are_revoked(organization, owner):
 def test_the_offboarding_report_lists_the_revoked_invitations(organization, owner, temporary_owner):
     from monitoring.services import person_offboard
 
-    organization_invitations_create(organization=organization, emails=["z@example.com"], actor=temporary_owner)
+    organization_invitations_create(
+        organization=organization, emails=["z@example.com"], actor=temporary_owner
+    )
 
     report = person_offboard(organization=organization, user=temporary_owner, actor=owner)
 

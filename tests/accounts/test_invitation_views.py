@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.test import TestCase
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Invitation, OrganizationMembership
@@ -16,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def link(organization, owner):
-    with TestCase.captureOnCommitCallbacks(execute=True):
+def link(organization, owner, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
         organization_invitations_create(organization=organization, emails=["new@example.com"], actor=owner)
     return re.search(r"https?://[^/]+(/invitations/[^/\s]+/)", mail.outbox[-1].body).group(1)
 

@@ -7,7 +7,6 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import IntegrityError, transaction
-from django.test import TestCase
 from django.utils import timezone
 
 from accounts import roles
@@ -38,27 +37,26 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-def committed(service, **kwargs):
-    """Run a service, then its on-commit callbacks (the queued email) as a real commit would: the test itself
-    runs inside a transaction that is rolled back."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return service(**kwargs)
-
-
 def sent_token(email):
     """The token from the accept link in the last message sent to ``email``."""
     message = [m for m in mail.outbox if email in m.to][-1]
     return re.search(r"/invitations/([^/\s]+)/", message.body).group(1)
 
 
-def invite(organization, owner, email="new@example.com", **kwargs):
-    invitations = committed(
-        organization_invitations_create, organization=organization, emails=[email], actor=owner, **kwargs
-    )
-    return invitations[0]
+@pytest.fixture
+def invite(committed):
+    """``invite(organization, owner, email, **kwargs)``: the invitation, its email sent."""
+
+    def run(organization, owner, email="new@example.com", **kwargs):
+        invitations = committed(
+            organization_invitations_create, organization=organization, emails=[email], actor=owner, **kwargs
+        )
+        return invitations[0]
+
+    return run
 
 
-def test_invitation_email_carries_the_accept_link_and_only_a_hash_is_stored(organization, owner):
+def test_invitation_email_carries_the_accept_link_and_only_a_hash_is_stored(organization, owner, invite):
     invitation = invite(organization, owner, roles=[roles.ORG_READ_ONLY])
 
     token = sent_token("new@example.com")
@@ -71,7 +69,7 @@ def test_invitation_email_carries_the_accept_link_and_only_a_hash_is_stored(orga
     assert AuditEvent.objects.filter(event_type="INVITED_TO_ORG", details__email="new@example.com").exists()
 
 
-def test_invite_several_addresses_at_once(organization, owner):
+def test_invite_several_addresses_at_once(organization, owner, committed):
     invitations = committed(
         organization_invitations_create,
         organization=organization,
@@ -82,7 +80,7 @@ def test_invite_several_addresses_at_once(organization, owner):
     assert len(mail.outbox) == 2
 
 
-def test_inviting_many_addresses_costs_the_same_queries_as_inviting_two(organization, owner):
+def test_inviting_many_addresses_costs_the_same_queries_as_inviting_two(organization, owner, invite):
     """The invitations, their teams, audit events and email rows are written for the whole batch at once (one
     message row each, in one INSERT; one task per batch of messages after commit)."""
     from django.db import connection
@@ -107,7 +105,7 @@ def test_inviting_many_addresses_costs_the_same_queries_as_inviting_two(organiza
     assert AuditEvent.objects.filter(event_type="INVITED_TO_ORG", target_name="many7@example.com").exists()
 
 
-def test_inviting_again_updates_the_pending_invitation(organization, owner):
+def test_inviting_again_updates_the_pending_invitation(organization, owner, invite):
     first = invite(organization, owner, roles=[roles.ORG_MEMBER])
     old_token = sent_token("new@example.com")
     second = invite(organization, owner, email="NEW@example.com", roles=[roles.ORG_READ_ONLY])
@@ -119,7 +117,7 @@ def test_inviting_again_updates_the_pending_invitation(organization, owner):
     assert second.token_hash != token_hash(old_token)
 
 
-def test_one_pending_invitation_per_address_is_enforced_by_the_database(organization, owner):
+def test_one_pending_invitation_per_address_is_enforced_by_the_database(organization, owner, invite):
     invitation = invite(organization, owner)
     duplicate = Invitation(
         organization=organization,
@@ -131,7 +129,7 @@ def test_one_pending_invitation_per_address_is_enforced_by_the_database(organiza
         duplicate.save()
 
 
-def test_bad_addresses_are_refused_naming_them(organization, owner):
+def test_bad_addresses_are_refused_naming_them(organization, owner, committed):
     with pytest.raises(ServiceError) as error:
         committed(
             organization_invitations_create,
@@ -145,7 +143,7 @@ def test_bad_addresses_are_refused_naming_them(organization, owner):
     assert mail.outbox == []
 
 
-def test_only_owners_invite_to_an_organization(organization, owner):
+def test_only_owners_invite_to_an_organization(organization, owner, invite):
     member = UserFactory()
     organization_member_add(organization=organization, user=member, actor=owner)
     with pytest.raises(ServiceError) as error:
@@ -153,7 +151,7 @@ def test_only_owners_invite_to_an_organization(organization, owner):
     assert error.value.code == "USER_UNAUTHORIZED"
 
 
-def test_accepting_grants_roles_and_teams_in_one_step(organization, owner):
+def test_accepting_grants_roles_and_teams_in_one_step(organization, owner, invite):
     team = team_create(organization=organization, name="Platform", actor=owner)
     invite(organization, owner, roles=[roles.ORG_READ_ONLY], teams=[team])
     user = UserFactory(email="new@example.com")
@@ -170,7 +168,7 @@ def test_accepting_grants_roles_and_teams_in_one_step(organization, owner):
     assert event.details["invitationId"] == invitation.public_id
 
 
-def test_project_invitation_adds_an_outsider_to_the_organization(organization, project, owner):
+def test_project_invitation_adds_an_outsider_to_the_organization(organization, project, owner, committed):
     committed(
         project_invitations_create,
         project=project,
@@ -191,7 +189,7 @@ def test_project_invitation_adds_an_outsider_to_the_organization(organization, p
     assert AuditEvent.objects.filter(event_type="JOINED_GROUP", target_id=user.public_id).exists()
 
 
-def test_project_user_admin_may_invite_but_not_escalate(project, owner):
+def test_project_user_admin_may_invite_but_not_escalate(project, owner, committed):
     user_admin = UserFactory()
     project_member_add(project=project, user=user_admin, roles=[roles.GROUP_USER_ADMIN], actor=owner)
 
@@ -217,7 +215,7 @@ def test_project_user_admin_may_invite_but_not_escalate(project, owner):
         ("unknown", "INVITATION_NOT_FOUND"),
     ],
 )
-def test_each_refusal_has_its_own_code_and_changes_nothing(organization, owner, prepare, code):
+def test_each_refusal_has_its_own_code_and_changes_nothing(organization, owner, prepare, code, invite):
     invitation = invite(organization, owner)
     token = sent_token("new@example.com")
     invitee = UserFactory(email="new@example.com")
@@ -241,7 +239,7 @@ def test_each_refusal_has_its_own_code_and_changes_nothing(organization, owner, 
     assert OrganizationMembership.objects.count() == members_before
 
 
-def test_invitation_expires_after_30_days_at_read_time(organization, owner):
+def test_invitation_expires_after_30_days_at_read_time(organization, owner, invite):
     invitation = invite(organization, owner)
     token = sent_token("new@example.com")
     user = UserFactory(email="new@example.com")
@@ -259,7 +257,7 @@ def test_invitation_expires_after_30_days_at_read_time(organization, owner):
         assert error.value.code == "INVITATION_EXPIRED"
 
 
-def test_resend_issues_a_new_token_and_restarts_the_30_days(organization, owner):
+def test_resend_issues_a_new_token_and_restarts_the_30_days(organization, owner, committed, invite):
     invitation = invite(organization, owner)
     old_token = sent_token("new@example.com")
     with time_machine.travel(timezone.now() + timedelta(days=20)):
@@ -277,7 +275,7 @@ def test_resend_issues_a_new_token_and_restarts_the_30_days(organization, owner)
     assert AuditEvent.objects.filter(event_type="ORG_INVITATION_RESENT").exists()
 
 
-def test_pending_invitation_can_be_edited(organization, owner):
+def test_pending_invitation_can_be_edited(organization, owner, invite):
     team = team_create(organization=organization, name="Ops", actor=owner)
     invitation = invite(organization, owner)
     invitation_update(invitation=invitation, roles=[roles.ORG_GROUP_CREATOR], teams=[team], actor=owner)
@@ -289,7 +287,7 @@ def test_pending_invitation_can_be_edited(organization, owner):
     assert AuditEvent.objects.filter(event_type="ORG_INVITATION_UPDATED").exists()
 
 
-def test_revoked_invitation_is_audited_and_cannot_be_edited(organization, owner):
+def test_revoked_invitation_is_audited_and_cannot_be_edited(organization, owner, invite):
     invitation = invite(organization, owner)
     invitation_revoke(invitation=invitation, actor=owner)
     assert AuditEvent.objects.filter(event_type="ORG_INVITATION_DELETED").exists()
@@ -298,7 +296,7 @@ def test_revoked_invitation_is_audited_and_cannot_be_edited(organization, owner)
     assert error.value.code == "INVITATION_NOT_PENDING"
 
 
-def test_sign_up_from_the_link_creates_the_account_and_accepts(organization, owner):
+def test_sign_up_from_the_link_creates_the_account_and_accepts(organization, owner, invite):
     invite(organization, owner)
     user = invitation_signup_accept(
         token=sent_token("new@example.com"), email="new@example.com", password="a long enough secret 42"
@@ -307,7 +305,7 @@ def test_sign_up_from_the_link_creates_the_account_and_accepts(organization, own
     assert OrganizationMembership.objects.filter(organization=organization, user=user).exists()
 
 
-def test_sign_up_with_another_address_is_refused(organization, owner):
+def test_sign_up_with_another_address_is_refused(organization, owner, invite):
     invite(organization, owner)
     with pytest.raises(ServiceError) as error:
         invitation_signup_accept(
@@ -351,7 +349,7 @@ def test_join_request_denied_grants_nothing_and_needs_a_user_admin(project, owne
 
 
 def test_project_people_lists_members_then_invitations_then_requests(
-    project, owner, django_assert_num_queries
+    project, owner, django_assert_num_queries, committed
 ):
     project_member_add(project=project, user=UserFactory(email="zed@example.com"), actor=owner)
     committed(project_invitations_create, project=project, emails=["aaa@example.com"], actor=owner)
@@ -365,7 +363,7 @@ def test_project_people_lists_members_then_invitations_then_requests(
     assert people[2].roles == [INVITE_SENT_ROLE]
 
 
-def test_project_people_costs_constant_queries(project, owner):
+def test_project_people_costs_constant_queries(project, owner, committed):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -3,7 +3,6 @@ and a refusal with its reason for someone who already reaches the project."""
 
 import pytest
 from django.core import mail
-from django.test import TestCase
 
 from accounts import roles
 from accounts.errors import ServiceError
@@ -15,12 +14,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def committed(service, **kwargs):
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return service(**kwargs)
-
-
-def test_the_projects_owners_are_emailed_the_request_and_its_message(organization, owner, project):
+def test_the_projects_owners_are_emailed_the_request_and_its_message(organization, owner, project, committed):
     team_owner = UserFactory(email="lead@example.com")
     organization_member_add(organization=organization, user=team_owner, actor=owner)
     team = team_create(organization=organization, name="Leads", members=[team_owner], actor=owner)
@@ -39,7 +33,7 @@ def test_the_projects_owners_are_emailed_the_request_and_its_message(organizatio
     assert event.details == {"message": "I run the nightly reports."}
 
 
-def test_the_requester_is_emailed_the_decision(organization, owner, project):
+def test_the_requester_is_emailed_the_decision(organization, owner, project, committed):
     approved_asker, denied_asker = UserFactory(email="yes@example.com"), UserFactory(email="no@example.com")
     approved = join_request_create(project=project, user=approved_asker)
     denied = join_request_create(project=project, user=denied_asker)
@@ -66,7 +60,7 @@ def test_someone_who_already_reaches_the_project_is_told_how(organization, owner
 
 
 def test_asking_by_id_costs_the_same_whatever_the_id_names_and_the_beat_job_asks_the_owners(
-    organization, owner, project, django_assert_num_queries
+    organization, owner, project, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     """Asking by id is one recorded ask, the same work for a real project and for an id that names nothing;
     within a minute the beat job makes a join request of the real one, and its owners are emailed."""
@@ -80,7 +74,7 @@ def test_asking_by_id_costs_the_same_whatever_the_id_names_and_the_beat_job_asks
         join_ask_record(user=asker, project_id="0123456789abcdef01234567")
     assert not JoinRequest.objects.exists()
 
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         assert join_asks_process() == 2
     request = JoinRequest.objects.get()
     assert (request.project, request.user, request.message) == (project, asker, "nightly reports")

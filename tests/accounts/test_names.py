@@ -3,7 +3,6 @@ that cannot be sent (a header it cannot carry, a template that fails) ends FAILE
 
 import pytest
 from django.core import mail
-from django.test import TestCase
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -107,10 +106,12 @@ def test_the_api_answers_400_validation_error_naming_the_field(api, organization
     assert not MonitoringUser.objects.exists()
 
 
-def test_a_signup_name_with_a_control_character_is_a_form_error(client, organization, owner, settings):
+def test_a_signup_name_with_a_control_character_is_a_form_error(
+    client, organization, owner, settings, django_capture_on_commit_callbacks
+):
     import re
 
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         organization_invitations_create(organization=organization, emails=["new@example.com"], actor=owner)
     path = re.search(r"/invitations/[^/\s]+/", mail.outbox[-1].body).group(0)
 
@@ -126,7 +127,9 @@ def test_a_signup_name_with_a_control_character_is_a_form_error(client, organiza
 # ---- an email that cannot be sent ends FAILED ------------------------------------------------------------------
 
 
-def test_a_name_that_breaks_the_subject_header_fails_the_email_not_the_request(organization, owner):
+def test_a_name_that_breaks_the_subject_header_fails_the_email_not_the_request(
+    organization, owner, django_capture_on_commit_callbacks
+):
     """Data from before the rule (or written around the services): the invitation is committed and the
     request answers; the email is FAILED with the reason, not QUEUED forever. (The test's locmem backend
     builds the message as an SMTP or ESP backend would.)"""
@@ -134,7 +137,7 @@ def test_a_name_that_breaks_the_subject_header_fails_the_email_not_the_request(o
     Project.objects.filter(pk=project.pk).update(name="Evil\nBcc: victim@example.com")
     project.refresh_from_db()
 
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         invitation = project_invitations_create(project=project, emails=["new@example.com"], actor=owner)[0]
 
     email = OutboundEmail.objects.get(invitation=invitation)
@@ -156,13 +159,15 @@ def test_a_template_that_fails_fails_the_email(settings):
     assert email.attempts == 1
 
 
-def test_the_invitation_page_of_a_legacy_name_answers(client, organization, owner):
+def test_the_invitation_page_of_a_legacy_name_answers(
+    client, organization, owner, django_capture_on_commit_callbacks
+):
     """The invite page itself answers (not a 500) although the email fails."""
     project = project_create(organization=organization, name="Legacy", actor=owner)
     Project.objects.filter(pk=project.pk).update(name="Evil\nBcc: victim@example.com")
     client.force_login(owner)
 
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("accounts:project_access", args=[project.public_id]),
             {"emails": "new@example.com", "roles": ["GROUP_READ_ONLY"]},

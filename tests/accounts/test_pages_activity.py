@@ -4,14 +4,18 @@ person and dates, 50 a page, in the viewer's time zone, at a constant number of 
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import roles
+from accounts.audit import EventTypeRegistry, event_types
 from accounts.models import AuditEvent
 from accounts.services import organization_create, organization_member_add, project_create, project_member_add
-from accounts.views.activity import EVENT_GROUPS, EVENT_LABELS
+from monitoring.audit import Event as MonitoringEvent
+from serviceaccounts.audit import Event as ServiceAccountEvent
+from support.audit import Event as SupportEvent
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,17 +49,47 @@ def event(organization, event_type=Type.TEAM_CREATED, *, project=None, actor=Non
 
 
 def test_every_event_type_has_one_human_label():
-    values = [value for _, choices in EVENT_GROUPS for value, _ in choices]
-    assert sorted(values) == sorted(Type.values)
+    values = [value for _, choices in event_types.groups() for value, _ in choices]
+    owned = [*Type.values, *MonitoringEvent.values, *SupportEvent.values, *ServiceAccountEvent.values]
+    assert sorted(values) == sorted(owned) == sorted(event_types.names)
     assert len(values) == len(set(values))
-    assert all(label and "_" not in label for label in EVENT_LABELS.values())
+    assert all(label and "_" not in label for label in map(event_types.label, values))
+
+
+def test_each_app_registers_its_own_types_under_its_own_heading_in_the_filters_order():
+    assert [group for group, _ in event_types.groups()] == [
+        "Organization",
+        "Projects",
+        "Teams",
+        "Invitations and requests to join",
+        "API keys",
+        "Service accounts",
+        "Clusters",
+        "Support access",
+        "Monitoring",
+        "Sign-in and security",
+        "Staff",
+    ]
+    groups = dict(event_types.groups())
+    assert [name for name, _ in groups["Monitoring"]] == MonitoringEvent.values
+    assert [name for name, _ in groups["Support access"]] == SupportEvent.values
+
+
+def test_a_type_registered_again_with_another_meaning_is_refused():
+    registry = EventTypeRegistry()
+    registry.register(group="Monitoring", order=1, types=MonitoringEvent)
+    registry.register(group="Monitoring", order=1, types=MonitoringEvent)  # as it was: nothing changes
+
+    assert registry.names == MonitoringEvent.values
+    with pytest.raises(ImproperlyConfigured):
+        registry.register(group="Support access", order=2, types=[MonitoringEvent.USER_OFFBOARDED])
 
 
 def test_the_organization_page_lists_events_newest_first_with_human_names(client, organization, owner):
     alice = UserFactory(email="alice@example.com", first_name="Alice", last_name="Archer")
     now = timezone.now()  # later than the organization's own creation events
-    event(organization, Type.ORG_EMPLOYEE_ACCESS_RESTRICTED, actor=alice, at=now + timedelta(days=1))
-    event(organization, Type.MONITORING_USER_ATTACHED, actor=alice, at=now + timedelta(days=2))
+    event(organization, SupportEvent.ORG_EMPLOYEE_ACCESS_RESTRICTED, actor=alice, at=now + timedelta(days=1))
+    event(organization, MonitoringEvent.MONITORING_USER_ATTACHED, actor=alice, at=now + timedelta(days=2))
     client.force_login(owner)
 
     response = client.get(org_page(organization))
@@ -80,8 +114,8 @@ def test_times_are_shown_in_the_viewers_time_zone_which_is_named(client, organiz
 
 def test_the_project_page_shows_only_that_projects_events(client, organization, owner, project):
     staging = project_create(organization=organization, name="Staging", actor=owner)
-    event(organization, Type.EMPLOYEE_ACCESS_GRANTED, project=project)
-    event(organization, Type.EMPLOYEE_ACCESS_REVOKED, project=staging)
+    event(organization, SupportEvent.EMPLOYEE_ACCESS_GRANTED, project=project)
+    event(organization, SupportEvent.EMPLOYEE_ACCESS_REVOKED, project=staging)
     event(organization, Type.TEAM_CREATED)
     client.force_login(owner)
 
@@ -99,8 +133,8 @@ def test_the_organization_page_leaves_out_projects_the_viewer_may_not_open(
     member = UserFactory()
     organization_member_add(organization=organization, user=member, actor=owner)
     project_member_add(project=project, user=member, roles=[roles.GROUP_READ_ONLY], actor=owner)
-    event(organization, Type.EMPLOYEE_ACCESS_GRANTED, project=project)
-    event(organization, Type.EMPLOYEE_ACCESS_REVOKED, project=secret)
+    event(organization, SupportEvent.EMPLOYEE_ACCESS_GRANTED, project=project)
+    event(organization, SupportEvent.EMPLOYEE_ACCESS_REVOKED, project=secret)
     client.force_login(member)
 
     shown = labels(client.get(org_page(organization)))
@@ -123,11 +157,11 @@ def test_another_tenants_activity_is_a_404(client, organization, owner, project,
 
 
 def test_filter_by_event_type(client, organization, owner):
-    event(organization, Type.MONITORING_USER_ATTACHED)
-    event(organization, Type.MONITORING_USER_DETACHED)
+    event(organization, MonitoringEvent.MONITORING_USER_ATTACHED)
+    event(organization, MonitoringEvent.MONITORING_USER_DETACHED)
     client.force_login(owner)
 
-    response = client.get(org_page(organization), {"event_type": Type.MONITORING_USER_DETACHED})
+    response = client.get(org_page(organization), {"event_type": MonitoringEvent.MONITORING_USER_DETACHED})
 
     assert labels(response) == ["Monitoring user detached"]
     assert '<option value="MONITORING_USER_DETACHED" selected>' in response.content.decode()
@@ -218,7 +252,7 @@ def test_the_page_costs_the_same_queries_for_5_and_200_events(client, organizati
 
     def add(count):
         for i in range(count):
-            event(organization, Type.EMPLOYEE_ACCESS_GRANTED, project=project, actor=people[i % 3])
+            event(organization, SupportEvent.EMPLOYEE_ACCESS_GRANTED, project=project, actor=people[i % 3])
 
     def count():
         client.get(url)

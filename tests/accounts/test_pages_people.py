@@ -4,7 +4,6 @@ nothing changes, and the pages cost the same queries at 5 and at 60 rows."""
 
 import pytest
 from django.db import connection
-from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 
 from accounts import roles
@@ -19,7 +18,7 @@ from accounts.services import (
 )
 from accounts.services.invitations import organization_invitations_create, project_invitations_create
 from accounts.services.join_requests import join_request_create
-from tests.factories import UserFactory, give_totp
+from tests.factories import MemberFactory, UserFactory, give_totp
 from tests.signin import verified
 
 pytestmark = pytest.mark.django_db
@@ -41,12 +40,6 @@ def roles_field(user):
     return f"member-{user.public_id}-roles"
 
 
-def member(organization, owner, *, roles_=(roles.ORG_MEMBER,), **fields):
-    user = UserFactory(**fields)
-    organization_member_add(organization=organization, user=user, roles=roles_, actor=owner)
-    return user
-
-
 def roles_of(organization, user):
     return OrganizationMembership.objects.get(organization=organization, user=user).role_names
 
@@ -58,7 +51,9 @@ def test_the_users_tab_lists_members_then_pending_in_the_organization_and_its_pr
     client, organization, project, owner
 ):
     give_totp(owner)
-    member(organization, owner, email="bea@example.com", first_name="Bea", last_name="Zed")
+    MemberFactory(
+        organization=organization, actor=owner, email="bea@example.com", first_name="Bea", last_name="Zed"
+    )
     organization_invitations_create(
         organization=organization, emails=["org-invitee@example.com"], actor=owner
     )
@@ -84,8 +79,12 @@ def test_the_users_tab_lists_members_then_pending_in_the_organization_and_its_pr
 
 
 def test_the_search_finds_by_name_or_email_in_every_list(client, organization, project, owner):
-    member(organization, owner, email="ann@example.com", first_name="Ann", last_name="Lee")
-    member(organization, owner, email="zoe@example.com", first_name="Zoe", last_name="Kay")
+    MemberFactory(
+        organization=organization, actor=owner, email="ann@example.com", first_name="Ann", last_name="Lee"
+    )
+    MemberFactory(
+        organization=organization, actor=owner, email="zoe@example.com", first_name="Zoe", last_name="Kay"
+    )
     organization_invitations_create(
         organization=organization, emails=["ann.invited@example.com"], actor=owner
     )
@@ -101,7 +100,7 @@ def test_the_search_finds_by_name_or_email_in_every_list(client, organization, p
 
 def test_every_list_is_paged_by_50(client, organization, owner):
     for _ in range(51):
-        member(organization, owner)
+        MemberFactory(organization=organization, actor=owner)
     organization_invitations_create(
         organization=organization, emails=[f"p{i}@example.com" for i in range(51)], actor=owner
     )
@@ -128,10 +127,12 @@ def test_the_default_role_applies_only_when_no_role_is_picked(client, organizati
     assert Invitation.objects.get(email="two@example.com").roles == [roles.ORG_MEMBER]
 
 
-def test_invite_several_addresses_with_roles_and_teams(client, organization, owner):
+def test_invite_several_addresses_with_roles_and_teams(
+    client, organization, owner, django_capture_on_commit_callbacks
+):
     team = team_create(organization=organization, name="Platform", actor=owner)
     client.force_login(owner)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             users_tab(organization),
             {
@@ -148,7 +149,7 @@ def test_invite_several_addresses_with_roles_and_teams(client, organization, own
 
 
 def test_an_invite_refusal_shows_once_next_to_its_field(client, organization, owner):
-    member(organization, owner, email="already@example.com")
+    MemberFactory(organization=organization, actor=owner, email="already@example.com")
     client.force_login(owner)
 
     page = client.post(users_tab(organization), {"invite-emails": "already@example.com"}).content.decode()
@@ -209,7 +210,7 @@ def test_resend_is_a_post_and_keeps_the_list_it_came_from(client, organization, 
 
 
 def test_an_owner_changes_a_members_roles_from_the_users_tab(client, organization, owner):
-    person = member(organization, owner)
+    person = MemberFactory(organization=organization, actor=owner)
     client.force_login(owner)
 
     response = client.post(
@@ -243,7 +244,7 @@ def test_the_last_owner_is_refused_in_place(client, organization, owner):
 def test_a_rows_form_posted_by_htmx_gets_its_row_back_with_the_refusal_or_the_updated_list(
     client, organization, owner
 ):
-    person = member(organization, owner)
+    person = MemberFactory(organization=organization, actor=owner)
     client.force_login(owner)
     htmx = {"HTTP_HX_REQUEST": "true"}
     back = users_tab(organization) + "?q=example"
@@ -267,7 +268,7 @@ def test_a_rows_form_posted_by_htmx_gets_its_row_back_with_the_refusal_or_the_up
 
 
 def test_no_role_at_all_is_a_form_error(client, organization, owner):
-    person = member(organization, owner)
+    person = MemberFactory(organization=organization, actor=owner)
     client.force_login(owner)
     page = client.post(member_page(organization, person), {}).content.decode()
     assert "Pick at least one role" in page
@@ -276,8 +277,8 @@ def test_no_role_at_all_is_a_form_error(client, organization, owner):
 
 @pytest.mark.parametrize("role", [roles.ORG_READ_ONLY, roles.ORG_MEMBER])
 def test_a_member_who_may_not_manage_cannot_change_roles_or_remove(client, organization, owner, role):
-    viewer = member(organization, owner, roles_=(role,))
-    person = member(organization, owner)
+    viewer = MemberFactory(organization=organization, actor=owner, roles=(role,))
+    person = MemberFactory(organization=organization, actor=owner)
     client.force_login(viewer)
 
     page = client.get(users_tab(organization)).content.decode()
@@ -305,7 +306,7 @@ def test_another_organizations_member_is_not_found(client, organization, owner):
 
 
 def test_a_members_teams_link_to_their_pages(client, organization, owner):
-    person = member(organization, owner)
+    person = MemberFactory(organization=organization, actor=owner)
     team = team_create(organization=organization, name="Platform", actor=owner)
     team_member_add(team=team, user=person, actor=owner)
     client.force_login(owner)
@@ -319,7 +320,7 @@ def test_a_members_teams_link_to_their_pages(client, organization, owner):
 
 
 def test_removing_a_member_lists_what_goes_then_removes(client, organization, project, owner):
-    person = member(organization, owner, roles_=(roles.ORG_GROUP_CREATOR,))
+    person = MemberFactory(organization=organization, actor=owner, roles=(roles.ORG_GROUP_CREATOR,))
     project_member_add(project=project, user=person, roles=[roles.GROUP_CLUSTER_MANAGER], actor=owner)
     team = team_create(organization=organization, name="Platform", actor=owner)
     team_member_add(team=team, user=person, actor=owner)
@@ -341,7 +342,7 @@ def test_removing_a_member_lists_what_goes_then_removes(client, organization, pr
 def test_removing_the_last_owner_or_a_projects_only_owner_is_refused_in_place(
     client, organization, project, owner
 ):
-    person = member(organization, owner)
+    person = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=person, roles=[roles.GROUP_OWNER], actor=owner)
     ProjectMembership.objects.filter(project=project).exclude(user=person).delete()  # the creator's
     client.force_login(owner)
@@ -357,8 +358,8 @@ def test_removing_the_last_owner_or_a_projects_only_owner_is_refused_in_place(
 
 
 def test_a_member_may_leave_but_not_remove_others(client, organization, owner):
-    person = member(organization, owner)
-    other = member(organization, owner)
+    person = MemberFactory(organization=organization, actor=owner)
+    other = MemberFactory(organization=organization, actor=owner)
     client.force_login(person)
 
     assert "Leave Acme" in client.get(member_page(organization, person)).content.decode()
@@ -430,7 +431,7 @@ def test_the_users_tab_and_member_page_cost_the_same_queries_at_5_and_60_people(
     def grow(n):
         nonlocal start
         for _ in range(n):
-            person = member(organization, owner)
+            person = MemberFactory(organization=organization, actor=owner)
             project_member_add(project=project, user=person, actor=owner)
             team_member_add(team=team, user=person, actor=owner)
             join_request_create(project=project, user=UserFactory())

@@ -33,15 +33,9 @@ from accounts.services import (
 from accounts.services.api_keys import api_key_create, api_key_project_assign
 from accounts.services.invitations import project_invitations_create
 from accounts.services.join_requests import join_request_create
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def member(organization, owner, org_roles=(roles.ORG_MEMBER,), **fields):
-    user = UserFactory(**fields)
-    organization_member_add(organization=organization, user=user, roles=list(org_roles), actor=owner)
-    return user
 
 
 def projects_url(organization):
@@ -73,7 +67,7 @@ def queries_of(client, url):
 def test_the_projects_tab_shows_the_persons_access_on_each_project_and_where_it_comes_from(
     client, organization, owner, project
 ):
-    pat = member(organization, owner, email="pat@example.com")
+    pat = MemberFactory(organization=organization, actor=owner, email="pat@example.com")
     project_member_add(project=project, user=pat, actor=owner)
     staging = project_create(organization=organization, name="Staging", actor=owner)
     team = team_create(organization=organization, name="Platform", members=[pat], actor=owner)
@@ -116,7 +110,7 @@ def test_the_projects_tab_searches_by_name_and_pages_by_50(client, organization,
 
 
 def test_the_projects_tab_costs_the_same_queries_for_5_and_60_projects(client, organization, owner):
-    pat = member(organization, owner)
+    pat = MemberFactory(organization=organization, actor=owner)
     team = team_create(organization=organization, name="Platform", members=[pat], actor=owner)
     client.force_login(pat)
 
@@ -140,7 +134,7 @@ def test_the_projects_tab_costs_the_same_queries_for_5_and_60_projects(client, o
 def test_projects_reached_asks_about_any_number_of_projects_in_three_queries(
     organization, owner, django_assert_num_queries
 ):
-    pat = member(organization, owner, org_roles=[roles.ORG_READ_ONLY])
+    pat = MemberFactory(organization=organization, actor=owner, roles=[roles.ORG_READ_ONLY])
     projects = [project_create(organization=organization, name=f"P{n}", actor=owner) for n in range(6)]
     project_member_add(project=projects[0], user=pat, roles=[roles.GROUP_OWNER], actor=owner)
     with django_assert_num_queries(3):
@@ -151,7 +145,7 @@ def test_projects_reached_asks_about_any_number_of_projects_in_three_queries(
 
 
 def test_an_owner_or_project_creator_creates_a_project_and_lands_in_it(client, organization, owner):
-    creator = member(organization, owner, org_roles=[roles.ORG_GROUP_CREATOR])
+    creator = MemberFactory(organization=organization, actor=owner, roles=[roles.ORG_GROUP_CREATOR])
     client.force_login(creator)
     assert "Create project" in text(client.get(projects_url(organization)))
 
@@ -172,7 +166,7 @@ def test_creating_a_project_refuses_a_taken_name_on_the_form_and_a_plain_member(
     assert "already exists" in text(response)
     assert Project.objects.filter(organization=organization).count() == 1
 
-    plain = member(organization, owner)
+    plain = MemberFactory(organization=organization, actor=owner)
     client.force_login(plain)
     assert client.get(f"{projects_url(organization)}new/").status_code == 403
     assert client.post(f"{projects_url(organization)}new/", {"name": "Mine"}).status_code == 403
@@ -182,7 +176,7 @@ def test_creating_a_project_refuses_a_taken_name_on_the_form_and_a_plain_member(
 def test_a_member_asks_to_join_with_a_message_and_the_owners_are_emailed(
     client, organization, owner, project, django_capture_on_commit_callbacks
 ):
-    asker = member(organization, owner, email="asker@example.com")
+    asker = MemberFactory(organization=organization, actor=owner, email="asker@example.com")
     client.force_login(asker)
     url = f"{projects_url(organization)}{project.public_id}/join/"
     assert "Request to join Production" in text(client.get(url))
@@ -200,7 +194,7 @@ def test_a_member_asks_to_join_with_a_message_and_the_owners_are_emailed(
 def test_someone_who_already_reaches_the_project_is_refused_with_the_reason(
     client, organization, owner, project
 ):
-    teammate = member(organization, owner)
+    teammate = MemberFactory(organization=organization, actor=owner)
     team = team_create(organization=organization, name="Platform", members=[teammate], actor=owner)
     team_project_assign(team=team, project=project, actor=owner)
     client.force_login(teammate)
@@ -216,7 +210,7 @@ def test_another_organizations_project_is_not_found_on_the_projects_pages(client
     stranger_owner = UserFactory()
     elsewhere = organization_create(name="Elsewhere", actor=stranger_owner)
     foreign = project_create(organization=elsewhere, name="Secret", actor=stranger_owner)
-    asker = member(organization, owner)
+    asker = MemberFactory(organization=organization, actor=owner)
     client.force_login(asker)
 
     assert client.get(f"{projects_url(organization)}{foreign.public_id}/join/").status_code == 404
@@ -233,11 +227,13 @@ def test_another_organizations_project_is_not_found_on_the_projects_pages(client
 
 
 def test_the_access_tab_shows_effective_roles_and_where_each_comes_from(client, organization, owner, project):
-    pat = member(organization, owner, email="pat@example.com")
+    pat = MemberFactory(organization=organization, actor=owner, email="pat@example.com")
     project_member_add(project=project, user=pat, actor=owner)
     team = team_create(organization=organization, name="Platform", members=[pat], actor=owner)
     team_project_assign(team=team, project=project, roles=[roles.GROUP_OWNER], actor=owner)
-    org_owner = member(organization, owner, org_roles=[roles.ORG_OWNER], email="boss@example.com")
+    org_owner = MemberFactory(
+        organization=organization, actor=owner, roles=[roles.ORG_OWNER], email="boss@example.com"
+    )
     client.force_login(owner)
 
     page = text(client.get(access_url(project)))
@@ -256,7 +252,7 @@ def test_the_access_tab_shows_effective_roles_and_where_each_comes_from(client, 
 def test_adding_people_adds_members_of_the_organization_and_invites_the_others(
     client, organization, owner, project
 ):
-    pat = member(organization, owner, email="Pat@Example.com")
+    pat = MemberFactory(organization=organization, actor=owner, email="Pat@Example.com")
     client.force_login(owner)
 
     response = client.post(
@@ -286,7 +282,7 @@ def test_adding_people_adds_members_of_the_organization_and_invites_the_others(
 
 
 def test_adding_people_without_a_role_gives_the_default_only(client, organization, owner, project):
-    pat = member(organization, owner, email="pat@example.com")
+    pat = MemberFactory(organization=organization, actor=owner, email="pat@example.com")
     client.force_login(owner)
     client.post(access_url(project), {"emails": "pat@example.com"})
     assert ProjectMembership.objects.get(project=project, user=pat).role_names == [roles.GROUP_READ_ONLY]
@@ -303,9 +299,9 @@ def test_adding_someone_already_in_the_project_is_refused_on_the_form_and_change
 
 
 def test_a_user_admin_cannot_add_a_project_owner(organization, owner, project):
-    admin = member(organization, owner)
+    admin = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=admin, roles=[roles.GROUP_USER_ADMIN], actor=owner)
-    pat = member(organization, owner, email="pat@example.com")
+    pat = MemberFactory(organization=organization, actor=owner, email="pat@example.com")
     with pytest.raises(ServiceError) as refused:
         project_users_add(project=project, emails=["pat@example.com"], roles=[roles.GROUP_OWNER], actor=admin)
     assert refused.value.code == "ROLE_ESCALATION"
@@ -324,7 +320,7 @@ def test_an_api_keys_account_cannot_be_added_by_email(organization, owner, proje
 def test_a_direct_members_roles_change_and_the_only_owner_keeps_project_owner(
     client, organization, owner, project
 ):
-    pat = member(organization, owner)
+    pat = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=pat, actor=owner)
     client.force_login(owner)
 
@@ -348,7 +344,7 @@ def test_a_direct_members_roles_change_and_the_only_owner_keeps_project_owner(
 
 
 def test_removing_a_direct_member_confirms_first_and_keeps_team_access(client, organization, owner, project):
-    pat = member(organization, owner, email="pat@example.com")
+    pat = MemberFactory(organization=organization, actor=owner, email="pat@example.com")
     project_member_add(project=project, user=pat, roles=[roles.GROUP_CLUSTER_MANAGER], actor=owner)
     team = team_create(organization=organization, name="Platform", members=[pat], actor=owner)
     team_project_assign(team=team, project=project, actor=owner)
@@ -376,15 +372,17 @@ def test_the_only_project_owner_cannot_be_removed_and_is_told_so_first(client, o
 
 
 def test_a_project_read_only_member_sees_access_but_cannot_manage_it(client, organization, owner, project):
-    reader = member(organization, owner)
+    reader = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=reader, actor=owner)
-    pat = member(organization, owner, email="pat@example.com")
+    pat = MemberFactory(organization=organization, actor=owner, email="pat@example.com")
     project_member_add(project=project, user=pat, actor=owner)
     team = team_create(organization=organization, name="Platform", actor=owner)
     team_project_assign(team=team, project=project, actor=owner)
     other = team_create(organization=organization, name="Other", actor=owner)
     invitation = project_invitations_create(project=project, emails=["new@example.com"], actor=owner)[0]
-    join_request = join_request_create(project=project, user=member(organization, owner))
+    join_request = join_request_create(
+        project=project, user=MemberFactory(organization=organization, actor=owner)
+    )
     client.force_login(reader)
 
     page = text(client.get(access_url(project)))
@@ -421,7 +419,7 @@ def test_a_project_read_only_member_sees_access_but_cannot_manage_it(client, org
 def test_a_team_is_added_its_roles_changed_and_it_is_removed_after_a_confirmation(
     client, organization, owner, project
 ):
-    pat = member(organization, owner)
+    pat = MemberFactory(organization=organization, actor=owner)
     team = team_create(organization=organization, name="Platform", members=[pat], actor=owner)
     client.force_login(owner)
 
@@ -498,8 +496,8 @@ def test_an_invitation_is_revoked_after_a_confirmation_and_back_on_the_access_ta
 def test_requests_show_their_message_approve_at_once_and_deny_after_a_confirmation(
     client, organization, owner, project
 ):
-    yes = member(organization, owner, email="yes@example.com")
-    no = member(organization, owner, email="no@example.com")
+    yes = MemberFactory(organization=organization, actor=owner, email="yes@example.com")
+    no = MemberFactory(organization=organization, actor=owner, email="no@example.com")
     approved = join_request_create(project=project, user=yes, message="I run the nightly reports.")
     denied = join_request_create(project=project, user=no, message="Curious.")
     client.force_login(owner)
@@ -521,9 +519,9 @@ def test_requests_show_their_message_approve_at_once_and_deny_after_a_confirmati
 def test_approving_gives_the_role_picked_beside_approve_and_no_more_than_the_approver_may(
     client, organization, owner, project
 ):
-    picked = member(organization, owner, email="picked@example.com")
-    greedy = member(organization, owner, email="greedy@example.com")
-    admin = member(organization, owner, email="admin@example.com")
+    picked = MemberFactory(organization=organization, actor=owner, email="picked@example.com")
+    greedy = MemberFactory(organization=organization, actor=owner, email="greedy@example.com")
+    admin = MemberFactory(organization=organization, actor=owner, email="admin@example.com")
     project_member_add(project=project, user=admin, roles=[roles.GROUP_USER_ADMIN], actor=owner)
     first = join_request_create(project=project, user=picked)
     second = join_request_create(project=project, user=greedy)
@@ -578,7 +576,7 @@ def test_the_access_tab_costs_the_same_queries_for_5_and_60_rows(client, organiz
 
     def grow(start, stop):
         for number in range(start, stop):
-            user = member(organization, owner)
+            user = MemberFactory(organization=organization, actor=owner)
             project_member_add(project=project, user=user, actor=owner)
             team = team_create(organization=organization, name=f"Team {number}", members=[user], actor=owner)
             team_project_assign(team=team, project=project, actor=owner)
@@ -600,7 +598,7 @@ def test_the_access_tab_costs_the_same_queries_for_5_and_60_rows(client, organiz
 
 
 def test_a_member_leaves_a_project_after_a_confirmation(client, organization, owner, project):
-    reader = member(organization, owner)
+    reader = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=reader, actor=owner)
     client.force_login(reader)
     url = f"{access_url(project)}users/{reader.public_id}/remove/"

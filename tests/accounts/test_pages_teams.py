@@ -13,14 +13,13 @@ from accounts import roles, selectors
 from accounts.models import AuditEvent, Team, TeamMembership, User
 from accounts.services import (
     organization_create,
-    organization_member_add,
     project_member_add,
     team_create,
     team_member_add,
     team_project_assign,
 )
 from accounts.services.invitations import organization_invitations_create
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +30,6 @@ def teams_url(organization):
 
 def team_url(team):
     return f"/orgs/{team.organization.public_id}/teams/{team.public_id}/"
-
-
-def member(organization, owner, email, **roles_kwargs):
-    user = UserFactory(email=email)
-    organization_member_add(organization=organization, user=user, actor=owner, **roles_kwargs)
-    return user
 
 
 def plain(response, *names):
@@ -54,7 +47,7 @@ def reaches(user, project) -> bool:
 
 @pytest.fixture
 def ann(organization, owner):
-    return member(organization, owner, "ann@example.com")
+    return MemberFactory(organization=organization, actor=owner, email="ann@example.com")
 
 
 @pytest.fixture
@@ -69,7 +62,7 @@ def foreign(db):
     """Another organization, with a team and a member."""
     boss = UserFactory(email="boss@globex.example")
     globex = organization_create(name="Globex", actor=boss)
-    stranger = member(globex, boss, "stranger@globex.example")
+    stranger = MemberFactory(organization=globex, actor=boss, email="stranger@globex.example")
     team = team_create(organization=globex, name="Secret team", members=[stranger], actor=boss)
     return {"organization": globex, "team": team, "person": stranger, "owner": boss}
 
@@ -131,7 +124,11 @@ def test_a_team_page_costs_the_same_queries_at_5_and_60_members(client, organiza
         start = TeamMembership.objects.count()
         for index in range(count):
             team_member_add(
-                team=team, user=member(organization, owner, f"m{start + index}@example.com"), actor=owner
+                team=team,
+                user=MemberFactory(
+                    organization=organization, actor=owner, email=f"m{start + index}@example.com"
+                ),
+                actor=owner,
             )
 
     add(5)
@@ -144,7 +141,7 @@ def test_a_team_page_costs_the_same_queries_at_5_and_60_members(client, organiza
 
 
 def test_an_owner_creates_a_team_with_members_and_lands_on_its_page(client, organization, owner, ann):
-    bob = member(organization, owner, "bob@example.com")
+    bob = MemberFactory(organization=organization, actor=owner, email="bob@example.com")
     client.force_login(owner)
     response = client.post(
         teams_url(organization), {"team-name": "Platform", "team-members": "ann@example.com, BOB@example.com"}
@@ -187,7 +184,7 @@ def test_the_type_ahead_offers_at_most_20_accepted_members_of_this_organization(
     client, organization, owner, foreign
 ):
     for index in range(25):
-        member(organization, owner, f"dev{index:02}@example.com")
+        MemberFactory(organization=organization, actor=owner, email=f"dev{index:02}@example.com")
     client.force_login(owner)
     url = f"/orgs/{organization.public_id}/teams/member-options/"
     options = client.get(url, {"team-members": "ann@example.com, dev"}).content.decode()
@@ -210,7 +207,7 @@ def test_a_team_page_shows_members_and_the_projects_with_their_roles(client, org
 
 
 def test_an_owner_renames_and_adds_members(client, organization, owner, platform):
-    bob = member(organization, owner, "bob@example.com")
+    bob = MemberFactory(organization=organization, actor=owner, email="bob@example.com")
     client.force_login(owner)
     response = client.post(team_url(platform), {"action": "rename", "rename-name": "Infrastructure"})
     assert response.status_code == 302
@@ -283,7 +280,7 @@ def _state(organization):
 def test_those_who_may_not_manage_teams_see_them_and_change_nothing(
     client, organization, owner, platform, ann, role
 ):
-    reader = member(organization, owner, "reader@example.com", roles=[role])
+    reader = MemberFactory(organization=organization, actor=owner, email="reader@example.com", roles=[role])
     client.force_login(reader)
     page = client.get(teams_url(organization)).content.decode()
     assert "Platform" in page and "Create team" not in page
@@ -305,7 +302,7 @@ def test_those_who_may_not_manage_teams_see_them_and_change_nothing(
 
 
 def test_a_project_read_only_member_cannot_manage_teams(client, organization, owner, platform, project):
-    reader = member(organization, owner, "reader@example.com")
+    reader = MemberFactory(organization=organization, actor=owner, email="reader@example.com")
     project_member_add(project=project, user=reader, roles=[roles.GROUP_READ_ONLY], actor=owner)
     client.force_login(reader)
     before = _state(organization)

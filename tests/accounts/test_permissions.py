@@ -46,7 +46,7 @@ from accounts.services import (
     team_project_roles_set,
 )
 from accounts.services.api_keys import api_key_create, api_key_delete, api_key_project_assign
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 
 ALL_PROJECT_PERMISSIONS = set(roles.PROJECT_PERMISSIONS)
 UserGroup = User.groups.through
@@ -55,12 +55,6 @@ UserGroup = User.groups.through
 def fresh(user):
     """Django caches permissions on the user object: ask about a freshly loaded one."""
     return User.objects.get(pk=user.pk)
-
-
-def member_of(organization, owner, email, org_roles=(roles.ORG_MEMBER,)):
-    user = UserFactory(email=email)
-    organization_member_add(organization=organization, user=user, roles=list(org_roles), actor=owner)
-    return user
 
 
 def visible_project_names(user, organization=None):
@@ -83,7 +77,9 @@ def other_organization(other_owner):
 def test_org_owner_has_owner_power_on_every_project_including_later_ones_without_being_a_member(
     organization, owner, project
 ):
-    creator = member_of(organization, owner, "creator@example.com", [roles.ORG_GROUP_CREATOR])
+    creator = MemberFactory(
+        organization=organization, actor=owner, email="creator@example.com", roles=[roles.ORG_GROUP_CREATOR]
+    )
     later = project_create(organization=organization, name="Later", actor=fresh(creator))
 
     for each in (project, later):
@@ -95,7 +91,9 @@ def test_org_owner_has_owner_power_on_every_project_including_later_ones_without
 
 
 def test_org_read_only_views_every_project_but_cannot_manage_clusters(organization, owner, project):
-    reader = member_of(organization, owner, "reader@example.com", [roles.ORG_READ_ONLY])
+    reader = MemberFactory(
+        organization=organization, actor=owner, email="reader@example.com", roles=[roles.ORG_READ_ONLY]
+    )
     later = project_create(organization=organization, name="Later", actor=owner)
 
     for each in (project, later):
@@ -106,7 +104,7 @@ def test_org_read_only_views_every_project_but_cannot_manage_clusters(organizati
 
 
 def test_org_member_sees_only_the_projects_they_were_added_to(organization, owner, project):
-    member = member_of(organization, owner, "member@example.com")
+    member = MemberFactory(organization=organization, actor=owner, email="member@example.com")
     staging = project_create(organization=organization, name="Staging", actor=owner)
     project_member_add(project=staging, user=member, roles=[roles.GROUP_CLUSTER_MANAGER], actor=owner)
 
@@ -120,7 +118,9 @@ def test_org_member_sees_only_the_projects_they_were_added_to(organization, owne
 
 
 def test_org_group_creator_may_create_projects_and_owns_them(organization, owner):
-    creator = member_of(organization, owner, "creator@example.com", [roles.ORG_GROUP_CREATOR])
+    creator = MemberFactory(
+        organization=organization, actor=owner, email="creator@example.com", roles=[roles.ORG_GROUP_CREATOR]
+    )
 
     created = project_create(organization=organization, name="Analytics", actor=fresh(creator))
 
@@ -130,7 +130,7 @@ def test_org_group_creator_may_create_projects_and_owns_them(organization, owner
 
 
 def test_plain_org_member_cannot_create_projects(organization, owner):
-    member = member_of(organization, owner, "member@example.com")
+    member = MemberFactory(organization=organization, actor=owner, email="member@example.com")
 
     with pytest.raises(ServiceError) as refused:
         project_create(organization=organization, name="Analytics", actor=fresh(member))
@@ -166,7 +166,7 @@ class Boom(Exception):
 
 
 def test_derived_permissions_are_written_in_the_transaction_of_the_role_change(organization, owner, project):
-    member = member_of(organization, owner, "member@example.com")
+    member = MemberFactory(organization=organization, actor=owner, email="member@example.com")
     team = team_create(organization=organization, name="Platform", actor=owner)
     newcomer = UserFactory(email="newcomer@example.com")
     before = _derived_row_counts()
@@ -238,15 +238,24 @@ def _realistic_history(organization, owner, project):
     """Two organizations lived in through the services: members with various roles, role changes, teams assigned
     to projects, a member removed, a team and a project deleted."""
     staging = project_create(organization=organization, name="Staging", actor=owner)
-    reader = member_of(organization, owner, "reader@example.com", [roles.ORG_READ_ONLY])
-    billing = member_of(organization, owner, "billing@example.com", [roles.ORG_BILLING_ADMIN])
-    creator = member_of(organization, owner, "creator@example.com", [roles.ORG_GROUP_CREATOR])
-    dev = member_of(organization, owner, "dev@example.com")
-    leaver = member_of(
-        organization, owner, "leaver@example.com", [roles.ORG_MEMBER, roles.ORG_BILLING_READ_ONLY]
+    reader = MemberFactory(
+        organization=organization, actor=owner, email="reader@example.com", roles=[roles.ORG_READ_ONLY]
+    )
+    billing = MemberFactory(
+        organization=organization, actor=owner, email="billing@example.com", roles=[roles.ORG_BILLING_ADMIN]
+    )
+    creator = MemberFactory(
+        organization=organization, actor=owner, email="creator@example.com", roles=[roles.ORG_GROUP_CREATOR]
+    )
+    dev = MemberFactory(organization=organization, actor=owner, email="dev@example.com")
+    leaver = MemberFactory(
+        organization=organization,
+        actor=owner,
+        email="leaver@example.com",
+        roles=[roles.ORG_MEMBER, roles.ORG_BILLING_READ_ONLY],
     )
     admin = UserFactory(email="admin@example.com")  # joins the organization by being added to a project
-    co_owner = member_of(organization, owner, "co-owner@example.com")
+    co_owner = MemberFactory(organization=organization, actor=owner, email="co-owner@example.com")
 
     analytics = project_create(organization=organization, name="Analytics", actor=creator)
     doomed_project = project_create(organization=organization, name="Doomed", actor=owner)
@@ -426,9 +435,18 @@ def test_a_user_and_project_scoped_sync_touches_only_that_users_rows_there(organ
 def test_rebuild_equals_incremental_with_many_owners_and_projects_created_after_them(organization, owner):
     """Project creation recomputes only the new project's rows: the inherited rows of every owner and read-only
     member must still be all there, as a full rebuild makes them."""
-    member_of(organization, owner, "second-owner@example.com", [roles.ORG_OWNER])
-    member_of(organization, owner, "auditor@example.com", [roles.ORG_READ_ONLY, roles.ORG_BILLING_ADMIN])
-    creator = member_of(organization, owner, "maker@example.com", [roles.ORG_GROUP_CREATOR])
+    MemberFactory(
+        organization=organization, actor=owner, email="second-owner@example.com", roles=[roles.ORG_OWNER]
+    )
+    MemberFactory(
+        organization=organization,
+        actor=owner,
+        email="auditor@example.com",
+        roles=[roles.ORG_READ_ONLY, roles.ORG_BILLING_ADMIN],
+    )
+    creator = MemberFactory(
+        organization=organization, actor=owner, email="maker@example.com", roles=[roles.ORG_GROUP_CREATOR]
+    )
     for i in range(4):
         project_create(organization=organization, name=f"P{i}", actor=creator if i % 2 else owner)
     incremental = _snapshot()
@@ -445,7 +463,9 @@ def test_writes_cost_the_same_queries_with_2_and_with_12_projects(
     organization, owner, write, django_assert_num_queries
 ):
     """Flat in the organization's size: the permission sync is set-based SQL, scoped to what changed."""
-    people = [member_of(organization, owner, f"p{i}@example.com") for i in range(3)]
+    people = [
+        MemberFactory(organization=organization, actor=owner, email=f"p{i}@example.com") for i in range(3)
+    ]
 
     def run(i):
         if write == "project_create":
@@ -468,7 +488,7 @@ def test_writes_cost_the_same_queries_with_2_and_with_12_projects(
 
 
 def test_a_removed_project_role_is_refused_on_the_very_next_check(organization, owner, project):
-    member = member_of(organization, owner, "member@example.com")
+    member = MemberFactory(organization=organization, actor=owner, email="member@example.com")
     project_member_add(project=project, user=member, roles=[roles.GROUP_CLUSTER_MANAGER], actor=owner)
     assert actor_may(fresh(member), roles.MANAGE_CLUSTERS, project)
 
@@ -479,7 +499,9 @@ def test_a_removed_project_role_is_refused_on_the_very_next_check(organization, 
 
 
 def test_a_removed_org_owner_role_is_refused_on_the_very_next_check(organization, owner, project):
-    second = member_of(organization, owner, "second@example.com", [roles.ORG_OWNER])
+    second = MemberFactory(
+        organization=organization, actor=owner, email="second@example.com", roles=[roles.ORG_OWNER]
+    )
     assert actor_may(fresh(second), roles.MANAGE_TEAMS, organization)
     assert actor_may(fresh(second), roles.DELETE_PROJECT, project)
 
@@ -493,7 +515,7 @@ def test_a_removed_org_owner_role_is_refused_on_the_very_next_check(organization
 
 
 def test_a_user_removed_from_the_organization_is_refused_on_the_very_next_check(organization, owner, project):
-    member = member_of(organization, owner, "member@example.com")
+    member = MemberFactory(organization=organization, actor=owner, email="member@example.com")
     project_member_add(project=project, user=member, roles=[roles.GROUP_READ_ONLY], actor=owner)
     assert actor_may(fresh(member), roles.VIEW_PROJECT, project)
 
@@ -543,7 +565,7 @@ def test_access_organization_answers_a_foreign_organization_exactly_like_a_missi
 
 
 def test_access_project_by_a_member_lacking_the_permission_is_unauthorized(organization, owner, project):
-    member = member_of(organization, owner, "member@example.com")
+    member = MemberFactory(organization=organization, actor=owner, email="member@example.com")
     project_member_add(project=project, user=member, roles=[roles.GROUP_READ_ONLY], actor=owner)
 
     assert access_project(actor=fresh(member), project_id=project.public_id) == project
@@ -555,7 +577,7 @@ def test_access_project_by_a_member_lacking_the_permission_is_unauthorized(organ
 
 
 def test_access_organization_by_a_member_lacking_the_permission_is_unauthorized(organization, owner):
-    member = member_of(organization, owner, "member@example.com")
+    member = MemberFactory(organization=organization, actor=owner, email="member@example.com")
 
     assert access_organization(actor=fresh(member), organization_id=organization.public_id) == organization
     refused = _refusal(

@@ -7,21 +7,14 @@ from guardian.core import ObjectPermissionChecker
 from accounts import roles
 from accounts.selectors import reach
 from accounts.services import (
-    organization_member_add,
     project_member_add,
     team_create,
     team_member_remove,
     team_project_assign,
 )
-from tests.factories import UserFactory
+from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def member(organization, owner, org_roles=(roles.ORG_MEMBER,)):
-    user = UserFactory()
-    organization_member_add(organization=organization, user=user, roles=list(org_roles), actor=owner)
-    return user
 
 
 def reach_of(project, user):
@@ -31,7 +24,7 @@ def reach_of(project, user):
 
 def test_a_team_that_makes_a_member_owner_shows_both_grants(organization, owner, project):
     """The bug the pages had: a direct Project Read Only member whom a team makes Project Owner is an owner."""
-    pat = member(organization, owner)
+    pat = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=pat, actor=owner)
     team = team_create(organization=organization, name="Platform", members=[pat], actor=owner)
     team_project_assign(team=team, project=project, roles=[roles.GROUP_OWNER], actor=owner)
@@ -49,8 +42,8 @@ def test_a_team_that_makes_a_member_owner_shows_both_grants(organization, owner,
 def test_organization_roles_reach_every_project_with_the_project_role_they_imply(
     organization, owner, project
 ):
-    reader = member(organization, owner, [roles.ORG_READ_ONLY])
-    plain = member(organization, owner)
+    reader = MemberFactory(organization=organization, actor=owner, roles=[roles.ORG_READ_ONLY])
+    plain = MemberFactory(organization=organization, actor=owner)
 
     owner_row, reader_row, plain_row = reach.project_reach(project, [owner, reader, plain])
 
@@ -66,7 +59,7 @@ def test_organization_roles_reach_every_project_with_the_project_role_they_imply
 
 
 def test_leaving_the_team_leaves_only_the_direct_grant(organization, owner, project):
-    pat = member(organization, owner)
+    pat = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=pat, actor=owner)
     team = team_create(organization=organization, name="Platform", members=[pat], actor=owner)
     team_project_assign(team=team, project=project, roles=[roles.GROUP_OWNER], actor=owner)
@@ -76,7 +69,10 @@ def test_leaving_the_team_leaves_only_the_direct_grant(organization, owner, proj
 
 
 def test_the_explanation_agrees_with_the_derived_guardian_permissions(organization, owner, project):
-    people = [member(organization, owner, [name]) for name in roles.ORGANIZATION_ROLES]
+    people = [
+        MemberFactory(organization=organization, actor=owner, roles=[name])
+        for name in roles.ORGANIZATION_ROLES
+    ]
     for index, name in enumerate(roles.PROJECT_ROLES):
         user = people[index % len(people)]
         if not user.project_memberships.filter(project=project).exists():
@@ -111,12 +107,12 @@ def test_a_page_of_reach_costs_the_same_queries_for_2_and_20(
     from accounts.services import team_member_add
 
     for _ in range(2):
-        user = member(organization, owner)
+        user = MemberFactory(organization=organization, actor=owner)
         project_member_add(project=project, user=user, actor=owner)
         team_member_add(team=team, user=user, actor=owner)
     two = page_queries(3)
     for _ in range(20):
-        user = member(organization, owner)
+        user = MemberFactory(organization=organization, actor=owner)
         project_member_add(project=project, user=user, actor=owner)
         team_member_add(team=team, user=user, actor=owner)
     assert page_queries(21) == two == 3

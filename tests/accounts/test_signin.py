@@ -29,20 +29,11 @@ def _portal(settings):
     settings.SIGNUP_OPEN = True
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run a request and what it queued for after commit (the outbox's email task), as a real commit would."""
-
-    def run(call, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return call(*args, **kwargs)
-
-    return run
-
-
 def register(client, committed, email="newcomer@example.com"):
     return committed(
-        client.post, "/accounts/signup/", {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+        client.post,
+        "/accounts/signup/",
+        {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
     )
 
 
@@ -104,10 +95,17 @@ def test_registration_is_closed_by_signup_open_false(client, settings, committed
     assert not User.objects.filter(email="newcomer@example.com").exists()
 
 
-def test_an_invitation_link_still_signs_up_its_invitee_with_signup_closed(settings, organization, owner, committed):
+def test_an_invitation_link_still_signs_up_its_invitee_with_signup_closed(
+    settings, organization, owner, committed
+):
     """The link proves the address: the new account signs in later without a confirmation email."""
     settings.SIGNUP_OPEN = False
-    committed(organization_invitations_create, organization=organization, emails=["invitee@example.com"], actor=owner)
+    committed(
+        organization_invitations_create,
+        organization=organization,
+        emails=["invitee@example.com"],
+        actor=owner,
+    )
     link = link_in(mail.outbox[-1])
 
     response = Client().post(link, {"first_name": "Ada", "last_name": "L", "password": NEW_PASSWORD})
@@ -207,7 +205,9 @@ def test_a_new_email_address_replaces_the_old_one_only_once_verified(client, com
 
 
 def test_the_profile_sets_names_and_the_time_zone_pages_show_times_in(client, organization, owner, committed):
-    committed(organization_invitations_create, organization=organization, emails=["x@example.com"], actor=owner)
+    committed(
+        organization_invitations_create, organization=organization, emails=["x@example.com"], actor=owner
+    )
     link = link_in(mail.outbox[-1])
     Invitation.objects.update(expires_at=datetime(2030, 1, 2, 3, 4, tzinfo=UTC))
     person = verified(UserFactory(email="traveller@example.com"))
@@ -229,7 +229,9 @@ def test_an_unknown_time_zone_is_a_form_error(client):
     person = verified(UserFactory(email="traveller@example.com"))
     client.force_login(person)
 
-    response = client.post("/accounts/profile/", {"first_name": "", "last_name": "", "time_zone": "Mars/Olympus"})
+    response = client.post(
+        "/accounts/profile/", {"first_name": "", "last_name": "", "time_zone": "Mars/Olympus"}
+    )
 
     assert response.status_code == 200
     assert "time_zone" in response.context["form"].errors
@@ -270,7 +272,9 @@ def test_a_newcomer_asks_to_join_a_project_by_its_id(client, project):
     client.force_login(person)
 
     known = client.post(
-        "/welcome/", {"action": "join", "join-project_id": project.public_id, "join-message": "hi"}, follow=True
+        "/welcome/",
+        {"action": "join", "join-project_id": project.public_id, "join-message": "hi"},
+        follow=True,
     )
     unknown = client.post("/welcome/", {"action": "join", "join-project_id": "0" * 24}, follow=True)
     join_asks_process()

@@ -6,7 +6,6 @@ import time
 import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
-from django.test import TestCase
 
 from accounts import roles
 from accounts.errors import ServiceError
@@ -25,7 +24,6 @@ from accounts.permissions import permissions_on
 from accounts.selectors import access_organization
 from accounts.services import (
     organization_create,
-    organization_member_add,
     project_create,
     project_member_add,
     team_create,
@@ -39,7 +37,7 @@ from accounts.services import (
     team_rename,
 )
 from accounts.services.invitations import invitation_accept, organization_invitations_create
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 
 Event = AuditEvent.Type
 CLUSTER_MANAGER_PERMS = {roles.VIEW_PROJECT, roles.MANAGE_CLUSTERS}
@@ -50,24 +48,18 @@ def fresh(user):
     return User.objects.get(pk=user.pk)
 
 
-def member_of(organization, owner, email, org_roles=(roles.ORG_MEMBER,)):
-    user = UserFactory(email=email)
-    organization_member_add(organization=organization, user=user, roles=list(org_roles), actor=owner)
-    return user
-
-
 def may_manage_clusters(user, project) -> bool:
     return fresh(user).has_perm(f"accounts.{roles.MANAGE_CLUSTERS}", project)
 
 
 @pytest.fixture
 def alice(organization, owner):
-    return member_of(organization, owner, "alice@example.com")
+    return MemberFactory(organization=organization, actor=owner, email="alice@example.com")
 
 
 @pytest.fixture
 def bob(organization, owner):
-    return member_of(organization, owner, "bob@example.com")
+    return MemberFactory(organization=organization, actor=owner, email="bob@example.com")
 
 
 @pytest.fixture
@@ -285,10 +277,12 @@ def test_an_outsider_among_members_in_one_call_adds_nobody(organization, owner, 
     assert not AuditEvent.objects.filter(event_type=Event.JOINED_TEAM).exists()
 
 
-def test_an_invited_user_joins_a_team_only_after_accepting_the_invitation(organization, owner):
+def test_an_invited_user_joins_a_team_only_after_accepting_the_invitation(
+    organization, owner, django_capture_on_commit_callbacks
+):
     team = team_create(organization=organization, name="Platform", actor=owner)
     invitee = UserFactory(email="invitee@example.com")
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         organization_invitations_create(organization=organization, emails=[invitee.email], actor=owner)
 
     with pytest.raises(ServiceError) as refused:

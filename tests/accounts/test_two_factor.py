@@ -13,22 +13,13 @@ from accounts import roles
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent, Organization
 from accounts.selectors import two_factor_required_by, two_factor_user_ids
-from accounts.services import organization_member_add, organization_settings_update, project_member_add
-from tests.factories import UserFactory, give_totp, totp_code
+from accounts.services import organization_settings_update
+from tests.factories import MemberFactory, UserFactory, give_totp, totp_code
 from tests.signin import PASSWORD, reauthenticate, sign_in, verified
 
 pytestmark = pytest.mark.django_db
 Event = AuditEvent.Type
 SETUP = reverse("mfa_activate_totp")
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    def run(call, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return call(*args, **kwargs)
-
-    return run
 
 
 def events(event_type, user=None):
@@ -131,16 +122,21 @@ def test_who_has_two_factor_is_one_query_for_any_number_of_users(django_assert_n
 
 @pytest.fixture
 def member(organization, owner, project):
-    person = UserFactory(email="member@example.com")
-    organization_member_add(organization=organization, user=person, actor=owner)
-    project_member_add(project=project, user=person, roles=[roles.GROUP_READ_ONLY], actor=owner)
-    return person
+    return MemberFactory(
+        organization=organization,
+        actor=owner,
+        email="member@example.com",
+        project=project,
+        project_roles=[roles.GROUP_READ_ONLY],
+    )
 
 
 @pytest.fixture
 def requiring(organization, owner):
     give_totp(owner)
-    return organization_settings_update(organization=organization, actor=owner, multi_factor_auth_required=True)
+    return organization_settings_update(
+        organization=organization, actor=owner, multi_factor_auth_required=True
+    )
 
 
 def test_requiring_two_factor_is_audited_and_needs_it_oneself(organization, owner):
@@ -153,7 +149,9 @@ def test_requiring_two_factor_is_audited_and_needs_it_oneself(organization, owne
     organization_settings_update(organization=organization, actor=owner, multi_factor_auth_required=True)
     organization_settings_update(organization=organization, actor=owner, multi_factor_auth_required=False)
 
-    assert [e.event_type for e in AuditEvent.objects.filter(organization=organization).order_by("id")][-2:] == [
+    assert [e.event_type for e in AuditEvent.objects.filter(organization=organization).order_by("id")][
+        -2:
+    ] == [
         Event.ORG_TWO_FACTOR_AUTH_REQUIRED,
         Event.ORG_TWO_FACTOR_AUTH_OPTIONAL,
     ]

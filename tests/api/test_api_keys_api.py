@@ -13,7 +13,6 @@ from accounts.api.api_keys.serializers import MASKED_PRIVATE_KEY
 from accounts.models import ApiKey, ProjectMembership
 from accounts.services import (
     organization_create,
-    organization_member_add,
     project_create,
     project_member_add,
 )
@@ -22,7 +21,7 @@ from accounts.services.api_keys import (
     api_key_create,
     api_key_project_assign,
 )
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +48,6 @@ def client_for(user):
     client = APIClient()
     client.force_login(user)
     return client
-
-
-def member(organization, owner, org_roles=(roles.ORG_MEMBER,)):
-    user = UserFactory()
-    organization_member_add(organization=organization, user=user, roles=list(org_roles), actor=owner)
-    return user
 
 
 def error_of(response, status):
@@ -145,7 +138,7 @@ def test_create_with_an_unknown_organization_role_names_it(api, organization, ro
 
 def test_a_member_or_read_only_member_cannot_create_keys_403(organization, owner):
     for org_roles in ([roles.ORG_MEMBER], [roles.ORG_READ_ONLY]):
-        client = client_for(member(organization, owner, org_roles))
+        client = client_for(MemberFactory(organization=organization, actor=owner, roles=org_roles))
         body = error_of(
             client.post(keys_url(organization), {"desc": "mine", "roles": ["ORG_MEMBER"]}, format="json"), 403
         )
@@ -171,7 +164,7 @@ def test_list_shows_organization_then_project_roles(api, organization, owner, pr
 def test_list_hides_project_roles_in_projects_the_caller_cannot_see(organization, owner, project):
     api_key = make_key(organization, owner)
     api_key_project_assign(api_key=api_key, project=project, roles=[roles.GROUP_READ_ONLY], actor=owner)
-    plain_member = client_for(member(organization, owner))
+    plain_member = client_for(MemberFactory(organization=organization, actor=owner))
 
     roles_seen = plain_member.get(keys_url(organization)).json()["results"][0]["roles"]
 
@@ -240,7 +233,7 @@ def test_update_refuses_bad_bodies(api, organization, owner, body, status, code)
 
 def test_member_cannot_update_or_delete_a_key_403(organization, owner):
     api_key = make_key(organization, owner)
-    client = client_for(member(organization, owner, [roles.ORG_READ_ONLY]))
+    client = client_for(MemberFactory(organization=organization, actor=owner, roles=[roles.ORG_READ_ONLY]))
     assert error_of(
         client.patch(keys_url(organization, api_key.public_id), {"desc": "x"}, format="json"), 403
     )
@@ -269,7 +262,7 @@ def test_legacy_prefix_serves_the_same_views(api, organization, owner):
     assert [k["id"] for k in body["results"]] == [api_key.public_id]
 
 
-def test_org_keys_list_costs_the_same_queries_for_5_and_100(api, organization, owner, project):
+def test_org_keys_list_costs_the_same_queries_for_2_and_20(api, organization, owner, project):
     def add(count):
         for _ in range(count):
             api_key = make_key(organization, owner, [roles.ORG_MEMBER, roles.ORG_READ_ONLY])
@@ -277,11 +270,11 @@ def test_org_keys_list_costs_the_same_queries_for_5_and_100(api, organization, o
                 api_key=api_key, project=project, roles=[roles.GROUP_READ_ONLY], actor=owner
             )
 
-    add(5)
-    five = queries_for(api, keys_url(organization))
-    add(95)
-    assert queries_for(api, keys_url(organization)) == five
-    assert len(api.get(keys_url(organization)).json()["results"]) == 100
+    add(2)
+    two = queries_for(api, keys_url(organization))
+    add(18)
+    assert queries_for(api, keys_url(organization)) == two
+    assert len(api.get(keys_url(organization)).json()["results"]) == 20
 
 
 # ---- access lists --------------------------------------------------------------------------------------------
@@ -397,7 +390,7 @@ def test_a_key_cannot_remove_the_entry_its_request_comes_through(organization, o
 def test_read_only_member_reads_but_cannot_change_access_lists(organization, owner):
     api_key = make_key(organization, owner)
     api_key_access_list_add(api_key=api_key, entries=["192.0.2.1"], actor=owner)
-    client = client_for(member(organization, owner, [roles.ORG_READ_ONLY]))
+    client = client_for(MemberFactory(organization=organization, actor=owner, roles=[roles.ORG_READ_ONLY]))
     url = keys_url(organization, api_key.public_id, "accessList")
 
     assert client.get(url).json()["totalCount"] == 1
@@ -408,14 +401,14 @@ def test_read_only_member_reads_but_cannot_change_access_lists(organization, own
     assert api_key.access_list.count() == 1
 
 
-def test_access_list_costs_the_same_queries_for_5_and_100(api, organization, owner):
+def test_access_list_costs_the_same_queries_for_2_and_20(api, organization, owner):
     api_key = make_key(organization, owner)
     url = keys_url(organization, api_key.public_id, "accessList")
-    api_key_access_list_add(api_key=api_key, entries=[f"10.0.0.{i}" for i in range(5)], actor=owner)
-    five = queries_for(api, url)
-    api_key_access_list_add(api_key=api_key, entries=[f"10.0.1.{i}" for i in range(95)], actor=owner)
-    assert queries_for(api, url) == five
-    assert api.get(url).json()["totalCount"] == 100
+    api_key_access_list_add(api_key=api_key, entries=[f"10.0.0.{i}" for i in range(2)], actor=owner)
+    two = queries_for(api, url)
+    api_key_access_list_add(api_key=api_key, entries=[f"10.0.1.{i}" for i in range(18)], actor=owner)
+    assert queries_for(api, url) == two
+    assert api.get(url).json()["totalCount"] == 20
 
 
 # ---- project keys --------------------------------------------------------------------------------------------
@@ -513,7 +506,7 @@ def test_another_organizations_project_is_a_404(api, organization, owner):
 
 def test_project_read_only_member_cannot_assign_403(organization, owner, project):
     api_key = make_key(organization, owner)
-    reader = member(organization, owner)
+    reader = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=reader, roles=[roles.GROUP_READ_ONLY], actor=owner)
     client = client_for(reader)
 
@@ -579,7 +572,7 @@ def test_unassign_removes_the_key_from_the_project_only(api, organization, owner
     assert api.get(keys_url(organization, api_key.public_id)).status_code == 200
 
 
-def test_group_keys_list_costs_the_same_queries_for_5_and_100(api, organization, owner, project):
+def test_group_keys_list_costs_the_same_queries_for_2_and_20(api, organization, owner, project):
     def add(count):
         for _ in range(count):
             api_key = make_key(organization, owner)
@@ -587,11 +580,11 @@ def test_group_keys_list_costs_the_same_queries_for_5_and_100(api, organization,
                 api_key=api_key, project=project, roles=[roles.GROUP_READ_ONLY], actor=owner
             )
 
-    add(5)
-    five = queries_for(api, group_keys_url(project))
-    add(95)
-    assert queries_for(api, group_keys_url(project)) == five
-    assert api.get(group_keys_url(project)).json()["totalCount"] == 100
+    add(2)
+    two = queries_for(api, group_keys_url(project))
+    add(18)
+    assert queries_for(api, group_keys_url(project)) == two
+    assert api.get(group_keys_url(project)).json()["totalCount"] == 20
 
 
 # ---- over HTTP Digest ----------------------------------------------------------------------------------------

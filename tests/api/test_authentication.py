@@ -315,6 +315,31 @@ def test_the_nonce_lifetime_setting_is_honoured_over_http(base_url, key_pair, se
 # --- The access list -------------------------------------------------------------------------------------
 
 
+# --- Keys the provider's staff disabled ------------------------------------------------------------------
+
+
+def test_a_session_of_a_key_staff_disable_is_refused_on_its_next_request_and_accepted_once_enabled(
+    base_url, key_pair, admin_user
+):
+    """Nothing about the key outlives a request (no process keeps it): the same client, the same nonce."""
+    from accounts.services.staff import api_key_disable, api_key_enable
+
+    api_key, private_key = key_pair
+    session = requests.Session()
+    session.auth = HTTPDigestAuth(api_key.public_key, private_key)
+    assert session.get(base_url + ROOT, timeout=TIMEOUT).status_code == 200
+
+    api_key_disable(api_key=api_key, actor=admin_user, reason="leaked")
+    refused = session.get(base_url + ROOT, timeout=TIMEOUT)
+    api_key_enable(api_key=api_key, actor=admin_user)
+    accepted = session.get(base_url + ROOT, timeout=TIMEOUT)
+
+    assert refused.status_code == 401
+    assert refused.json()["errorCode"] == "API_KEY_DISABLED"
+    assert challenge_of(refused)["nonce"]
+    assert accepted.status_code == 200, accepted.text
+
+
 def test_a_key_used_from_outside_its_access_list_gets_403_naming_the_address(base_url, key_pair, owner):
     api_key, private_key = key_pair
     api_key_access_list_add(api_key=api_key, entries=["203.0.113.0/24"], actor=owner)

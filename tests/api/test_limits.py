@@ -151,6 +151,24 @@ def test_an_api_key_over_its_request_rate_gets_429(settings, key, organization, 
     assert other.status_code == 200  # each key has its own rate
 
 
+def test_a_key_past_its_rate_is_served_again_when_its_window_ends(settings, key):
+    settings.API_THROTTLE_RATES = {"api_key": "2/minute", "session": "1000/minute"}
+    api_key, private_key = key
+    client = caller()
+
+    def status():
+        return client.get(ROOT, HTTP_AUTHORIZATION=digest(api_key.public_key, private_key)).status_code
+
+    with time_machine.travel(START + timedelta(seconds=20), tick=False):
+        early = [status() for _ in range(3)]
+        late = client.get(ROOT, HTTP_AUTHORIZATION=digest(api_key.public_key, private_key))
+    with time_machine.travel(START + timedelta(seconds=60), tick=False):
+        next_window = [status() for _ in range(3)]
+    assert early == [200, 200, 429]
+    assert late["Retry-After"] == "40"  # until the end of its minute, not a minute from now
+    assert next_window == [200, 200, 429]
+
+
 def test_a_session_over_its_request_rate_gets_429(settings, owner, organization):
     settings.API_THROTTLE_RATES = {"api_key": "1000/minute", "session": "2/minute"}
     client = APIClient()

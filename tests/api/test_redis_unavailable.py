@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.core import mail
-from django.test import RequestFactory, TestCase
+from django.test import RequestFactory
 from django.urls import reverse
 from redis.exceptions import ConnectionError as RedisConnectionError
 from requests.auth import HTTPDigestAuth
@@ -82,10 +82,10 @@ def test_a_digest_request_with_the_nonce_cache_down_is_a_503_with_atlas_body(org
 
 
 def test_an_invitation_committed_while_the_broker_is_down_answers_and_is_sent_later(
-    client, organization, owner, broker_down, cache_down
+    client, organization, owner, broker_down, cache_down, django_capture_on_commit_callbacks
 ):
     client.force_login(owner)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("accounts:organization_access", args=[organization.public_id]),
             {"invite-emails": "new@example.com", "invite-roles": [roles.ORG_MEMBER]},
@@ -97,17 +97,19 @@ def test_an_invitation_committed_while_the_broker_is_down_answers_and_is_sent_la
     assert email.status == OutboundEmail.Status.QUEUED and mail.outbox == []
 
     app.conf.task_always_eager = True  # the broker is back (eager stands for it)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         emails_requeue_stalled(now=email.lease_expires_at)
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.SENT
     assert re.search(r"/invitations/[^/\s]+/", mail.outbox[-1].body)
 
 
-def test_an_api_invitation_committed_while_the_broker_is_down_answers_200(organization, owner, broker_down):
+def test_an_api_invitation_committed_while_the_broker_is_down_answers_200(
+    organization, owner, broker_down, django_capture_on_commit_callbacks
+):
     client = APIClient()
     client.force_login(owner)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             f"{ROOT}/orgs/{organization.public_id}/invites",
             {"username": "api@example.com", "roles": [roles.ORG_MEMBER]},

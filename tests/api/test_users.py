@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
-from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -14,24 +13,17 @@ from accounts import roles
 from accounts.models import Invitation, OrganizationMembership, ProjectMembership, TeamMembership
 from accounts.services import (
     organization_create,
-    organization_member_add,
     project_create,
     project_member_add,
     team_create,
 )
 from accounts.services.api_keys import api_key_create
 from accounts.services.invitations import organization_invitations_create, project_invitations_create
-from tests.factories import UserFactory
+from tests.factories import MemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 V2 = "/api/atlas/v2"
-
-
-def member(organization, owner, org_roles=(roles.ORG_MEMBER,), **fields):
-    user = UserFactory(**fields)
-    organization_member_add(organization=organization, user=user, roles=list(org_roles), actor=owner)
-    return user
 
 
 def signed_in(user):
@@ -70,7 +62,9 @@ def assert_400(response, field):
 
 
 def test_org_users_lists_members_then_pending_then_expired_invitations(api, organization, owner, project):
-    alice = member(organization, owner, [roles.ORG_READ_ONLY], email="alice@example.com")
+    alice = MemberFactory(
+        organization=organization, actor=owner, roles=[roles.ORG_READ_ONLY], email="alice@example.com"
+    )
     project_member_add(project=project, user=alice, roles=[roles.GROUP_OWNER], actor=owner)
     team = team_create(organization=organization, name="Ops", actor=owner, members=[alice])
     pending = invite(
@@ -115,7 +109,7 @@ def test_org_users_lists_members_then_pending_then_expired_invitations(api, orga
 
 
 def test_org_users_filters_by_username_and_status(api, organization, owner):
-    member(organization, owner, email="alice@example.com")
+    MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     invite(organization, owner, "bob@example.com")
     expire(invite(organization, owner, "carol@example.com"))
     url = f"{V2}/orgs/{organization.public_id}/users"
@@ -135,7 +129,7 @@ def test_org_users_filters_by_username_and_status(api, organization, owner):
 
 def test_org_users_pages_across_members_and_invitations(api, organization, owner):
     for i in range(3):
-        member(organization, owner, email=f"m{i}@example.com")
+        MemberFactory(organization=organization, actor=owner, email=f"m{i}@example.com")
         invite(organization, owner, f"p{i}@example.com")
     url = f"{V2}/orgs/{organization.public_id}/users?itemsPerPage=3"
     pages = [api.get(f"{url}&pageNum={n}").json() for n in (1, 2, 3)]
@@ -147,10 +141,10 @@ def test_org_users_pages_across_members_and_invitations(api, organization, owner
     assert {page["totalCount"] for page in pages} == {7}
 
 
-def test_org_users_costs_the_same_queries_for_5_and_100(api, organization, owner, project):
+def test_org_users_costs_the_same_queries_for_2_and_20(api, organization, owner, project):
     def grow(start, stop):
         for i in range(start, stop):
-            user = member(organization, owner, email=f"m{i}@example.com")
+            user = MemberFactory(organization=organization, actor=owner, email=f"m{i}@example.com")
             project_member_add(project=project, user=user, actor=owner)
             invite(organization, owner, f"p{i}@example.com")
 
@@ -161,11 +155,11 @@ def test_org_users_costs_the_same_queries_for_5_and_100(api, organization, owner
     url = f"{V2}/orgs/{organization.public_id}/users?itemsPerPage=500"
     grow(0, 2)
     grow_project_invitees(0, 1)
-    five = queries(api, url)  # owner + 2 members + 2 invitations + 1 project invitee
-    grow(2, 50)
-    grow_project_invitees(1, 30)
-    assert api.get(url).json()["totalCount"] == 131
-    assert queries(api, url) == five
+    two = queries(api, url)  # owner + 2 members + 2 invitations + 1 project invitee
+    grow(2, 20)
+    grow_project_invitees(1, 12)
+    assert api.get(url).json()["totalCount"] == 53
+    assert queries(api, url) == two
 
 
 def test_org_users_lists_people_invited_only_to_its_projects_as_pending(api, organization, owner, project):
@@ -226,14 +220,19 @@ def test_org_users_list_is_exactly_what_the_org_user_serializer_says(organizatio
     )
 
     staging = project_create(organization=organization, name="Staging", actor=owner)
-    alice = member(
-        organization, owner, [roles.ORG_READ_ONLY, roles.ORG_BILLING_ADMIN], email="alice@example.com"
+    alice = MemberFactory(
+        organization=organization,
+        actor=owner,
+        roles=[roles.ORG_READ_ONLY, roles.ORG_BILLING_ADMIN],
+        email="alice@example.com",
     )
     project_member_add(
         project=project, user=alice, roles=[roles.GROUP_OWNER, roles.GROUP_READ_ONLY], actor=owner
     )
     project_member_add(project=staging, user=alice, actor=owner)
-    member(organization, owner, email="bob@example.com", first_name="", last_name="")
+    MemberFactory(
+        organization=organization, actor=owner, email="bob@example.com", first_name="", last_name=""
+    )
     team = team_create(organization=organization, name="SRE", members=[alice], actor=owner)
     invite(organization, owner, "pending@example.com", teams=[team])
     invite(
@@ -263,10 +262,10 @@ def test_org_users_list_is_exactly_what_the_org_user_serializer_says(organizatio
 
 def test_org_users_shows_project_roles_only_for_projects_the_caller_sees(organization, owner, project):
     secret = project_create(organization=organization, name="Secret", actor=owner)
-    alice = member(organization, owner, email="alice@example.com")
+    alice = MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     project_member_add(project=project, user=alice, actor=owner)
     project_member_add(project=secret, user=alice, actor=owner)
-    caller = member(organization, owner)
+    caller = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=caller, actor=owner)
     body = signed_in(caller).get(f"{V2}/orgs/{organization.public_id}/users/{alice.public_id}").json()
     assert body["roles"]["groupRoleAssignments"] == [
@@ -284,7 +283,9 @@ def test_org_users_of_a_foreign_organization_is_a_404(api):
 # ---- /orgs/{orgId}/users: invite --------------------------------------------------------------------------------
 
 
-def test_post_org_user_invites_and_queues_the_email(api, organization, owner, project):
+def test_post_org_user_invites_and_queues_the_email(
+    api, organization, owner, project, django_capture_on_commit_callbacks
+):
     team = team_create(organization=organization, name="Ops", actor=owner)
     body = {
         "username": "New@Example.com",
@@ -294,7 +295,7 @@ def test_post_org_user_invites_and_queues_the_email(api, organization, owner, pr
         },
         "teamIds": [team.public_id],
     }
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         response = api.post(f"{V2}/orgs/{organization.public_id}/users", body, format="json")
 
     assert response.status_code == 201, response.content
@@ -347,7 +348,7 @@ def test_post_org_user_with_another_organizations_team_is_a_400(api, organizatio
 
 
 def test_post_org_user_already_a_member_is_a_409(api, organization, owner):
-    member(organization, owner, email="alice@example.com")
+    MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     body = {"username": "alice@example.com", "roles": {"orgRoles": ["ORG_MEMBER"]}}
     response = api.post(f"{V2}/orgs/{organization.public_id}/users", body, format="json")
     assert response.status_code == 409
@@ -355,8 +356,8 @@ def test_post_org_user_already_a_member_is_a_409(api, organization, owner):
 
 
 def test_org_member_cannot_invite_or_remove_403(organization, owner):
-    weak = signed_in(member(organization, owner))
-    other = member(organization, owner)
+    weak = signed_in(MemberFactory(organization=organization, actor=owner))
+    other = MemberFactory(organization=organization, actor=owner)
     url = f"{V2}/orgs/{organization.public_id}/users"
     body = {"username": "x@example.com", "roles": {"orgRoles": ["ORG_MEMBER"]}}
     assert weak.get(url).status_code == 200
@@ -374,7 +375,7 @@ def test_org_member_cannot_invite_or_remove_403(organization, owner):
 
 
 def test_get_org_user_member_and_pending(api, organization, owner):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     pending = invite(organization, owner, "bob@example.com")
     url = f"{V2}/orgs/{organization.public_id}/users"
     assert api.get(f"{url}/{alice.public_id}").json()["orgMembershipStatus"] == "ACTIVE"
@@ -406,7 +407,7 @@ def test_api_key_accounts_are_not_org_users(api, organization, owner):
 
 
 def test_patch_org_user_sets_org_and_project_roles_and_teams(api, organization, owner, project):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     staging = project_create(organization=organization, name="Staging", actor=owner)
     project_member_add(
         project=staging, user=alice, roles=[roles.GROUP_OWNER, roles.GROUP_READ_ONLY], actor=owner
@@ -446,7 +447,7 @@ def test_patch_org_user_sets_org_and_project_roles_and_teams(api, organization, 
 
 
 def test_patch_org_user_with_empty_group_roles_removes_the_project(api, organization, owner, project):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=alice, actor=owner)
     body = {"roles": {"groupRoleAssignments": [{"groupId": project.public_id, "groupRoles": []}]}}
     response = api.patch(f"{V2}/orgs/{organization.public_id}/users/{alice.public_id}", body, format="json")
@@ -456,7 +457,7 @@ def test_patch_org_user_with_empty_group_roles_removes_the_project(api, organiza
 
 
 def test_patch_org_user_is_all_or_nothing(api, organization, owner):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     stranger = UserFactory()
     foreign_project = project_create(
         organization=organization_create(name="Foreign", actor=stranger), name="Theirs", actor=stranger
@@ -490,7 +491,7 @@ def test_patch_org_user_is_all_or_nothing(api, organization, owner):
     ],
 )
 def test_patch_org_user_with_bad_input_is_a_400(api, organization, owner, body, field):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     assert_400(
         api.patch(f"{V2}/orgs/{organization.public_id}/users/{alice.public_id}", body, format="json"), field
     )
@@ -523,7 +524,7 @@ def test_patch_pending_user_changes_the_invitation(api, organization, owner, pro
 
 
 def test_delete_org_user_removes_the_member(api, organization, owner):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     response = api.delete(f"{V2}/orgs/{organization.public_id}/users/{alice.public_id}")
     assert response.status_code == 204
     assert not OrganizationMembership.objects.filter(organization=organization, user=alice).exists()
@@ -544,7 +545,7 @@ def test_the_last_owner_cannot_be_removed_409(api, organization, owner):
 
 
 def test_add_and_remove_org_role(api, organization, owner):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     url = f"{V2}/orgs/{organization.public_id}/users/{alice.public_id}"
     added = api.post(f"{url}:addRole", {"orgRole": roles.ORG_READ_ONLY}, format="json")
     assert added.status_code == 200, added.content
@@ -554,7 +555,7 @@ def test_add_and_remove_org_role(api, organization, owner):
 
 
 def test_removing_the_last_org_role_is_a_400(api, organization, owner):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     url = f"{V2}/orgs/{organization.public_id}/users/{alice.public_id}:removeRole"
     response = api.post(url, {"orgRole": roles.ORG_MEMBER}, format="json")
     assert response.status_code == 400
@@ -583,7 +584,7 @@ def test_removing_the_last_owners_owner_role_is_a_409(api, organization, owner):
 
 
 def test_group_users_lists_members_then_invitations(api, organization, owner, project):
-    alice = member(organization, owner, email="alice@example.com")
+    alice = MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     project_member_add(project=project, user=alice, roles=[roles.GROUP_OWNER], actor=owner)
     pending = project_invitations_create(project=project, emails=["bob@example.com"], actor=owner)[0]
     body = api.get(f"{V2}/groups/{project.public_id}/users").json()
@@ -609,7 +610,7 @@ def test_group_users_lists_members_then_invitations(api, organization, owner, pr
     assert second["links"][0]["href"].endswith(f"/groups/{project.public_id}/users/{pending.public_id}")
 
 
-def test_group_users_costs_the_same_queries_for_5_and_100(api, organization, owner, project):
+def test_group_users_costs_the_same_queries_for_2_and_20(api, organization, owner, project):
     def grow(start, stop):
         for i in range(start, stop):
             project_member_add(project=project, user=UserFactory(email=f"m{i}@example.com"), actor=owner)
@@ -617,18 +618,20 @@ def test_group_users_costs_the_same_queries_for_5_and_100(api, organization, own
 
     url = f"{V2}/groups/{project.public_id}/users?itemsPerPage=500"
     grow(0, 2)
-    five = queries(api, url)  # the creator + 2 members + 2 invitations
-    grow(2, 50)
-    assert api.get(url).json()["totalCount"] == 101
-    assert queries(api, url) == five
+    two = queries(api, url)  # the creator + 2 members + 2 invitations
+    grow(2, 20)
+    assert api.get(url).json()["totalCount"] == 41
+    assert queries(api, url) == two
 
 
-def test_post_group_user_adds_an_org_member_and_invites_anyone_else(api, organization, owner, project):
-    alice = member(organization, owner, email="alice@example.com")
+def test_post_group_user_adds_an_org_member_and_invites_anyone_else(
+    api, organization, owner, project, django_capture_on_commit_callbacks
+):
+    alice = MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     url = f"{V2}/groups/{project.public_id}/users"
 
     added = api.post(url, {"username": "alice@example.com", "roles": [roles.GROUP_OWNER]}, format="json")
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         invited = api.post(
             url, {"username": "bob@example.com", "roles": [roles.GROUP_READ_ONLY]}, format="json"
         )
@@ -655,9 +658,9 @@ def test_post_group_user_with_bad_input_is_a_400(api, project, body, field):
 
 
 def test_group_read_only_cannot_add_or_remove_users_403(organization, owner, project):
-    reader = member(organization, owner)
+    reader = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=reader, actor=owner)
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=alice, actor=owner)
     client = signed_in(reader)
     url = f"{V2}/groups/{project.public_id}/users"
@@ -673,7 +676,7 @@ def test_group_read_only_cannot_add_or_remove_users_403(organization, owner, pro
 
 def test_group_user_of_another_project_is_a_404(api, organization, owner, project):
     other = project_create(organization=organization, name="Other", actor=owner)
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=other, user=alice, actor=owner)
     foreign = organization_create(name="Foreign", actor=UserFactory())
     foreign_project = project_create(
@@ -686,7 +689,7 @@ def test_group_user_of_another_project_is_a_404(api, organization, owner, projec
 
 
 def test_get_and_delete_group_user(api, organization, owner, project):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=alice, actor=owner)
     pending = project_invitations_create(project=project, emails=["bob@example.com"], actor=owner)[0]
     url = f"{V2}/groups/{project.public_id}/users"
@@ -715,7 +718,7 @@ def test_the_last_group_owner_cannot_be_removed_409(api, organization, owner, pr
 
 
 def test_add_and_remove_group_role(api, organization, owner, project):
-    alice = member(organization, owner)
+    alice = MemberFactory(organization=organization, actor=owner)
     project_member_add(project=project, user=alice, actor=owner)
     url = f"{V2}/groups/{project.public_id}/users/{alice.public_id}"
     added = api.post(f"{url}:addRole", {"groupRole": roles.GROUP_CLUSTER_MANAGER}, format="json")
@@ -732,7 +735,9 @@ def test_add_and_remove_group_role(api, organization, owner, project):
 
 
 def test_get_user_shows_only_roles_in_shared_organizations(api, organization, owner, project):
-    alice = member(organization, owner, [roles.ORG_READ_ONLY], email="alice@example.com")
+    alice = MemberFactory(
+        organization=organization, actor=owner, roles=[roles.ORG_READ_ONLY], email="alice@example.com"
+    )
     elsewhere = organization_create(name="Elsewhere", actor=alice)
     for url in [f"{V2}/users/{alice.public_id}", f"{V2}/users/byName/Alice@Example.com"]:
         response = api.get(url)
@@ -774,7 +779,7 @@ def test_a_user_sees_themselves(owner):
 def test_digest_lists_invites_and_removes_org_users(digest_client):
     owner = UserFactory()
     organization = organization_create(name="Digest Org", actor=owner)
-    alice = member(organization, owner, email="alice@example.com")
+    alice = MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     client = digest_client(organization)
     url = f"orgs/{organization.public_id}/users"
 
@@ -804,7 +809,7 @@ def test_digest_adds_a_group_user(digest_client):
     owner = UserFactory()
     organization = organization_create(name="Digest Org", actor=owner)
     project = project_create(organization=organization, name="P", actor=owner)
-    alice = member(organization, owner, email="alice@example.com")
+    alice = MemberFactory(organization=organization, actor=owner, email="alice@example.com")
     client = digest_client(organization)
     added = client.post(
         f"groups/{project.public_id}/users", json={"username": alice.email, "roles": ["GROUP_OWNER"]}

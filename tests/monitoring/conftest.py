@@ -1,9 +1,6 @@
 """Fixtures of the monitoring tests: email through anymail's test backend, and helpers to make clusters."""
 
-from contextlib import contextmanager
-
 import pytest
-from django.test import TestCase
 
 from accounts.models import Cluster
 from accounts.services import cluster_create
@@ -13,13 +10,6 @@ from accounts.services import cluster_create
 def _anymail_test_backend(settings):
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     settings.PORTAL_BASE_URL = "https://portal.example.com"
-
-
-@contextmanager
-def committed():
-    """Run what the block queues for after commit (the outbox task, then one send task per email)."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        yield
 
 
 def dedicated(project, name="Cluster0"):

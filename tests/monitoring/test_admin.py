@@ -6,6 +6,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.models import AuditEvent
+from monitoring.audit import Event as MonitoringEvent
 from monitoring.models import (
     MonitoringGroup,
     MonitoringGroupMembership,
@@ -49,7 +50,7 @@ def test_attaching_in_the_admin_goes_through_the_service(admin_client, admin_use
     attachment = MonitoringUserAttachment.objects.get()
     assert attachment.attached_by == admin_user
     assert cluster.monitoring_group.memberships.get().attachment == attachment
-    assert AuditEvent.objects.filter(event_type=AuditEvent.Type.MONITORING_USER_ATTACHED).exists()
+    assert AuditEvent.objects.filter(event_type=MonitoringEvent.MONITORING_USER_ATTACHED).exists()
 
 
 def test_a_refused_attach_is_shown_on_the_form(admin_client, organization, owner):
@@ -78,7 +79,7 @@ def test_the_detach_action_removes_each_from_every_group(admin_client, organizat
     assert "Detached 2 monitoring user(s); 4 group membership(s) removed." in message_texts(response)
     assert not MonitoringUserAttachment.objects.exists()
     assert not MonitoringGroupMembership.objects.exists()
-    assert AuditEvent.objects.filter(event_type=AuditEvent.Type.MONITORING_USER_DETACHED).count() == 2
+    assert AuditEvent.objects.filter(event_type=MonitoringEvent.MONITORING_USER_DETACHED).count() == 2
 
 
 def test_deleting_an_attachment_is_a_detach(admin_client, organization, owner, project):
@@ -86,7 +87,7 @@ def test_deleting_an_attachment_is_a_detach(admin_client, organization, owner, p
     attachment = monitoring_user_attach(organization=organization, username="ann@example.com", actor=owner)
     admin_client.post(admin_url(MonitoringUserAttachment, "delete", attachment.pk), {"post": "yes"})
     assert not MonitoringGroupMembership.objects.exists()
-    assert AuditEvent.objects.filter(event_type=AuditEvent.Type.MONITORING_USER_DETACHED).exists()
+    assert AuditEvent.objects.filter(event_type=MonitoringEvent.MONITORING_USER_DETACHED).exists()
 
 
 def test_a_reserved_group_name_is_refused_in_the_admin(admin_client, project):

@@ -6,6 +6,7 @@ from accounts import roles
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent
 from accounts.services import organization_member_add, project_create
+from monitoring.audit import Event as MonitoringEvent
 from monitoring.models import (
     GroupRole,
     MonitoringGroup,
@@ -51,7 +52,7 @@ def test_attach_creates_an_unknown_monitoring_user_and_adds_it_to_every_eligible
     assert {(m.role, m.source, m.attachment_id) for m in memberships} == {
         (GroupRole.ADMIN, Source.ATTACHMENT, attachment.pk)
     }
-    event = AuditEvent.objects.get(event_type=AuditEvent.Type.MONITORING_USER_ATTACHED)
+    event = AuditEvent.objects.get(event_type=MonitoringEvent.MONITORING_USER_ATTACHED)
     assert event.organization_id == organization.pk
     assert event.details["groupCount"] == 2
 
@@ -153,7 +154,7 @@ def test_detach_removes_every_membership_the_attachment_made(organization, owner
     assert not MonitoringUserAttachment.objects.exists()
     assert MonitoringUser.objects.filter(pk=user.pk).exists()  # the account in the monitoring system stays
     assert not dedicated(project, "C").monitoring_group.memberships.exists()  # nor joins later clusters
-    event = AuditEvent.objects.get(event_type=AuditEvent.Type.MONITORING_USER_DETACHED)
+    event = AuditEvent.objects.get(event_type=MonitoringEvent.MONITORING_USER_DETACHED)
     assert event.details["groups"] == result["groups"]
 
 

@@ -4,12 +4,10 @@ team), never the user just added; sent as tasks after commit, from an outbox tha
 
 import pytest
 from django.core import mail
-from django.test import TestCase
 
 from accounts import roles
 from accounts.models import OutboundEmail
 from accounts.services import (
-    organization_member_add,
     project_create,
     project_member_add,
     team_create,
@@ -23,9 +21,9 @@ from monitoring.services import (
     monitoring_user_attach,
 )
 from monitoring.tasks import notify_group_admins
-from tests.factories import UserFactory
+from tests.factories import MemberFactory
 
-from .conftest import committed, dedicated
+from .conftest import dedicated
 
 pytestmark = pytest.mark.django_db
 
@@ -39,44 +37,42 @@ def recipients_by_group():
     return {group: sorted(to) for group, to in sent.items()}
 
 
-def member(organization, owner, email, org_roles=(roles.ORG_MEMBER,)):
-    user = UserFactory(email=email)
-    organization_member_add(organization=organization, user=user, roles=list(org_roles), actor=owner)
-    return user
-
-
 @pytest.fixture
 def admins(organization, owner, project):
     """The project's admins: its owner (the project's creator), a monitoring admin, a monitoring admin through a
     team, and people who are not admins."""
     project_member_add(
         project=project,
-        user=member(organization, owner, "monitor@example.com"),
+        user=MemberFactory(organization=organization, actor=owner, email="monitor@example.com"),
         roles=[roles.GROUP_MONITORING_ADMIN],
         actor=owner,
     )
     team = team_create(
         organization=organization,
         name="SRE",
-        members=[member(organization, owner, "sre@example.com")],
+        members=[MemberFactory(organization=organization, actor=owner, email="sre@example.com")],
         actor=owner,
     )
     team_project_assign(team=team, project=project, roles=[roles.GROUP_MONITORING_ADMIN], actor=owner)
     project_member_add(
         project=project,
-        user=member(organization, owner, "reader@example.com"),
+        user=MemberFactory(organization=organization, actor=owner, email="reader@example.com"),
         roles=[roles.GROUP_READ_ONLY, roles.GROUP_CLUSTER_MANAGER],
         actor=owner,
     )
-    member(organization, owner, "orgowner2@example.com", [roles.ORG_OWNER])  # owner power, not a group admin
+    MemberFactory(
+        organization=organization, actor=owner, email="orgowner2@example.com", roles=[roles.ORG_OWNER]
+    )  # owner power, not a group admin
     return ["monitor@example.com", "owner@example.com", "sre@example.com"]
 
 
-def test_attach_emails_every_group_admin_of_each_group_once(organization, owner, project, admins):
+def test_attach_emails_every_group_admin_of_each_group_once(
+    organization, owner, project, admins, django_capture_on_commit_callbacks
+):
     staging = project_create(organization=organization, name="Staging", actor=owner)  # owner@ is its owner
     a, b = dedicated(project, "A"), dedicated(staging, "B")
 
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         monitoring_user_attach(organization=organization, username="ann@example.com", actor=owner)
 
     assert recipients_by_group() == {
@@ -91,26 +87,30 @@ def test_attach_emails_every_group_admin_of_each_group_once(organization, owner,
     assert OutboundEmail.objects.filter(status=OutboundEmail.Status.SENT).count() == 4
 
 
-def test_admin_members_of_the_group_are_emailed_but_never_the_user_just_added(organization, owner, project):
+def test_admin_members_of_the_group_are_emailed_but_never_the_user_just_added(
+    organization, owner, project, django_capture_on_commit_callbacks
+):
     cluster = dedicated(project)
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         monitoring_user_attach(
             organization=organization, username="boss@example.com", group_role=GroupRole.ADMIN, actor=owner
         )
     assert recipients_by_group() == {cluster.monitoring_group.name: ["owner@example.com"]}  # not boss@
     mail.outbox.clear()
 
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         monitoring_user_attach(organization=organization, username="ann@example.com", actor=owner)
 
     assert recipients_by_group() == {cluster.monitoring_group.name: ["boss@example.com", "owner@example.com"]}
 
 
-def test_a_person_who_is_an_admin_twice_gets_one_email_per_group(organization, owner, project):
+def test_a_person_who_is_an_admin_twice_gets_one_email_per_group(
+    organization, owner, project, django_capture_on_commit_callbacks
+):
     team = team_create(organization=organization, name="Owners", members=[owner], actor=owner)
     team_project_assign(team=team, project=project, roles=[roles.GROUP_OWNER], actor=owner)
     cluster = dedicated(project)
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         monitoring_user_attach(
             organization=organization,
             username="owner-mms",
@@ -129,10 +129,12 @@ def test_a_person_who_is_an_admin_twice_gets_one_email_per_group(organization, o
     assert "owner-mms" not in mail.outbox[0].body
 
 
-def test_inactive_people_and_api_keys_are_not_emailed(organization, owner, project):
+def test_inactive_people_and_api_keys_are_not_emailed(
+    organization, owner, project, django_capture_on_commit_callbacks
+):
     from accounts.services.api_keys import api_key_create, api_key_project_assign
 
-    gone = member(organization, owner, "gone@example.com")
+    gone = MemberFactory(organization=organization, actor=owner, email="gone@example.com")
     project_member_add(project=project, user=gone, roles=[roles.GROUP_OWNER], actor=owner)
     gone.is_active = False
     gone.save()
@@ -141,46 +143,54 @@ def test_inactive_people_and_api_keys_are_not_emailed(organization, owner, proje
     )
     api_key_project_assign(api_key=api_key, project=project, roles=[roles.GROUP_OWNER], actor=owner)
     dedicated(project)
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         monitoring_user_attach(organization=organization, username="ann@example.com", actor=owner)
     assert [m.to for m in mail.outbox] == [["owner@example.com"]]
 
 
-def test_a_new_cluster_emails_its_admins_about_every_attached_user(organization, owner, project, admins):
+def test_a_new_cluster_emails_its_admins_about_every_attached_user(
+    organization, owner, project, admins, django_capture_on_commit_callbacks
+):
     monitoring_user_attach(organization=organization, username="ann@example.com", actor=owner)
     monitoring_user_attach(organization=organization, username="bob@example.com", actor=owner)
     mail.outbox.clear()
 
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         cluster = dedicated(project, "Later")
 
     assert recipients_by_group() == {cluster.monitoring_group.name: admins}
     assert "ann@example.com" in mail.outbox[0].body and "bob@example.com" in mail.outbox[0].body
 
 
-def test_adding_by_hand_emails_the_groups_admins(organization, owner, project, admins):
+def test_adding_by_hand_emails_the_groups_admins(
+    organization, owner, project, admins, django_capture_on_commit_callbacks
+):
     group = monitoring_group_create(project=project, name="Ops", actor=owner)
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         monitoring_group_member_add(group=group, username="ann@example.com", actor=owner)
     assert recipients_by_group() == {"Ops": admins}
 
 
-def test_nothing_is_sent_before_commit_nor_when_the_change_rolls_back(organization, owner, project):
+def test_nothing_is_sent_before_commit_nor_when_the_change_rolls_back(
+    organization, owner, project, django_capture_on_commit_callbacks
+):
     dedicated(project)
-    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         monitoring_user_attach(organization=organization, username="ann@example.com", actor=owner)
     assert len(callbacks) == 1  # one outbox task, queued for after commit
     assert mail.outbox == []
     assert not OutboundEmail.objects.exists()
 
 
-def test_the_outbox_is_safe_to_run_twice_and_the_beat_sweep_catches_a_lost_task(organization, owner, project):
+def test_the_outbox_is_safe_to_run_twice_and_the_beat_sweep_catches_a_lost_task(
+    organization, owner, project, django_capture_on_commit_callbacks
+):
     dedicated(project)
-    with TestCase.captureOnCommitCallbacks(execute=False):  # the task is lost: never queued
+    with django_capture_on_commit_callbacks(execute=False):  # the task is lost: never queued
         monitoring_user_attach(organization=organization, username="ann@example.com", actor=owner)
     assert MonitoringGroupMembership.objects.filter(admins_notified_at__isnull=True).count() == 1
 
-    with committed():
+    with django_capture_on_commit_callbacks(execute=True):
         assert notify_group_admins.apply().get() == 1  # beat's sweep: every organization
     assert monitoring_group_admins_notify(organization_id=organization.pk) == 0
     assert notify_group_admins.apply(args=[organization.pk]).get() == 0

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent, Cluster
 from accounts.services import cluster_delete, cluster_update
+from monitoring.audit import Event as MonitoringEvent
 from monitoring.models import NOT_ELIGIBLE_MESSAGE, MonitoringGroup, MonitoringGroupMembership
 from monitoring.selectors import cluster_group
 from monitoring.services import monitoring_groups_reconcile, monitoring_user_attach
@@ -16,7 +17,6 @@ from .conftest import dedicated, sandbox, shared
 
 pytestmark = pytest.mark.django_db
 Tier = Cluster.Tier
-Event = AuditEvent.Type
 
 
 def test_an_eligible_cluster_gets_one_group_named_with_the_reserved_prefix(project):
@@ -26,7 +26,7 @@ def test_an_eligible_cluster_gets_one_group_named_with_the_reserved_prefix(proje
     assert group.project == project
     assert group.name == f"mongolab_prod_{cluster.public_id}"
     assert group.is_system
-    event = AuditEvent.objects.get(event_type=Event.MONITORING_GROUP_CREATED)
+    event = AuditEvent.objects.get(event_type=MonitoringEvent.MONITORING_GROUP_CREATED)
     assert event.project_id == project.pk
     assert event.details["cluster"] == "prod"
 
@@ -64,7 +64,7 @@ def test_a_cluster_that_leaves_eligibility_loses_its_group(organization, owner, 
 
     assert not MonitoringGroup.objects.exists()
     assert not MonitoringGroupMembership.objects.exists()
-    event = AuditEvent.objects.get(event_type=Event.MONITORING_GROUP_DELETED)
+    event = AuditEvent.objects.get(event_type=MonitoringEvent.MONITORING_GROUP_DELETED)
     assert event.details["reason"] == "TIER_CHANGED"
     assert event.details["members"] == ["ann@example.com"]
 
@@ -85,7 +85,7 @@ def test_a_deleted_cluster_loses_its_group(organization, owner, project):
     cluster_delete(cluster=cluster, actor=None)
     assert not MonitoringGroup.objects.exists()
     assert not MonitoringGroupMembership.objects.exists()
-    assert AuditEvent.objects.filter(event_type=Event.MONITORING_GROUP_DELETED).exists()
+    assert AuditEvent.objects.filter(event_type=MonitoringEvent.MONITORING_GROUP_DELETED).exists()
 
 
 def test_a_refused_cluster_creation_makes_no_group(project):

@@ -7,6 +7,7 @@ from accounts import roles
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent, OrganizationMembership, ProjectMembership, TeamMembership
 from accounts.services import organization_member_add, project_member_add, team_create
+from monitoring.audit import Event as MonitoringEvent
 from monitoring.models import MonitoringGroupMembership, MonitoringUserAttachment
 from monitoring.selectors import linked_people, offboarding_plan
 from monitoring.services import monitoring_user_attach, person_offboard
@@ -55,7 +56,7 @@ def test_offboarding_removes_the_portal_user_and_the_monitoring_user_linked_by_e
     assert not dana.has_perm("accounts.view_project", project)
     assert not MonitoringUserAttachment.objects.exists()
     assert not MonitoringGroupMembership.objects.exists()
-    event = AuditEvent.objects.get(event_type=AuditEvent.Type.USER_OFFBOARDED)
+    event = AuditEvent.objects.get(event_type=MonitoringEvent.USER_OFFBOARDED)
     assert event.target_id == dana.public_id
     assert event.details["monitoringUserDetached"]["username"] == "dana@example.com"
 

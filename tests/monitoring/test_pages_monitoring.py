@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts import roles
 from accounts.models import AuditEvent
 from accounts.services import organization_create, organization_member_add, project_create, project_member_add
+from monitoring.audit import Event as MonitoringEvent
 from monitoring.models import MonitoringGroup, MonitoringGroupMembership, MonitoringUserAttachment
 from monitoring.services import monitoring_group_create, monitoring_group_member_add, monitoring_user_attach
 from tests.factories import UserFactory
@@ -43,7 +44,7 @@ def test_attaching_from_the_page_is_audited(client, organization, owner, project
         tab(organization), {"username": "ops@example.com", "group_role": "MEMBER"}, follow=True
     )
     assert "ops@example.com is attached" in response.content.decode()
-    assert AuditEvent.objects.filter(event_type=AuditEvent.Type.MONITORING_USER_ATTACHED).exists()
+    assert AuditEvent.objects.filter(event_type=MonitoringEvent.MONITORING_USER_ATTACHED).exists()
 
 
 def test_the_tab_links_to_the_detach_confirmation_instead_of_posting(client, organization, owner, attached):
@@ -67,7 +68,7 @@ def test_detach_asks_first_naming_the_groups_then_detaches(client, organization,
     client.post(detach_page(organization, attached))
     assert not MonitoringUserAttachment.objects.exists()
     assert not MonitoringGroupMembership.objects.exists()
-    assert AuditEvent.objects.filter(event_type=AuditEvent.Type.MONITORING_USER_DETACHED).exists()
+    assert AuditEvent.objects.filter(event_type=MonitoringEvent.MONITORING_USER_DETACHED).exists()
 
 
 @pytest.mark.parametrize("role", [roles.ORG_MEMBER, roles.ORG_READ_ONLY])

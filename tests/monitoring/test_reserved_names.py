@@ -8,6 +8,7 @@ from accounts import roles
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent
 from accounts.services import organization_member_add, project_member_add
+from monitoring.audit import Event as MonitoringEvent
 from monitoring.models import MonitoringGroup, MonitoringGroupMembership, MonitoringUser
 from monitoring.services import (
     monitoring_group_create,
@@ -63,7 +64,7 @@ def test_a_project_monitoring_admin_creates_a_group_of_any_other_name(project, m
     assert group.name == "lab-ops"
     assert not group.is_system
     assert AuditEvent.objects.filter(
-        event_type=AuditEvent.Type.MONITORING_GROUP_CREATED, target_name="lab-ops"
+        event_type=MonitoringEvent.MONITORING_GROUP_CREATED, target_name="lab-ops"
     )
     with pytest.raises(ServiceError) as error:
         monitoring_group_create(project=project, name="LAB-OPS", actor=monitoring_admin)
@@ -137,7 +138,7 @@ def test_customers_may_remove_a_member_of_a_system_group_by_hand(
     )
     assert removal.source == "ATTACHMENT"
     assert removal.still_attached is True
-    event = AuditEvent.objects.get(event_type=AuditEvent.Type.MONITORING_GROUP_MEMBER_REMOVED)
+    event = AuditEvent.objects.get(event_type=MonitoringEvent.MONITORING_GROUP_MEMBER_REMOVED)
     assert event.details == {
         "group": cluster.monitoring_group.name,
         "source": "ATTACHMENT",

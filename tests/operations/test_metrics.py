@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
-from django.test import TestCase
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -74,15 +73,17 @@ def test_without_a_token_setting_no_bearer_token_is_accepted(client, settings):
     assert client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_AUTHORIZATION="Bearer ").status_code == 403
 
 
-def test_invitation_counters_move_when_an_invitation_is_sent_and_accepted(client):
+def test_invitation_counters_move_when_an_invitation_is_sent_and_accepted(
+    client, django_capture_on_commit_callbacks
+):
     owner = UserFactory(email="owner@example.com")
     organization = organization_create(name="Acme", actor=owner)
     before = scrape(client)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         organization_invitations_create(organization=organization, emails=["new@example.com"], actor=owner)
     token = re.search(r"/invitations/([^/\s]+)/", mail.outbox[-1].body).group(1)
     middle = scrape(client)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         invitation_accept(token=token, user=UserFactory(email="new@example.com"))
     after = scrape(client)
 
@@ -96,25 +97,25 @@ def test_invitation_counters_move_when_an_invitation_is_sent_and_accepted(client
     assert moved("accessportal_emails_total", before, after, outcome="sent") == 2
 
 
-def test_a_rolled_back_invitation_is_not_counted(client):
+def test_a_rolled_back_invitation_is_not_counted(client, django_capture_on_commit_callbacks):
     owner = UserFactory(email="owner@example.com")
     organization = organization_create(name="Acme", actor=owner)
     before = value(scrape(client), "accessportal_invitations_total", event="sent")
-    with TestCase.captureOnCommitCallbacks(execute=False):  # the commit never comes
+    with django_capture_on_commit_callbacks(execute=False):  # the commit never comes
         organization_invitations_create(organization=organization, emails=["new@example.com"], actor=owner)
     assert value(scrape(client), "accessportal_invitations_total", event="sent") == before
 
 
-def test_expired_invitations_are_counted(client):
+def test_expired_invitations_are_counted(client, django_capture_on_commit_callbacks):
     owner = UserFactory(email="owner@example.com")
     organization = organization_create(name="Acme", actor=owner)
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         organization_invitations_create(
             organization=organization, emails=["a@example.com", "b@example.com"], actor=owner
         )
     Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
     before = value(scrape(client), "accessportal_invitations_total", event="expired")
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):
         assert len(invitations_expire_due()) == 2
     assert value(scrape(client), "accessportal_invitations_total", event="expired") - before == 2
 
@@ -283,4 +284,3 @@ def test_a_celery_workers_exporter_serves_the_same_metrics_under_the_same_rule(s
     finally:
         server.shutdown()
         server.server_close()
-

@@ -108,6 +108,7 @@ from support.services import (
     support_grant_create,
     support_grant_revoke,
 )
+from tests.factories import MemberFactory
 
 from .conftest import isolated
 from .world import person
@@ -202,20 +203,28 @@ def cast(world, django_db_blocker):
                     )
                 c.people[principal.label] = user
 
-        def member(local, org_roles=(roles.ORG_MEMBER,), project_roles=()):
-            user = person(a.email(local), "Matrix")
-            organization_member_add(organization=org, user=user, roles=list(org_roles), actor=owner)
-            if project_roles:
-                project_member_add(project=project, user=user, roles=list(project_roles), actor=owner)
-            return user
-
-        c.subject = member("subject", project_roles=[roles.GROUP_READ_ONLY])
-        c.subject2 = member("subject2", project_roles=[roles.GROUP_READ_ONLY, roles.GROUP_USER_ADMIN])
-        c.org_subject = member("org-subject", org_roles=[roles.ORG_MEMBER, roles.ORG_BILLING_READ_ONLY])
-        c.outsider = member("outsider")
+        # Members of the organization, as world.person() makes people (no password), added by its owner.
+        matrix = dict(
+            organization=org, actor=owner, first_name="Matrix", last_name="Tester", passwordless=True
+        )
+        c.subject = MemberFactory(
+            email=a.email("subject"), project=project, project_roles=[roles.GROUP_READ_ONLY], **matrix
+        )
+        c.subject2 = MemberFactory(
+            email=a.email("subject2"),
+            project=project,
+            project_roles=[roles.GROUP_READ_ONLY, roles.GROUP_USER_ADMIN],
+            **matrix,
+        )
+        c.org_subject = MemberFactory(
+            email=a.email("org-subject"), roles=[roles.ORG_MEMBER, roles.ORG_BILLING_READ_ONLY], **matrix
+        )
+        c.outsider = MemberFactory(email=a.email("outsider"), **matrix)
         c.newcomer = person(a.email("newcomer"), "Matrix")
         for name in roles.PROJECT_ROLES:
-            c.holders[name] = member(f"holder-{name.lower()}", project_roles=[name])
+            c.holders[name] = MemberFactory(
+                email=a.email(f"holder-{name.lower()}"), project=project, project_roles=[name], **matrix
+            )
         c.subject_team = team_create(organization=org, name="Subject team", members=[c.subject], actor=owner)
         team_project_assign(team=c.subject_team, project=project, roles=[roles.GROUP_READ_ONLY], actor=owner)
 
@@ -539,6 +548,8 @@ NOT_AN_ACTORS_WRITE = {
     "records_export_record": "staff only (admin exports, accounts.export_records): tests/staff/test_exports.py",
     "organization_permissions_rebuild": "staff only (admin action, change_organization): tests/staff/test_actions.py",
     "sign_in_locks_release": "staff only (admin action, axes.delete_accessattempt): tests/staff/test_actions.py",
+    "api_key_disable": "staff only (admin action, change_apikey): tests/accounts/test_api_key_disabling.py",
+    "api_key_enable": "staff only (admin action, change_apikey): tests/accounts/test_api_key_disabling.py",
 }
 
 
@@ -546,7 +557,12 @@ def _public_service_names() -> set[str]:
     """Every public function of accounts', monitoring's, support's and serviceaccounts' services packages:
     re-exported by the package, or defined in one of its public modules."""
     names = set()
-    for package_name in ("accounts.services", "monitoring.services", "support.services", "serviceaccounts.services"):
+    for package_name in (
+        "accounts.services",
+        "monitoring.services",
+        "support.services",
+        "serviceaccounts.services",
+    ):
         package = importlib.import_module(package_name)
         names |= set(getattr(package, "__all__", ()))
         for module_info in pkgutil.walk_packages(package.__path__, prefix=f"{package_name}."):

@@ -104,6 +104,7 @@ def test_a_service_account_cannot_grant_more_than_it_holds(
 def test_list_costs_the_same_at_any_size(api, organization, make_service_account):
     url = f"{V2}/orgs/{organization.public_id}/serviceAccounts"
     make_service_account(organization, name="first")
+    api.get(url)  # a process's first request reads a content type into Django's cache: not a cost of the list
     with CaptureQueriesContext(connection) as few:
         assert api.get(url).json()["totalCount"] == 1
     for n in range(6):

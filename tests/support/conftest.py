@@ -3,7 +3,6 @@ project owner who is not an organization owner."""
 
 import pytest
 from django.contrib.auth.models import Group
-from django.test import TestCase
 
 from accounts import roles
 from accounts.models import Cluster
@@ -11,12 +10,6 @@ from accounts.services import cluster_create, organization_member_add, project_m
 from support.models import SUPPORT_GROUP_NAME
 from support.services import support_access_restrict_set
 from tests.factories import UserFactory
-
-
-def committed(service, **kwargs):
-    """Run a service, then its on-commit callbacks (the queued email) as a real commit would."""
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return service(**kwargs)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
-from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -15,6 +14,7 @@ from django_celery_beat.models import PeriodicTask
 from accounts import roles
 from accounts.models import AuditEvent, OutboundEmail
 from accounts.services import cluster_create, organization_member_add
+from support.audit import Event as SupportEvent
 from support.models import SupportAccessGrant
 from support.selectors import cluster_active_grant
 from support.services import support_grant_create, support_grants_expire_due
@@ -24,7 +24,6 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 Status = SupportAccessGrant.Status
-Event = AuditEvent.Type
 
 
 def make_grants(project, owner, count, start=0, hours=1):
@@ -42,13 +41,14 @@ def make_grants(project, owner, count, start=0, hours=1):
     return grants
 
 
-def expire(**kwargs):
-    with TestCase.captureOnCommitCallbacks(execute=True):
-        return support_grants_expire_due(**kwargs)
+@pytest.fixture
+def expire(committed):
+    """``expire(**kwargs)``: support_grants_expire_due, then the emails it queued, as after a real commit."""
+    return lambda **kwargs: committed(support_grants_expire_due, **kwargs)
 
 
 def test_the_task_marks_due_grants_expired_records_them_and_tells_the_owners(
-    blocked, owner, organization, project
+    blocked, owner, organization, project, expire
 ):
     second_owner = UserFactory(email="second.owner@example.com")
     organization_member_add(
@@ -68,7 +68,7 @@ def test_the_task_marks_due_grants_expired_records_them_and_tells_the_owners(
         assert (made.status, made.expired_at) == (Status.EXPIRED, now)
     later[0].refresh_from_db()
     assert later[0].status == Status.ACTIVE
-    events = AuditEvent.objects.filter(event_type=Event.EMPLOYEE_ACCESS_EXPIRED)
+    events = AuditEvent.objects.filter(event_type=SupportEvent.EMPLOYEE_ACCESS_EXPIRED)
     assert sorted(e.details["grantId"] for e in events) == sorted(g.public_id for g in due)
     assert {e.organization_id for e in events} == {organization.pk}
     assert all(e.actor_id is None for e in events)  # the system acted
@@ -76,7 +76,9 @@ def test_the_task_marks_due_grants_expired_records_them_and_tells_the_owners(
     assert all("expired" in m.subject for m in mail.outbox)
 
 
-def test_the_expiry_events_written_in_sql_say_what_describe_says(blocked, owner, organization, project):
+def test_the_expiry_events_written_in_sql_say_what_describe_says(
+    blocked, owner, organization, project, expire
+):
     """The audit rows are an INSERT ... SELECT: their details must read exactly as the Python ones (ISO 8601 in
     UTC with "Z", microseconds only when there are some), with a fresh random public id each."""
     from support.services.grants import _describe
@@ -91,7 +93,7 @@ def test_the_expiry_events_written_in_sql_say_what_describe_says(blocked, owner,
     with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
         expire()
 
-    events = AuditEvent.objects.filter(event_type=Event.EMPLOYEE_ACCESS_EXPIRED).order_by("id")
+    events = AuditEvent.objects.filter(event_type=SupportEvent.EMPLOYEE_ACCESS_EXPIRED).order_by("id")
     assert len(events) == 2
     for event, grant in zip(events, grants, strict=True):
         grant.refresh_from_db()
@@ -111,22 +113,24 @@ def test_the_expiry_events_written_in_sql_say_what_describe_says(blocked, owner,
     assert events[0].public_id != events[1].public_id
 
 
-def test_running_the_task_twice_changes_nothing_more(blocked, owner, project):
+def test_running_the_task_twice_changes_nothing_more(blocked, owner, project, expire):
     make_grants(project, owner, 2)
     with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
         assert len(expire()) == 2
         emails = OutboundEmail.objects.count()
         assert expire() == []
-    assert AuditEvent.objects.filter(event_type=Event.EMPLOYEE_ACCESS_EXPIRED).count() == 2
+    assert AuditEvent.objects.filter(event_type=SupportEvent.EMPLOYEE_ACCESS_EXPIRED).count() == 2
     assert OutboundEmail.objects.count() == emails
 
 
-def test_the_task_costs_the_same_queries_for_3_and_30_grants(blocked, owner, project):
+def test_the_task_costs_the_same_queries_for_3_and_30_grants(
+    blocked, owner, project, django_capture_on_commit_callbacks
+):
     """One UPDATE, one INSERT of events, one INSERT of emails, whatever the number (the emails themselves are
     sent after commit, one task each)."""
 
     def count(now):
-        with CaptureQueriesContext(connection) as queries, TestCase.captureOnCommitCallbacks(execute=False):
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=False):
             expired = support_grants_expire_due(now=now)
         assert expired
         return len(queries), len(expired)
@@ -156,11 +160,11 @@ def test_the_task_is_in_the_beat_schedule_every_minute():
     assert task.enabled
 
 
-def test_the_task_calls_the_service(blocked, owner, project):
+def test_the_task_calls_the_service(blocked, owner, project, django_capture_on_commit_callbacks):
     make_grants(project, owner, 2)
     with (
         time_machine.travel(timezone.now() + timedelta(hours=2), tick=False),
-        TestCase.captureOnCommitCallbacks(execute=True),
+        django_capture_on_commit_callbacks(execute=True),
     ):
         assert expire_support_grants.delay().get() == 2
         assert expire_support_grants.delay().get() == 0

@@ -12,6 +12,7 @@ from accounts import roles
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent
 from accounts.services import cluster_delete, project_member_add
+from support.audit import Event as SupportEvent
 from support.models import SupportAccessGrant
 from support.services import support_grant_create, support_grant_revoke
 from support.templatetags.support_grants import time_left
@@ -21,7 +22,6 @@ pytestmark = pytest.mark.django_db
 
 GrantType = SupportAccessGrant.GrantType
 Status = SupportAccessGrant.Status
-Event = AuditEvent.Type
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
@@ -51,7 +51,7 @@ def test_a_project_owner_grants_a_cluster_while_the_block_is_on(blocked, group_o
     assert (made.granted_by, made.granted_by_email) == (group_owner, group_owner.email)
     assert made.granted_at == NOW
     assert made.expires_at == NOW + timedelta(hours=6)
-    event = AuditEvent.objects.get(event_type=Event.EMPLOYEE_ACCESS_GRANTED)
+    event = AuditEvent.objects.get(event_type=SupportEvent.EMPLOYEE_ACCESS_GRANTED)
     assert event.actor == group_owner
     assert event.project == project
     assert event.organization == blocked
@@ -173,10 +173,12 @@ def test_a_new_grant_replaces_the_active_one_and_both_are_recorded(blocked, owne
     assert first.replaced_by == second
     assert second.status == Status.ACTIVE
     assert list(SupportAccessGrant.objects.filter(status=Status.ACTIVE)) == [second]
-    replaced = AuditEvent.objects.get(event_type=Event.EMPLOYEE_ACCESS_REPLACED)
+    replaced = AuditEvent.objects.get(event_type=SupportEvent.EMPLOYEE_ACCESS_REPLACED)
     assert replaced.details["grantId"] == first.public_id
     assert replaced.details["replacedBy"] == second.public_id
-    granted = AuditEvent.objects.filter(event_type=Event.EMPLOYEE_ACCESS_GRANTED).order_by("created_at", "id")
+    granted = AuditEvent.objects.filter(event_type=SupportEvent.EMPLOYEE_ACCESS_GRANTED).order_by(
+        "created_at", "id"
+    )
     assert [e.details["grantId"] for e in granted] == [first.public_id, second.public_id]
     assert granted.last().details["replaces"] == first.public_id
 
@@ -200,8 +202,8 @@ def test_granting_over_a_dead_but_unmarked_grant_expires_it_rather_than_replacin
     assert first.status == Status.EXPIRED
     assert first.replaced_by is None
     assert second.status == Status.ACTIVE
-    assert AuditEvent.objects.filter(event_type=Event.EMPLOYEE_ACCESS_EXPIRED).count() == 1
-    assert not AuditEvent.objects.filter(event_type=Event.EMPLOYEE_ACCESS_REPLACED).exists()
+    assert AuditEvent.objects.filter(event_type=SupportEvent.EMPLOYEE_ACCESS_EXPIRED).count() == 1
+    assert not AuditEvent.objects.filter(event_type=SupportEvent.EMPLOYEE_ACCESS_REPLACED).exists()
 
 
 # ---- revoking ----------------------------------------------------------------------------------------------------
@@ -221,7 +223,7 @@ def test_a_grant_can_be_revoked_at_any_time_and_who_and_when_are_kept(blocked, o
         group_owner.email,
         later,
     )
-    event = AuditEvent.objects.get(event_type=Event.EMPLOYEE_ACCESS_REVOKED)
+    event = AuditEvent.objects.get(event_type=SupportEvent.EMPLOYEE_ACCESS_REVOKED)
     assert event.actor == group_owner
     assert event.details["grantId"] == made.public_id
 
@@ -233,7 +235,7 @@ def test_revoking_without_a_grant_in_force_changes_nothing(blocked, owner, clust
         assert support_grant_revoke(cluster=cluster, actor=owner) is None
     made.refresh_from_db()
     assert made.status == Status.ACTIVE  # dead already: the expiry task records it as EXPIRED
-    assert not AuditEvent.objects.filter(event_type=Event.EMPLOYEE_ACCESS_REVOKED).exists()
+    assert not AuditEvent.objects.filter(event_type=SupportEvent.EMPLOYEE_ACCESS_REVOKED).exists()
 
 
 def test_revoking_a_replaced_grant_never_ends_the_newer_one(blocked, owner, cluster):
@@ -259,7 +261,7 @@ def test_deleting_a_cluster_ends_its_grant_on_the_record(blocked, owner, cluster
     cluster_delete(cluster=cluster, actor=owner)
 
     assert not SupportAccessGrant.objects.exists()
-    event = AuditEvent.objects.get(event_type=Event.EMPLOYEE_ACCESS_REVOKED)
+    event = AuditEvent.objects.get(event_type=SupportEvent.EMPLOYEE_ACCESS_REVOKED)
     assert event.details["grantId"] == made.public_id
     assert event.details["reason"] == "CLUSTER_DELETED"
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django.test import TestCase
 from django.utils import timezone
 
 from accounts import roles
@@ -17,8 +16,6 @@ from accounts.services.api_keys import api_key_create
 from support.models import SupportAccessGrant
 from support.services import support_grant_create, support_grant_revoke, support_grants_expire_due
 from tests.factories import UserFactory
-
-from .conftest import committed
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +39,7 @@ def recipients():
     return sorted(address for message in mail.outbox for address in message.to)
 
 
-def test_every_owner_is_told_when_a_grant_is_made(blocked, owners, group_owner, cluster):
+def test_every_owner_is_told_when_a_grant_is_made(blocked, owners, group_owner, cluster, committed):
     mail.outbox.clear()
     made = committed(
         support_grant_create, cluster=cluster, grant_type=GrantType.CLUSTER_DATABASE_LOGS, actor=group_owner
@@ -58,7 +55,7 @@ def test_every_owner_is_told_when_a_grant_is_made(blocked, owners, group_owner, 
     assert "Cluster0" in message.alternatives[0][0]
 
 
-def test_every_owner_is_told_when_a_grant_is_replaced(blocked, owners, owner, cluster):
+def test_every_owner_is_told_when_a_grant_is_replaced(blocked, owners, owner, cluster, committed):
     committed(support_grant_create, cluster=cluster, grant_type=GrantType.CLUSTER_DATABASE_LOGS, actor=owner)
     mail.outbox.clear()
     committed(support_grant_create, cluster=cluster, grant_type=GrantType.CLUSTER_INFRASTRUCTURE, actor=owner)
@@ -67,7 +64,7 @@ def test_every_owner_is_told_when_a_grant_is_replaced(blocked, owners, owner, cl
     assert "replaces the grant that was in force (Only database logs" in mail.outbox[0].body
 
 
-def test_every_owner_is_told_when_a_grant_is_revoked(blocked, owners, owner, cluster):
+def test_every_owner_is_told_when_a_grant_is_revoked(blocked, owners, owner, cluster, committed):
     committed(support_grant_create, cluster=cluster, grant_type=GrantType.CLUSTER_INFRASTRUCTURE, actor=owner)
     mail.outbox.clear()
 
@@ -80,7 +77,7 @@ def test_every_owner_is_told_when_a_grant_is_revoked(blocked, owners, owner, clu
     assert f"{owner.email} revoked" in mail.outbox[0].body
 
 
-def test_every_owner_is_told_when_a_grant_expires(blocked, owners, owner, cluster):
+def test_every_owner_is_told_when_a_grant_expires(blocked, owners, owner, cluster, committed):
     made = committed(
         support_grant_create, cluster=cluster, grant_type=GrantType.CLUSTER_INFRASTRUCTURE, actor=owner
     )
@@ -92,17 +89,19 @@ def test_every_owner_is_told_when_a_grant_expires(blocked, owners, owner, cluste
     assert all(m.subject == "Support access to cluster Cluster0 in Production expired" for m in mail.outbox)
 
 
-def test_a_refused_grant_sends_nothing(organization, owners, owner, cluster):
+def test_a_refused_grant_sends_nothing(
+    organization, owners, owner, cluster, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
-    with pytest.raises(ServiceError), TestCase.captureOnCommitCallbacks(execute=True):
+    with pytest.raises(ServiceError), django_capture_on_commit_callbacks(execute=True):
         support_grant_create(cluster=cluster, grant_type=GrantType.CLUSTER_INFRASTRUCTURE, actor=owner)
     assert mail.outbox == []
     assert not OutboundEmail.objects.exists()
 
 
-def test_emails_wait_for_the_commit(blocked, owners, owner, cluster):
+def test_emails_wait_for_the_commit(blocked, owners, owner, cluster, django_capture_on_commit_callbacks):
     mail.outbox.clear()
-    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         support_grant_create(
             cluster=cluster,
             grant_type=GrantType.CLUSTER_INFRASTRUCTURE,

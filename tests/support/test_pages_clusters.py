@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
 from accounts.services import cluster_create, organization_create, project_create
+from support.audit import Event as SupportEvent
 from support.models import SupportAccessGrant
 from support.services import support_grant_create
 from tests.factories import UserFactory
@@ -76,7 +77,7 @@ def test_the_grant_page_offers_the_types_and_grants(client, blocked, group_owner
     assert response.status_code == 302
     assert SupportAccessGrant.objects.get().grant_type == GrantType.CLUSTER_DATABASE_LOGS
     assert AuditEvent.objects.filter(
-        event_type=AuditEvent.Type.EMPLOYEE_ACCESS_GRANTED, project=project
+        event_type=SupportEvent.EMPLOYEE_ACCESS_GRANTED, project=project
     ).exists()
 
 

@@ -6,6 +6,7 @@ import pytest
 from accounts import roles
 from accounts.models import AuditEvent
 from accounts.services import organization_create, organization_member_add
+from support.audit import Event as SupportEvent
 from support.selectors import support_access_restricted
 from tests.factories import UserFactory, give_totp
 
@@ -24,8 +25,8 @@ def test_the_owner_blocks_and_unblocks_support_access_and_it_is_audited(client, 
     assert not support_access_restricted(organization)
     types = set(AuditEvent.objects.filter(organization=organization).values_list("event_type", flat=True))
     assert {
-        AuditEvent.Type.ORG_EMPLOYEE_ACCESS_RESTRICTED,
-        AuditEvent.Type.ORG_EMPLOYEE_ACCESS_UNRESTRICTED,
+        SupportEvent.ORG_EMPLOYEE_ACCESS_RESTRICTED,
+        SupportEvent.ORG_EMPLOYEE_ACCESS_UNRESTRICTED,
     } <= types
 
 

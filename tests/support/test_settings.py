@@ -7,6 +7,7 @@ from accounts import roles
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent
 from accounts.services import organization_member_add
+from support.audit import Event as SupportEvent
 from support.selectors import organization_settings, support_access_restricted
 from support.services import organization_settings_set, support_access_restrict_set
 from tests.factories import UserFactory
@@ -25,20 +26,20 @@ def test_the_owner_blocks_and_unblocks_and_each_change_is_audited(organization, 
 
     assert support_access_restricted(organization) is True
     assert (setting.changed_by, setting.changed_by_email) == (owner, owner.email)
-    restricted = AuditEvent.objects.get(event_type=Event.ORG_EMPLOYEE_ACCESS_RESTRICTED)
+    restricted = AuditEvent.objects.get(event_type=SupportEvent.ORG_EMPLOYEE_ACCESS_RESTRICTED)
     assert (restricted.actor, restricted.organization) == (owner, organization)
     assert restricted.details == {"restrictEmployeeAccess": {"from": False, "to": True}}
 
     support_access_restrict_set(organization=organization, restrict=False, actor=owner)
 
     assert support_access_restricted(organization) is False
-    assert AuditEvent.objects.filter(event_type=Event.ORG_EMPLOYEE_ACCESS_UNRESTRICTED).count() == 1
+    assert AuditEvent.objects.filter(event_type=SupportEvent.ORG_EMPLOYEE_ACCESS_UNRESTRICTED).count() == 1
 
 
 def test_setting_the_same_value_again_records_nothing(organization, owner):
     support_access_restrict_set(organization=organization, restrict=True, actor=owner)
     support_access_restrict_set(organization=organization, restrict=True, actor=owner)
-    assert AuditEvent.objects.filter(event_type=Event.ORG_EMPLOYEE_ACCESS_RESTRICTED).count() == 1
+    assert AuditEvent.objects.filter(event_type=SupportEvent.ORG_EMPLOYEE_ACCESS_RESTRICTED).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -53,7 +54,7 @@ def test_only_an_organization_owner_may_change_it(organization, owner, role):
 
     assert error.value.code == "USER_UNAUTHORIZED"
     assert support_access_restricted(organization) is False
-    assert not AuditEvent.objects.filter(event_type=Event.ORG_EMPLOYEE_ACCESS_RESTRICTED).exists()
+    assert not AuditEvent.objects.filter(event_type=SupportEvent.ORG_EMPLOYEE_ACCESS_RESTRICTED).exists()
 
 
 def test_a_project_owner_may_not_change_it(organization, group_owner):
@@ -77,7 +78,7 @@ def test_both_settings_change_in_one_call(organization, owner):
     organization.refresh_from_db()
     assert organization.api_access_list_required is True
     assert AuditEvent.objects.filter(event_type=Event.ORG_SETTINGS_CHANGED).count() == 1
-    assert AuditEvent.objects.filter(event_type=Event.ORG_EMPLOYEE_ACCESS_RESTRICTED).count() == 1
+    assert AuditEvent.objects.filter(event_type=SupportEvent.ORG_EMPLOYEE_ACCESS_RESTRICTED).count() == 1
 
 
 def test_a_bad_value_changes_neither_setting(organization, owner):
