@@ -49,6 +49,7 @@ profile: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 demo: migrate
 	$(BIN)/python manage.py load_demo

@@ -1,14 +1,37 @@
 """The Celery app: broker from REDIS_URL, configuration from the CELERY_* settings, tasks from every app."""
 
+import functools
 import logging
 import os
 
 from celery import Celery, signals
+from celery.contrib.django.task import DjangoTask
+from django.db import transaction
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "accessportal.settings")
+logger = logging.getLogger(__name__)
 
-app = Celery("accessportal")
+
+class Task(DjangoTask):
+    """Every task of the project: Celery's Django task, whose ``delay_on_commit`` publishes once the surrounding
+    transaction commits, except that a broker that cannot take the message is logged, never raised. The change
+    is committed (a 5xx would tell the client otherwise), and beat picks the work up again (queued emails past
+    their lease, the group-admin sweep)."""
+
+    def delay_on_commit(self, *args, **kwargs) -> None:
+        transaction.on_commit(functools.partial(self._delay_or_log, args, kwargs))
+
+    def _delay_or_log(self, args, kwargs) -> None:
+        try:
+            self.delay(*args, **kwargs)
+        except Exception:  # kombu's OperationalError, redis's ConnectionError, or the eager task's own error
+            logger.warning(
+                "could not publish %s%r; beat will pick it up again", self.name, args, exc_info=True
+            )
+
+
+app = Celery("accessportal", task_cls=Task)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
@@ -36,19 +59,3 @@ def _metrics_exporter(**kwargs):
         from accessportal.operations.metrics import worker_metrics_serve
 
         worker_metrics_serve(address=settings.CELERY_METRICS_ADDRESS, port=settings.CELERY_METRICS_PORT)
-logger = logging.getLogger(__name__)
-
-
-def publish_after_commit(task, *args) -> None:
-    """Publish ``task`` with ``args`` once the surrounding transaction commits. A broker that cannot take it is
-    logged, never raised: the change is committed (a 5xx would tell the client otherwise), and beat picks the
-    work up again (queued emails past their lease, the group-admin sweep)."""
-    from django.db import transaction
-
-    def publish():
-        try:
-            task.delay(*args)
-        except Exception:  # kombu's OperationalError, redis's ConnectionError, or the eager task's own error
-            logger.warning("could not publish %s%r; beat will pick it up again", task.name, args, exc_info=True)
-
-    transaction.on_commit(publish)

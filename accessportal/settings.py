@@ -147,7 +147,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "account_login"
 
 LANGUAGE_CODE = "en-us"
@@ -246,7 +246,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_CHANGE_EMAIL = True  # one address, changed only once the new one is verified
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True  # "your password / email / two-factor changed" notices
-ACCOUNT_SIGNUP_REDIRECT_URL = "welcome"
+ACCOUNT_SIGNUP_REDIRECT_URL = "accounts:welcome"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 # django-axes counts failed sign-ins; allauth's own per-account login limit would only duplicate it.
 ACCOUNT_RATE_LIMITS = {"login_failed": None}

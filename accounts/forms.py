@@ -3,6 +3,8 @@
 import re
 
 from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 
 from . import roles
 from .services.invitations import INVITATIONS_PER_REQUEST_MAX
@@ -51,15 +53,6 @@ def organization_invite_form(organization, data=None):
     )
 
 
-def project_invite_form(data=None):
-    return InviteForm(
-        data,
-        role_choices=roles.PROJECT_ROLE_CHOICES,
-        default_role=roles.DEFAULT_PROJECT_ROLE,
-        prefix="invite",
-    )
-
-
 class MemberRolesForm(forms.Form):
     """A member's organization roles, ticked as they are; at least one (the service refuses the rest)."""
 
@@ -75,3 +68,19 @@ class MemberRolesForm(forms.Form):
 def member_roles_form(user, data=None, *, initial=None):
     """The roles form of one member: its own prefix, so that many on one page keep distinct ids."""
     return MemberRolesForm(data, initial={"roles": initial or []}, prefix=f"member-{user.public_id}")
+
+
+class InvitationSignupForm(forms.Form):
+    """The invitee who has no account yet signs up with the invited address while accepting."""
+
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    password = forms.CharField(widget=forms.PasswordInput, min_length=8)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        try:
+            validate_password(password)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from None
+        return password

@@ -240,11 +240,3 @@ def label(role_name: str) -> str:
     """A role's name for people ("Organization Owner"), whichever catalogue it is in."""
     role = ORGANIZATION_ROLES.get(role_name) or PROJECT_ROLES.get(role_name)
     return role.label if role else role_name
-
-
-def unknown_organization_roles(role_names) -> list[str]:
-    return sorted(set(role_names) - ORGANIZATION_ROLES.keys())
-
-
-def unknown_project_roles(role_names) -> list[str]:
-    return sorted(set(role_names) - PROJECT_ROLES.keys())

@@ -3,6 +3,8 @@
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 
+from accessportal.celery import Task
+
 from .metrics import email_outcome_record
 from .services.emails import (
     RETRY_BACKOFF_MAX_SECONDS,
@@ -14,53 +16,64 @@ from .services.emails import (
 )
 from .services.invitations import invitations_expire_due
 
-EMAIL_MAX_RETRIES = 8  # back-off 2, 4, 8 ... 256 s (with jitter): about eight and a half minutes in all
+# Temporary ESP errors: back-off 2, 4, 8 ... 256 s (full jitter, at most RETRY_BACKOFF_MAX_SECONDS), eight
+# retries, about eight and a half minutes in all.
+EMAIL_RETRY_POLICY = {
+    "max_retries": 8,
+    "retry_backoff": 2,
+    "retry_backoff_max": RETRY_BACKOFF_MAX_SECONDS,
+    "retry_jitter": True,
+}
 
 
-@shared_task(bind=True, max_retries=EMAIL_MAX_RETRIES, acks_late=True)
-def send_email(self, email_id: int, secret_context: dict | None = None) -> str | None:
-    """Send one OutboundEmail. Temporary ESP errors retry with exponential back-off and jitter; after the last
-    retry, or on a permanent error, the message is recorded as failed and nothing else waits on it.
+class SendEmailTask(Task):
+    """``send_email``'s retries and giving up, recorded where Celery calls them: each retry is counted and
+    logged, and after the last one the message is recorded as failed so that nothing else waits on it."""
+
+    def on_retry(self, exc, task_id, args, kwargs, einfo):
+        retry = getattr(einfo.exception, "exc", einfo.exception)  # Celery's Retry, which billiard may wrap
+        email_outcome_record(
+            outcome="retried",
+            email_id=args[0],
+            attempt=self.request.retries + 1,
+            countdown=retry.when,
+            error=str(exc),
+        )
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        if not isinstance(exc, TemporaryEmailError):
+            return  # a bug, not the ESP: the row stays QUEUED and the beat job tries it again
+        email_give_up(email_id=args[0], error=exc)
+        email_outcome_record(
+            outcome="failed",
+            email_id=args[0],
+            reason="gave up",
+            attempts=self.request.retries + 1,
+            error=str(exc),
+        )
+
+
+@shared_task(base=SendEmailTask, autoretry_for=(TemporaryEmailError,), acks_late=True, **EMAIL_RETRY_POLICY)
+def send_email(email_id: int, secret_context: dict | None = None) -> str | None:
+    """Send one OutboundEmail. A temporary ESP error is retried with exponential back-off and jitter; after the
+    last retry, or on a permanent error, the message is recorded as failed and nothing else waits on it.
 
     The message carries the id only (what the email needs is on the row, its secret encrypted);
     ``secret_context`` is read only from messages queued by an earlier version."""
-    try:
-        email = email_send(email_id=email_id, secret_context=secret_context)
-    except TemporaryEmailError as error:
-        if self.request.retries >= self.max_retries:
-            email_give_up(email_id=email_id, error=error)
-            email_outcome_record(
-                outcome="failed",
-                email_id=email_id,
-                reason="gave up",
-                attempts=self.request.retries + 1,
-                error=str(error),
-            )
-            return "FAILED"
-        countdown = _backoff(self.request.retries)
-        email_outcome_record(
-            outcome="retried",
-            email_id=email_id,
-            attempt=self.request.retries + 1,
-            countdown=countdown,
-            error=str(error),
-        )
-        raise self.retry(exc=error, countdown=countdown) from error
+    email = email_send(email_id=email_id, secret_context=secret_context)
     return email.status if email else None
 
 
-def _backoff(retries: int) -> int:
-    return get_exponential_backoff_interval(
-        factor=2, retries=retries, maximum=RETRY_BACKOFF_MAX_SECONDS, full_jitter=True
-    )
-
-
-@shared_task(bind=True, max_retries=EMAIL_MAX_RETRIES, acks_late=True)
+@shared_task(bind=True, acks_late=True, **EMAIL_RETRY_POLICY)
 def send_emails(self, email_ids: list[int]) -> dict:
     """Send up to ``EMAIL_BATCH`` OutboundEmails over one ESP connection (what bulk work queues: one task per
     batch, not per message). The messages that meet a temporary error are tried again together, as this task
-    with only their ids, with the same back-off as ``send_email``; after the last retry they are recorded as
-    failed. Returns {id: status} of the messages this try finished."""
+    with only their ids, with ``send_email``'s retry policy; after the last retry they are recorded as failed.
+    Returns {id: status} of the messages this try finished.
+
+    Celery's ``autoretry_for`` retries a task with the arguments it was given, so it would send the messages
+    of the batch that went out again: the retry here is spelled with ``self.retry(args=[again])``, its
+    countdown computed from the same ``retry_backoff`` options."""
     results, again = emails_send(email_ids=email_ids)
     if not again:
         return results
@@ -72,7 +85,12 @@ def send_emails(self, email_ids: list[int]) -> dict:
             )
             results[email_id] = "FAILED"
         return results
-    countdown = _backoff(self.request.retries)
+    countdown = get_exponential_backoff_interval(
+        factor=self.retry_backoff,
+        retries=self.request.retries,
+        maximum=self.retry_backoff_max,
+        full_jitter=self.retry_jitter,
+    )
     for email_id in again:
         email_outcome_record(
             outcome="retried", email_id=email_id, attempt=self.request.retries + 1, countdown=countdown

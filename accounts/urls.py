@@ -2,6 +2,8 @@
 
 from .views import activity, api_keys, home, people, profile, projects, teams
 
+app_name = "accounts"
+
 urlpatterns = [
     *home.urlpatterns,
     *profile.urlpatterns,

@@ -15,7 +15,7 @@ from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accessportal.api.throttling import AuthenticationRateLimited
+from accounts.signin.limits import AuthenticationLimitReached
 
 from .services.tokens import (
     InvalidClient,
@@ -112,7 +112,7 @@ def _answer(handler):
             return _error_response(error.code, error.status)
         except InvalidClient:
             return _error_response("invalid_client", 401)
-        except AuthenticationRateLimited as limited:
+        except AuthenticationLimitReached as limited:
             wait = str(max(1, math.ceil(limited.wait)))
             return _error_response("slow_down", 429, {"Retry-After": wait})
 

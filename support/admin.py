@@ -28,6 +28,7 @@ from accounts.selectors.explain import register_cluster_reach_source, register_u
 from . import selectors, services
 from .models import SupportAccessDecision, SupportAccessGrant, SupportAccessSetting, SupportReach
 from .reach import cluster_support_reach, user_support_reach
+from .templatetags.support_grants import time_left
 
 # The cluster's page in the admin explains who reaches it; support engineers are part of that.
 register_cluster_reach_source(cluster_support_reach)
@@ -40,7 +41,10 @@ def _organization_support(organization):
     grants = selectors.active_grants().filter(cluster__project__organization=organization).count()
     url = changelist(SupportAccessGrant, state="active", organization=organization.public_id)
     blocked = selectors.support_access_restricted(organization)
-    return [Line("support grants in force", grants, url)], [("support access to infrastructure blocked", blocked)]
+    return [Line("support grants in force", grants, url)], [
+        ("support access to infrastructure blocked", blocked)
+    ]
+
 
 # A grant "expiring soon" on the dashboard: within the hour.
 GRANT_EXPIRING_WITHIN = timedelta(hours=1)
@@ -178,7 +182,7 @@ class SupportAccessGrantAdmin(ActionOnlyAdmin):
 
     @admin.display(description="time left")
     def time_left_now(self, grant):
-        return grant.time_left()
+        return time_left(grant)
 
     @admin.action(description="Revoke selected grants (those still in force)", permissions=["act"])
     @confirm_first("Support staff lose the access these grants give at once; the projects' owners are told.")
@@ -313,7 +317,7 @@ class SupportReachAdmin(admin.ModelAdmin):
         until = ""
         if decision.grant is not None:
             grant = decision.grant
-            until = f" until {grant.expires_at:%Y-%m-%d %H:%M} UTC ({grant.time_left()} left)"
+            until = f" until {grant.expires_at:%Y-%m-%d %H:%M} UTC ({time_left(grant)} left)"
         self.message_user(
             request,
             f"{verdict}: {decision.record.get_scope_display()} of {cluster.name} "

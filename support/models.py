@@ -1,7 +1,6 @@
 """The organization's block on support staff, temporary per-cluster grants, and the log of support staff's
 attempts to reach a cluster (issue 7; Atlas's "MongoDB Support Access to Atlas Backend Infrastructure")."""
 
-import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -118,19 +117,6 @@ class SupportAccessGrant(models.Model):
 
     def is_live(self, now=None) -> bool:
         return self.status == self.Status.ACTIVE and (now or timezone.now()) < self.expires_at
-
-    def time_left(self, now=None) -> str:
-        """What is left until ``expires_at``, as Atlas's timer shows it: "23 h 12 min" (rounded up to the
-        minute), "less than a minute", or "none" once it has expired."""
-        seconds = (self.expires_at - (now or timezone.now())).total_seconds()
-        if seconds <= 0 or self.status != self.Status.ACTIVE:
-            return "none"
-        if seconds < 60:
-            return "less than a minute"
-        hours, minutes = divmod(math.ceil(seconds / 60), 60)
-        if not hours:
-            return f"{minutes} min"
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
     def effective_status(self, now=None) -> str:
         """The status as it is in force: ACTIVE past ``expires_at`` is EXPIRED, whatever the tasks did."""

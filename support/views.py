@@ -19,6 +19,7 @@ from accounts.views.pages import confirm_page, paginate, render_page, search_ter
 
 from . import rules, selectors, services
 from .forms import GrantForm, OrganizationSettingsForm
+from .templatetags.support_grants import time_left
 
 DECISIONS_PER_PAGE = 100
 
@@ -127,7 +128,7 @@ def cluster_grant(request, project_id, cluster_name):
     messages.success(
         request,
         f"Support staff have {grant.get_grant_type_display().lower()} access to {cluster.name} until "
-        f"{_local(grant.expires_at)} ({grant.time_left()} left).",
+        f"{_local(grant.expires_at)} ({time_left(grant)} left).",
     )
     return redirect(_clusters_url(project))
 
@@ -157,7 +158,7 @@ def cluster_revoke(request, project_id, cluster_name):
         intro="Support staff lose this access at once; a new grant can be made later.",
         items=[
             f"{grant.get_grant_type_display()}, granted by {grant.granted_by_email or 'staff'}, "
-            f"until {_local(grant.expires_at)} ({grant.time_left()} left)"
+            f"until {_local(grant.expires_at)} ({time_left(grant)} left)"
         ],
         button="Revoke access",
         cancel_url=_clusters_url(project),

@@ -3,6 +3,7 @@
 import structlog
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from accounts.digest import compute_ha1, get_realm
 from accounts.metrics import api_authentication_failure_record
 from accounts.models import AuditEvent
 from accounts.selectors import api_key_for_public_key
@@ -13,10 +14,11 @@ from accounts.services.api_keys import (
     api_key_refusal_record,
 )
 from accounts.services.signin import authentication_failure_count as audit_failure_count
+from accounts.signin.limits import authentication_failure_count
 
 from . import digest, schema  # noqa: F401 (schema registers the Digest scheme with drf-spectacular)
 from .errors import AtlasAuthenticationFailed, AtlasPermissionDenied
-from .throttling import AuthenticationRateLimited, authentication_failure_count, authentication_failures_check
+from .throttling import AuthenticationRateLimited, authentication_failures_check
 
 
 def access_list_check(*, principal, address, name, scheme, refusal_record):
@@ -66,7 +68,7 @@ class DigestAuthentication(BaseAuthentication):
         except digest.DigestError as error:
             self._refuse(request, "", f"malformed Digest header: {error.reason}", address, kind="malformed")
         try:
-            if credentials.realm != digest.get_realm():
+            if credentials.realm != get_realm():
                 raise digest.DigestError(f"unknown realm {credentials.realm!r}")
             digest.check_algorithm(credentials)
             digest.check_uri(credentials, request.get_full_path())
@@ -92,9 +94,7 @@ class DigestAuthentication(BaseAuthentication):
         ha1 = api_key_ha1(api_key, credentials.ha1_algorithm) if api_key else None
         # An unknown key is checked against a throwaway HA1, so that it costs what a wrong secret costs and the
         # answer's timing does not tell which public keys exist.
-        checked = ha1 or digest.compute_ha1(
-            credentials.username, digest.get_realm(), "", credentials.ha1_algorithm
-        )
+        checked = ha1 or compute_ha1(credentials.username, get_realm(), "", credentials.ha1_algorithm)
         if not digest.verify_response(credentials, method=request.method, ha1=checked) or ha1 is None:
             self._refuse(
                 request, credentials.username, "unknown key or wrong secret", address, api_key, "credentials"
@@ -150,7 +150,9 @@ class DigestAuthentication(BaseAuthentication):
         authentication_failure_count(public_key=public_key, address=address)
         # Audited once per key (or address) and minute, with a count: see accounts.services.signin.
         audit_failure_count(public_key=public_key, reason=reason, address=address, api_key=api_key)
-        api_authentication_failure_record(scheme="digest", reason=kind, public_key=public_key, address=address)
+        api_authentication_failure_record(
+            scheme="digest", reason=kind, public_key=public_key, address=address
+        )
         raise AtlasAuthenticationFailed(
             detail
             or "You are not authorized for this resource: the API key or its signature was not accepted.",

@@ -1,7 +1,7 @@
 """Server side of HTTP Digest authentication (RFC 7616, auth-param syntax of RFC 7235) for API keys.
 
 The user name is an API key's public key and the password its private key; we store only
-HA1 = H(public_key:realm:private_key) for each of ``HA1_ALGORITHMS`` (see ``compute_ha1``). The DRF
+HA1 = H(public_key:realm:private_key) for each of ``HA1_ALGORITHMS`` (see ``accounts.digest``). The DRF
 authentication class calls, in this order:
 
     credentials = parse_authorization(header)         # DigestError -> 401 with challenge_header()
@@ -33,11 +33,7 @@ from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 from accessportal import shared_cache
-
-# What a key stores an HA1 for; the "-sess" variants derive their session key from the same HA1.
-HA1_ALGORITHMS = ("MD5", "SHA-256")
-_HASHES = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
-_ALGORITHMS = {name.lower(): name for name in ("MD5", "MD5-sess", "SHA-256", "SHA-256-sess")}
+from accounts.digest import ALGORITHMS, HASHES, base_algorithm, digest_hash, get_realm
 
 CLOCK_SKEW_SECONDS = 30  # how far in the future another server's clock may date a nonce
 MAX_HEADER_LENGTH = 4096
@@ -80,7 +76,7 @@ class DigestCredentials:
     opaque: str | None = None
 
     def __post_init__(self):
-        algorithm = _ALGORITHMS.get(self.algorithm.lower())
+        algorithm = ALGORITHMS.get(self.algorithm.lower())
         if algorithm is None:
             raise DigestError("unsupported algorithm: use MD5 or SHA-256")
         object.__setattr__(self, "algorithm", algorithm)
@@ -91,7 +87,7 @@ class DigestCredentials:
         object.__setattr__(self, "qop", "auth")
         if not re.fullmatch(r"[0-9a-fA-F]{8}", self.nc):
             raise DigestError("nc must be 8 hexadecimal digits")
-        size = _HASHES[_base(algorithm)]().digest_size * 2
+        size = HASHES[base_algorithm(algorithm)]().digest_size * 2
         if not re.fullmatch(rf"[0-9a-fA-F]{{{size}}}", self.response):
             raise DigestError(f"response must be {size} hexadecimal digits for {algorithm}")
         object.__setattr__(self, "response", self.response.lower())
@@ -99,24 +95,11 @@ class DigestCredentials:
     @property
     def ha1_algorithm(self) -> str:
         """Which stored HA1 to verify with: a "-sess" variant uses its base algorithm's HA1."""
-        return _base(self.algorithm)
-
-
-def get_realm() -> str:
-    """The realm of challenges, and part of every stored HA1: changing it invalidates every key."""
-    return getattr(settings, "DIGEST_REALM", "accessportal")
+        return base_algorithm(self.algorithm)
 
 
 def _ttl() -> int:
     return int(getattr(settings, "DIGEST_NONCE_TTL_SECONDS", 300))
-
-
-def _base(algorithm: str) -> str:
-    return algorithm.removesuffix("-sess")
-
-
-def _hash(algorithm: str, text: str) -> str:
-    return _HASHES[_base(algorithm)](text.encode()).hexdigest()
 
 
 def _params(header: str) -> dict[str, str]:
@@ -202,7 +185,7 @@ def check_nonce(nonce: str, now: float | None = None) -> None:
 def challenge_header(*, stale: bool = False, algorithm: str | None = None) -> str:
     """The ``WWW-Authenticate`` value: one Digest challenge with a fresh nonce."""
     name = algorithm or getattr(settings, "DIGEST_CHALLENGE_ALGORITHM", "MD5")
-    canonical = _ALGORITHMS.get(name.lower())
+    canonical = ALGORITHMS.get(name.lower())
     if canonical is None:
         raise ValueError(f"unsupported Digest algorithm {name!r}")
     realm = get_realm()
@@ -220,26 +203,18 @@ def challenge_header(*, stale: bool = False, algorithm: str | None = None) -> st
 def check_algorithm(credentials: DigestCredentials) -> None:
     """Answers only in the algorithm we challenged with (DIGEST_CHALLENGE_ALGORITHM): a client may not choose
     another, such as MD5 when SHA-256 is configured."""
-    challenged = _ALGORITHMS.get(getattr(settings, "DIGEST_CHALLENGE_ALGORITHM", "MD5").lower())
+    challenged = ALGORITHMS.get(getattr(settings, "DIGEST_CHALLENGE_ALGORITHM", "MD5").lower())
     if credentials.algorithm != challenged:
         raise DigestError(f"algorithm {credentials.algorithm} was not challenged: answer with {challenged}")
-
-
-def compute_ha1(username: str, realm: str, password: str, algorithm: str) -> str:
-    """What a key stores per algorithm: H(username:realm:password), lower-case hex (same for "-sess")."""
-    canonical = _ALGORITHMS.get(algorithm.lower())
-    if canonical is None:
-        raise ValueError(f"unsupported Digest algorithm {algorithm!r}")
-    return _hash(canonical, f"{username}:{realm}:{password}")
 
 
 def expected_response(credentials: DigestCredentials, *, method: str, ha1: str) -> str:
     """RFC 7616 section 3.4.1 for qop=auth: H(HA1:nonce:nc:cnonce:qop:H(method:uri))."""
     c, algorithm = credentials, credentials.algorithm
     if algorithm.endswith("-sess"):
-        ha1 = _hash(algorithm, f"{ha1}:{c.nonce}:{c.cnonce}")
-    ha2 = _hash(algorithm, f"{method}:{c.uri}")
-    return _hash(algorithm, f"{ha1}:{c.nonce}:{c.nc}:{c.cnonce}:{c.qop}:{ha2}")
+        ha1 = digest_hash(algorithm, f"{ha1}:{c.nonce}:{c.cnonce}")
+    ha2 = digest_hash(algorithm, f"{method}:{c.uri}")
+    return digest_hash(algorithm, f"{ha1}:{c.nonce}:{c.nc}:{c.cnonce}:{c.qop}:{ha2}")
 
 
 def verify_response(credentials: DigestCredentials, *, method: str, ha1: str) -> bool:

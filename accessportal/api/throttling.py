@@ -1,23 +1,19 @@
-"""Limits of the API. Refused HTTP Digest answers are counted per public key and per client address in fixed
-windows; past either limit the key or the address gets 429 RATE_LIMITED with Retry-After until its window ends,
-whatever it sends. DRF throttles share the API fairly per API key and per signed-in session. Every counter lives
-in the shared cache (Redis, or the database table without it): all web processes count together."""
-
-import hashlib
-import math
-import time
+"""Limits of the API. Refused HTTP Digest answers are counted per public key and per client address
+(``accounts.signin.limits``); past either limit the key or the address gets 429 RATE_LIMITED with Retry-After
+until its window ends, whatever it sends. DRF throttles share the API fairly per API key and per signed-in session.
+Every counter lives in the shared cache (Redis, or the database table without it): all web processes count
+together."""
 
 from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.throttling import SimpleRateThrottle
 
 from accessportal import shared_cache
-from accounts.metrics import lockout_record
 from accounts.models import ApiKey
+from accounts.signin import limits
 
 from .errors import atlas_error_body
 
-_PREFIX = "accessportal:api-auth-failures"
 _ALIAS = "shared"
 
 
@@ -29,49 +25,13 @@ class AuthenticationRateLimited(exceptions.Throttled):
         self.detail = atlas_error_body(429, "RATE_LIMITED", detail, parameters)
 
 
-def _window(now: float) -> tuple[int, int]:
-    """The current window's number and the whole seconds until it ends (at least 1)."""
-    size = settings.API_AUTH_FAILURE_WINDOW_SECONDS
-    number = int(now // size)
-    return number, max(1, math.ceil((number + 1) * size - now))
-
-
-def _counters(public_key: str, address: str):
-    """(what is counted, its cache key stem, its limit) for the key and the address of a request."""
-    if public_key:
-        digest = hashlib.sha256(public_key.encode()).hexdigest()[:32]
-        yield "API key", f"key:{digest}", settings.API_AUTH_FAILURE_LIMIT_PER_KEY
-    if address:
-        yield "address", f"ip:{address}", settings.API_AUTH_FAILURE_LIMIT_PER_ADDRESS
-
-
 def authentication_failures_check(*, public_key: str, address: str, now: float | None = None) -> None:
-    """Raise AuthenticationRateLimited when the key or the address has had its limit of refused answers in
-    the current window: checked before the secret is, so that a right guess past the limit is refused too."""
-    number, wait = _window(time.time() if now is None else now)
-    keys = {
-        f"{_PREFIX}:{stem}:{number}": (what, limit) for what, stem, limit in _counters(public_key, address)
-    }
-    if not keys:
-        return
-    counts = shared_cache.counters_read(_ALIAS, list(keys))
-    for key, (what, limit) in keys.items():
-        if counts[key] >= limit:
-            raise AuthenticationRateLimited(
-                wait,
-                f"Too many failed authentications from this {what}: retry in {wait} seconds.",
-                [public_key] if what == "API key" else [address],
-            )
-
-
-def authentication_failure_count(*, public_key: str, address: str, now: float | None = None) -> None:
-    """Count one refused answer for the key and for the address; the one that reaches a limit starts a lock
-    (counted as a lockout in the metrics)."""
-    number, wait = _window(time.time() if now is None else now)
-    for what, stem, limit in _counters(public_key, address):
-        count = shared_cache.counter_increment(_ALIAS, f"{_PREFIX}:{stem}:{number}", timeout=wait + 60)
-        if count == limit:
-            lockout_record(kind="api", address=address, username=public_key if what == "API key" else "")
+    """The sign-in limits of ``accounts.signin.limits``, checked before the secret is; past one, the API's 429
+    RATE_LIMITED with Retry-After."""
+    try:
+        limits.authentication_failures_check(public_key=public_key, address=address, now=now)
+    except limits.AuthenticationLimitReached as limit:
+        raise AuthenticationRateLimited(limit.wait, limit.message, limit.parameters) from None
 
 
 class _SharedRateThrottle(SimpleRateThrottle):

@@ -1,5 +1,4 @@
-"""Rules that several services share: locking an organization, checking role names, setting a holder's roles,
-and names."""
+"""Rules that several services share: checking role names, setting a holder's roles, and names."""
 
 import re
 import unicodedata
@@ -10,13 +9,6 @@ from accounts import roles as catalogue
 from accounts.errors import ServiceError
 from accounts.models import Organization
 from accounts.permissions import require_may_grant
-
-
-def lock_organization(organization) -> Organization:
-    """Every membership, team and project write of an organization locks its row first (PostgreSQL row lock;
-    on SQLite the IMMEDIATE transaction holds the database's write lock). So writes within one organization
-    queue, and no two of them can both pass a "last owner" or "250 teams" check."""
-    return Organization.objects.select_for_update().get(pk=organization.pk)
 
 
 def clean_organization_roles(role_names) -> list[str]:

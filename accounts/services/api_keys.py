@@ -14,9 +14,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accessportal.api.digest import compute_ha1
 from accounts import roles as catalogue
 from accounts.audit import audit_event_record
+from accounts.digest import compute_ha1, get_realm
 from accounts.errors import ServiceError
 from accounts.models import (
     ApiKey,
@@ -26,17 +26,11 @@ from accounts.models import (
 )
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 
-from ._rules import (
-    clean_organization_roles,
-    clean_project_roles,
-    lock_organization,
-    refuse_unsafe_characters,
-    roles_set,
-)
+from ._rules import clean_organization_roles, clean_project_roles, refuse_unsafe_characters, roles_set
+from .locks import lock_organization
 from .members import add_to_organization, add_to_project
 
 Event = AuditEvent.Type
-DIGEST_ALGORITHMS = ("MD5", "SHA-256")
 
 
 @functools.lru_cache(maxsize=4)
@@ -98,7 +92,7 @@ def api_key_create(*, organization, description, roles, actor) -> tuple[ApiKey, 
     role_names = clean_organization_roles(roles)
     require_may_grant(actor, role_names, organization)
     public_key, private_key = _new_public_key(), _new_private_key()
-    realm = settings.DIGEST_REALM
+    realm = get_realm()
     user = get_user_model().objects.create_user(
         f"{public_key}@api-keys.invalid",
         None,

@@ -10,7 +10,8 @@ from accounts.errors import ServiceError
 from accounts.models import AuditEvent, Cluster
 from accounts.permissions import require
 
-from ._rules import clean_cluster_name, lock_organization
+from ._rules import clean_cluster_name
+from .locks import lock_organization
 
 Event = AuditEvent.Type
 

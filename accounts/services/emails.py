@@ -13,7 +13,6 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accessportal.celery import publish_after_commit
 from accounts.audit import audit_event_record
 from accounts.metrics import email_outcome_record
 from accounts.models import AuditEvent, Invitation, OutboundEmail, invitation_token_hash
@@ -70,9 +69,9 @@ def publish_sending(email_ids) -> None:
     for start in range(0, len(email_ids), EMAIL_BATCH):
         batch = email_ids[start : start + EMAIL_BATCH]
         if len(batch) == 1:
-            publish_after_commit(send_email, batch[0])
+            send_email.delay_on_commit(batch[0])
         else:
-            publish_after_commit(send_emails, batch)
+            send_emails.delay_on_commit(batch)
 
 
 def _secret_context(email) -> dict:

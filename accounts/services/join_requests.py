@@ -14,8 +14,9 @@ from accounts.models import AuditEvent, JoinAsk, JoinRequest, OutboundEmail, Pro
 from accounts.permissions import actor_may, require, require_may_grant
 from accounts.selectors.access import join_request_label
 
-from ._rules import clean_project_roles, lock_organization
+from ._rules import clean_project_roles
 from .emails import email_queue, emails_queue_bulk
+from .locks import lock_organization
 from .members import add_to_project
 
 Event = AuditEvent.Type

@@ -17,7 +17,8 @@ from accounts.models import (
 )
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 
-from ._rules import clean_organization_roles, clean_project_roles, lock_organization, roles_set
+from ._rules import clean_organization_roles, clean_project_roles, roles_set
+from .locks import lock_organization
 
 Event = AuditEvent.Type
 

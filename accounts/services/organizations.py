@@ -20,7 +20,8 @@ from accounts.permissions import actor_may, require, sync_organization_permissio
 from accounts.selectors import user_has_two_factor
 from accounts.selectors.access import access_colleague, body_reference
 
-from ._rules import clean_name, lock_organization
+from ._rules import clean_name
+from .locks import lock_organization
 from .members import add_to_organization
 
 Event = AuditEvent.Type

@@ -11,8 +11,9 @@ from accounts.errors import ServiceError
 from accounts.models import AuditEvent, Invitation, ProjectMembership, ProjectRole
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 
-from ._rules import clean_project_roles, lock_organization
+from ._rules import clean_project_roles
 from .invitations import clean_emails, project_invitations_create
+from .locks import lock_organization
 
 Event = AuditEvent.Type
 

@@ -12,7 +12,8 @@ from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
 from accounts.models import ApiKey, AuditEvent, Invitation, Organization, OrganizationRole, ProjectRole, User
 
-from ._rules import lock_organization, refuse_unsafe_characters
+from ._rules import refuse_unsafe_characters
+from .locks import lock_organization
 
 Event = AuditEvent.Type
 

@@ -49,7 +49,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
         """Someone in no organization yet lands on the welcome page (create one, or ask to join a project)."""
         if not OrganizationMembership.objects.filter(user=request.user).exists():
-            return reverse("welcome")
+            return reverse("accounts:welcome")
         return super().get_login_redirect_url(request)
 
     def send_mail(self, template_prefix, email, context):

@@ -213,7 +213,7 @@ def organization_api_keys(request, org_id):
     create a key here, its private key shown once."""
     organization = _organization(request, org_id)
     form = CreateKeyForm(request=request, prefix="key")
-    url = reverse("organization_api_keys", kwargs={"org_id": organization.public_id})
+    url = reverse("accounts:organization_api_keys", kwargs={"org_id": organization.public_id})
     if request.method == "POST":
         form = CreateKeyForm(request.POST, request=request, prefix="key")
         if form.is_valid():
@@ -272,7 +272,7 @@ def api_key_detail(request, org_id, api_key_id):
     assign_form = AssignProjectForm(prefix="assign", projects=projects)
     access_form = AccessListForm(prefix="access")
     here = reverse(
-        "api_key_detail", kwargs={"org_id": organization.public_id, "api_key_id": api_key.public_id}
+        "accounts:api_key_detail", kwargs={"org_id": organization.public_id, "api_key_id": api_key.public_id}
     )
     if request.method == "POST":
         action = request.POST.get("action")
@@ -354,7 +354,7 @@ def _key_action(request, action, form, api_key, organization) -> str:
 
 def _detail_url(organization, api_key):
     return reverse(
-        "api_key_detail", kwargs={"org_id": organization.public_id, "api_key_id": api_key.public_id}
+        "accounts:api_key_detail", kwargs={"org_id": organization.public_id, "api_key_id": api_key.public_id}
     )
 
 
@@ -370,7 +370,7 @@ def api_key_delete(request, org_id, api_key_id):
             messages.error(request, error.message)
             return redirect(_detail_url(organization, api_key))
         messages.success(request, f"The API key {api_key.public_key} ({api_key.description}) was deleted.")
-        return redirect("organization_api_keys", org_id=organization.public_id)
+        return redirect("accounts:organization_api_keys", org_id=organization.public_id)
     assignments = (
         ProjectMembership.objects.filter(user=api_key.user)
         .select_related("project")
@@ -492,7 +492,7 @@ def project_api_keys(request, project_id):
     )
     assign_form = AssignKeyForm(prefix="assign", keys=unassigned)
     create_form = CreateKeyForm(request=request, prefix="key", role_choices=roles.PROJECT_ROLE_CHOICES)
-    here = reverse("project_api_keys", kwargs={"project_id": project.public_id})
+    here = reverse("accounts:project_api_keys", kwargs={"project_id": project.public_id})
     if request.method == "POST":
         project = selectors.access_project(
             actor=request.user, project_id=project_id, need=roles.MANAGE_PROJECT_MEMBERS
@@ -578,7 +578,7 @@ def project_api_key_remove(request, project_id, api_key_id):
     api_key = selectors.access_api_key(
         actor=request.user, api_key_id=api_key_id, organization=project.organization
     )
-    back = reverse("project_api_keys", kwargs={"project_id": project.public_id})
+    back = reverse("accounts:project_api_keys", kwargs={"project_id": project.public_id})
     nav = {"project": project, "tab": "access", "crumbs": [("API keys", back)]}
     return _unassign(request, project.organization, api_key, project, back=back, nav=nav)
 

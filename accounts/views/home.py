@@ -1,18 +1,16 @@
 """The home page (the person's organizations and projects, the invitations sent to them with Accept), the
 invitation link's page, and asking to join a project by its id."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import path
 from django.views.decorators.http import require_POST
 
 from .. import selectors
 from ..errors import ServiceError
+from ..forms import InvitationSignupForm
 from ..selectors import people as people_selectors
 from ..services import invitations as invitation_services
 from ..services import join_requests as join_request_services
@@ -47,26 +45,12 @@ def invitation_accept_addressed(request, invitation_id):
         invitation_services.invitation_accept_addressed(invitation=invitation, user=request.user)
     except ServiceError as error:
         messages.error(request, error.message)
-        return redirect("home")
+        return redirect("accounts:home")
     if invitation.project_id:
         messages.success(request, f"Welcome to project {invitation.project.name}.")
-        return redirect("project_access", project_id=invitation.project.public_id)
+        return redirect("accounts:project_access", project_id=invitation.project.public_id)
     messages.success(request, f"Welcome to {invitation.organization.name}.")
-    return redirect("organization_access", org_id=invitation.organization.public_id)
-
-
-class InvitationSignupForm(forms.Form):
-    first_name = forms.CharField(max_length=150)
-    last_name = forms.CharField(max_length=150)
-    password = forms.CharField(widget=forms.PasswordInput, min_length=8)
-
-    def clean_password(self):
-        password = self.cleaned_data["password"]
-        try:
-            validate_password(password)
-        except ValidationError as error:
-            raise forms.ValidationError(error.messages) from None
-        return password
+    return redirect("accounts:organization_access", org_id=invitation.organization.public_id)
 
 
 @token_guard(failed=lambda response: response.status_code == 404)  # an unknown token: a guess, counted
@@ -99,7 +83,7 @@ def invitation_accept(request, token):
             return _refused(request, token, error)
         target = invitation.project or invitation.organization
         messages.success(request, f"Welcome to {target.name}.")
-        return redirect("home")
+        return redirect("accounts:home")
     return _invitation_page(request, invitation, form)
 
 
@@ -140,7 +124,7 @@ def project_join_request(request, project_id):
         messages.error(request, error.message)
     else:
         messages.success(request, join_asked_message(project_id))
-    return redirect("home")
+    return redirect("accounts:home")
 
 
 urlpatterns = [

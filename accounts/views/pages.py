@@ -12,15 +12,15 @@ A page view, in full (the conventions every page follows; ``templates/base.html`
                 services.team_delete(team=team, actor=request.user)
             except ServiceError as error:
                 messages.error(request, error.message)
-                return redirect("organization_teams", org_id=organization.public_id)
+                return redirect("accounts:organization_teams", org_id=organization.public_id)
             messages.success(request, f"The team {team.name} was deleted.")
-            return redirect("organization_teams", org_id=organization.public_id)
+            return redirect("accounts:organization_teams", org_id=organization.public_id)
         return confirm_page(                   # GET: what goes, a danger button, Cancel
             request,
             title=f"Delete the team {team.name}?",
             items=[f"{p.name}: {', '.join(p.role_labels)}" for p in ...],
             button="Delete team",
-            cancel_url=reverse("organization_teams", kwargs={"org_id": organization.public_id}),
+            cancel_url=reverse("accounts:organization_teams", kwargs={"org_id": organization.public_id}),
             organization=organization,
             tab="teams",
         )
@@ -78,15 +78,15 @@ TAB_ORDER = {
 # renders with ``render_page(..., tab=<its id>)``. tests/accounts/test_pages.py checks that each one resolves.
 TABS: dict[str, list[Tab]] = {
     ORGANIZATION: [
-        Tab("users", "Users", "organization_access", roles.VIEW_ORGANIZATION),
-        Tab("teams", "Teams", "organization_teams", roles.VIEW_ORGANIZATION),
-        Tab("projects", "Projects", "organization_projects", roles.VIEW_ORGANIZATION),
-        Tab("api_keys", "API Keys", "organization_api_keys", roles.MANAGE_API_KEYS),
-        Tab("activity", "Activity", "organization_activity", roles.VIEW_ORGANIZATION),
+        Tab("users", "Users", "accounts:organization_access", roles.VIEW_ORGANIZATION),
+        Tab("teams", "Teams", "accounts:organization_teams", roles.VIEW_ORGANIZATION),
+        Tab("projects", "Projects", "accounts:organization_projects", roles.VIEW_ORGANIZATION),
+        Tab("api_keys", "API Keys", "accounts:organization_api_keys", roles.MANAGE_API_KEYS),
+        Tab("activity", "Activity", "accounts:organization_activity", roles.VIEW_ORGANIZATION),
     ],
     PROJECT: [
-        Tab("access", "Access", "project_access", roles.VIEW_PROJECT),
-        Tab("activity", "Activity", "project_activity", roles.VIEW_PROJECT),
+        Tab("access", "Access", "accounts:project_access", roles.VIEW_PROJECT),
+        Tab("activity", "Activity", "accounts:project_activity", roles.VIEW_PROJECT),
     ],
 }
 
@@ -173,12 +173,12 @@ def navigation(actor, *, organization=None, project=None, tab=None, crumbs=()) -
     if organization is not None:
         url = None
         if may(roles.VIEW_ORGANIZATION, organization):
-            url = reverse("organization_access", kwargs={"org_id": organization.public_id})
+            url = reverse("accounts:organization_access", kwargs={"org_id": organization.public_id})
         trail.append(Crumb(organization.name, url))
     if project is not None:
         url = None
         if may(roles.VIEW_PROJECT, project):
-            url = reverse("project_access", kwargs={"project_id": project.public_id})
+            url = reverse("accounts:project_access", kwargs={"project_id": project.public_id})
         trail.append(Crumb(project.name, url))
     if current_tab is not None:
         trail.append(Crumb(current_tab.label, reverse(current_tab.url_name, kwargs=kwargs)))

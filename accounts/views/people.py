@@ -66,7 +66,7 @@ def organization_access(request, org_id):
                 form.add_error(_invite_refusal_field(error), error.message)
             else:
                 messages.success(request, f"Invitation sent to {', '.join(i.email for i in invitations)}.")
-                return redirect("organization_access", org_id=organization.public_id)
+                return redirect("accounts:organization_access", org_id=organization.public_id)
     term = search_term(request)
     members = paginate(
         request, people_selectors.organization_people_members(organization, term), param="members"
@@ -110,7 +110,7 @@ def _member(request, org_id, user_id):
 
 
 def _users_tab(organization) -> str:
-    return reverse("organization_access", kwargs={"org_id": organization.public_id})
+    return reverse("accounts:organization_access", kwargs={"org_id": organization.public_id})
 
 
 @login_required
@@ -177,9 +177,9 @@ def organization_member_remove(request, org_id, user_id):
         else:
             if user == request.user:
                 messages.success(request, f"You left {organization.name}.")
-                return redirect("home")
+                return redirect("accounts:home")
             messages.success(request, f"{user.email} was removed from {organization.name}.")
-            return redirect("organization_access", org_id=organization.public_id)
+            return redirect("accounts:organization_access", org_id=organization.public_id)
     items = [f"Organization roles: {row.role_labels}"]
     items += [f"Project {p.name}: {p.role_labels or 'no role'}" for p in row.projects]
     items += [f"Team {name}" for name, _ in row.teams]
@@ -195,7 +195,9 @@ def organization_member_remove(request, org_id, user_id):
         cancel_url=_users_tab(organization),
         organization=organization,
         tab="users",
-        crumbs=[(name, reverse("organization_member", args=[organization.public_id, user.public_id]))],
+        crumbs=[
+            (name, reverse("accounts:organization_member", args=[organization.public_id, user.public_id]))
+        ],
     )
 
 
@@ -204,8 +206,8 @@ def _back_to(request, invitation):
     if back:
         return redirect(back)
     if invitation.project_id:
-        return redirect("project_access", project_id=invitation.project.public_id)
-    return redirect("organization_access", org_id=invitation.organization.public_id)
+        return redirect("accounts:project_access", project_id=invitation.project.public_id)
+    return redirect("accounts:organization_access", org_id=invitation.organization.public_id)
 
 
 @login_required
@@ -221,7 +223,7 @@ def invitation_action(request, invitation_id, action):
         invitation_services.invitation_require_manage(invitation, request.user)  # 403 before anything shows
         place = invitation.project or invitation.organization
         cancel = _safe_next(request, request.GET.get("next")) or (
-            reverse("project_access", args=[invitation.project.public_id])
+            reverse("accounts:project_access", args=[invitation.project.public_id])
             if invitation.project_id
             else _users_tab(invitation.organization)
         )

@@ -48,7 +48,7 @@ def profile(request):
             form.add_error(error.parameters.get("field"), error.message)
         else:
             messages.success(request, "Your profile was saved.")
-            return redirect("account_profile")
+            return redirect("accounts:account_profile")
     return render(
         request,
         "accounts/profile.html",
@@ -70,7 +70,7 @@ def welcome(request):
                 create_form.add_error("name", error.message)
             else:
                 messages.success(request, f"You own the new organization {organization.name}.")
-                return redirect("organization_access", organization.public_id)
+                return redirect("accounts:organization_access", organization.public_id)
     elif request.method == "POST" and request.POST.get("action") == "join":
         join_form = JoinProjectForm(request.POST, prefix="join")
         if join_form.is_valid():
@@ -83,7 +83,7 @@ def welcome(request):
                 join_form.add_error("project_id", error.message)
             else:
                 messages.success(request, join_asked_message(project_id))
-                return redirect("home")
+                return redirect("accounts:home")
     return render(request, "accounts/welcome.html", {"create_form": create_form, "join_form": join_form})
 
 

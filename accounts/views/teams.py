@@ -45,7 +45,7 @@ def _members_widget(organization):
         attrs={
             "list": MEMBER_OPTIONS_ID,
             "autocomplete": "off",
-            "hx-get": reverse("team_member_options", kwargs={"org_id": organization.public_id}),
+            "hx-get": reverse("accounts:team_member_options", kwargs={"org_id": organization.public_id}),
             "hx-trigger": "input changed delay:250ms",
             "hx-target": f"#{MEMBER_OPTIONS_ID}",
             "hx-swap": "outerHTML",
@@ -155,7 +155,7 @@ def organization_teams(request, org_id):
                 form.add_error(_field_of(error, form), error.message)
             else:
                 messages.success(request, f"The team {team.name} was created with {len(members)} member(s).")
-                return redirect("team_detail", org_id=organization.public_id, team_id=team.public_id)
+                return redirect("accounts:team_detail", org_id=organization.public_id, team_id=team.public_id)
     term = search_term(request)
     teams = selectors.organization_teams(organization)
     if term:
@@ -230,7 +230,9 @@ def team_detail(request, org_id, team_id):
                         team=team, name=rename_form.cleaned_data["name"], actor=request.user
                     )
                     messages.success(request, f"The team {old} is now named {team.name}.")
-                    return redirect("team_detail", org_id=organization.public_id, team_id=team.public_id)
+                    return redirect(
+                        "accounts:team_detail", org_id=organization.public_id, team_id=team.public_id
+                    )
             else:
                 add_form = AddMembersForm(request.POST, organization=organization, prefix="add")
                 if add_form.is_valid():
@@ -239,7 +241,9 @@ def team_detail(request, org_id, team_id):
                     messages.success(
                         request, f"{', '.join(p.email for p in people)} joined the team {team.name}."
                     )
-                    return redirect("team_detail", org_id=organization.public_id, team_id=team.public_id)
+                    return redirect(
+                        "accounts:team_detail", org_id=organization.public_id, team_id=team.public_id
+                    )
         except ServiceError as error:
             form = rename_form if action == "rename" else add_form
             form.add_error(_field_of(error, form), error.message)
@@ -275,7 +279,9 @@ def team_detail(request, org_id, team_id):
 
 
 def _team_url(organization, team):
-    return reverse("team_detail", kwargs={"org_id": organization.public_id, "team_id": team.public_id})
+    return reverse(
+        "accounts:team_detail", kwargs={"org_id": organization.public_id, "team_id": team.public_id}
+    )
 
 
 def _access_lines(assignments):
@@ -296,7 +302,7 @@ def team_member_remove(request, org_id, team_id, user_id):
             messages.error(request, error.message)
         else:
             messages.success(request, f"{person.email} left the team {team.name}.")
-        return redirect("team_detail", org_id=organization.public_id, team_id=team.public_id)
+        return redirect("accounts:team_detail", org_id=organization.public_id, team_id=team.public_id)
     lines = _access_lines(_assignments(team))
     return confirm_page(
         request,
@@ -326,12 +332,12 @@ def team_delete(request, org_id, team_id):
             removed = team_services.team_delete(team=team, actor=request.user)
         except ServiceError as error:
             messages.error(request, error.message)
-            return redirect("team_detail", org_id=organization.public_id, team_id=team.public_id)
+            return redirect("accounts:team_detail", org_id=organization.public_id, team_id=team.public_id)
         projects = ", ".join(sorted(removed["projects"])) or "no project"
         messages.success(
             request, f"The team {team.name} was deleted; the access it gave to {projects} is gone."
         )
-        return redirect("organization_teams", org_id=organization.public_id)
+        return redirect("accounts:organization_teams", org_id=organization.public_id)
     lines = _access_lines(_assignments(team))
     count = team.memberships.count()
     return confirm_page(

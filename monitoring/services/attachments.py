@@ -8,7 +8,7 @@ from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
 from accounts.models import OrganizationMembership
 from accounts.permissions import require
-from accounts.services._rules import lock_organization
+from accounts.services.locks import lock_organization
 from monitoring import selectors
 from monitoring.models import GroupRole, MonitoringUserAttachment
 

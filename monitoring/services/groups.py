@@ -10,7 +10,7 @@ from accounts.audit import audit_event_record, audit_events_record_bulk
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent, Cluster
 from accounts.permissions import require
-from accounts.services._rules import lock_organization
+from accounts.services.locks import lock_organization
 from monitoring.models import (
     ELIGIBLE_TIERS,
     RESERVED_GROUP_PREFIX,

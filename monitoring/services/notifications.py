@@ -8,7 +8,6 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
-from accessportal.celery import publish_after_commit
 from accounts import roles
 from accounts.models import OutboundEmail, ProjectRole, TeamProjectRole
 from accounts.services.emails import emails_queue_bulk
@@ -27,7 +26,7 @@ def notify_group_admins_after_commit(organization_id) -> None:
     """Queue the outbox run for this organization once the surrounding transaction commits."""
     from monitoring.tasks import notify_group_admins
 
-    publish_after_commit(notify_group_admins, organization_id)
+    notify_group_admins.delay_on_commit(organization_id)
 
 
 def group_admin_emails(groups) -> dict[int, set[str]]:

@@ -6,7 +6,7 @@ from django.db import transaction
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
 from accounts.permissions import require
-from accounts.services._rules import lock_organization
+from accounts.services.locks import lock_organization
 from accounts.services.members import remove_from_organization
 from monitoring import selectors
 

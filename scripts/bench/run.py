@@ -362,12 +362,6 @@ def print_table(rows, console):
     console.print(table)
 
 
-def markdown_table(rows) -> str:
-    lines = ["| target | measured | verdict |", "|---|---|---|"]
-    lines += [f"| {r['target']} | {r['measured']} | {r['verdict']} |" for r in rows]
-    return "\n".join(lines)
-
-
 def chart(results, path):
     import matplotlib
 
@@ -542,7 +536,7 @@ def main(argv=None) -> int:
             from django.contrib.contenttypes.models import ContentType
             from django.urls import reverse
 
-            reverse("home")
+            reverse("accounts:home")
             ContentType.objects.clear_cache()
             list(ContentType.objects.all())
             seeded = time.monotonic()

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import (
-    ApiKey,
     AuditEvent,
     Cluster,
     Invitation,
@@ -463,7 +462,3 @@ def seed_wide_org(project_count: int, progress) -> tuple:
         sync_organization_permissions(organization)
     progress.update(task, description=f"seed: organization with {project_count} projects (done)")
     return organization, person
-
-
-def api_key_of(tenant) -> ApiKey:
-    return ApiKey.objects.get(public_key=tenant.api_key_public)

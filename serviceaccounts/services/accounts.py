@@ -18,11 +18,11 @@ from accounts.services._rules import (
     clean_name,
     clean_organization_roles,
     clean_project_roles,
-    lock_organization,
     refuse_unsafe_characters,
     roles_set,
 )
 from accounts.services.api_keys import clean_access_list_entry
+from accounts.services.locks import lock_organization
 from accounts.services.members import add_to_organization, add_to_project
 from serviceaccounts.models import (
     SECRET_PREFIX,

@@ -12,14 +12,14 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accessportal.api.throttling import (
-    AuthenticationRateLimited,
-    authentication_failure_count,
-    authentication_failures_check,
-)
 from accounts.audit import audit_event_record
 from accounts.metrics import api_authentication_failure_record
 from accounts.services.signin import authentication_failure_count as audit_failure_count
+from accounts.signin.limits import (
+    AuthenticationLimitReached,
+    authentication_failure_count,
+    authentication_failures_check,
+)
 from serviceaccounts.models import (
     AccessToken,
     ServiceAccount,
@@ -76,12 +76,12 @@ def _counted(service_account):
 
 
 def client_authenticate(*, client_id: str, client_secret: str, address: str):
-    """(service account, secret) for good client credentials. Raises AuthenticationRateLimited once the client
+    """(service account, secret) for good client credentials. Raises AuthenticationLimitReached once the client
     id or the address has had too many refusals in the current window (before the secret is looked at), and
     InvalidClient otherwise; each refusal is counted, aggregated in the audit trail and in the metrics."""
     try:
         authentication_failures_check(public_key=client_id, address=address)
-    except AuthenticationRateLimited:
+    except AuthenticationLimitReached:
         service_account = ServiceAccount.objects.filter(client_id=client_id).first()
         audit_failure_count(
             public_key=client_id,

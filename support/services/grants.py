@@ -11,7 +11,7 @@ from accounts.audit import audit_client_ip, audit_event_record
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent, Cluster, Project
 from accounts.permissions import require
-from accounts.services._rules import lock_organization
+from accounts.services.locks import lock_organization
 
 from .. import rules
 from ..audit import Event

@@ -9,7 +9,7 @@ from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
 from accounts.permissions import require
 from accounts.services import organization_settings_update
-from accounts.services._rules import lock_organization
+from accounts.services.locks import lock_organization
 
 from ..audit import Event
 from ..models import SupportAccessSetting

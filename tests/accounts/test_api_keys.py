@@ -8,8 +8,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 
-from accessportal.api.digest import HA1_ALGORITHMS, compute_ha1, get_realm
 from accounts import roles
+from accounts.digest import HA1_ALGORITHMS, compute_ha1, get_realm
 from accounts.errors import ServiceError
 from accounts.models import (
     ApiKey,

@@ -18,15 +18,9 @@ from django.db import connection
 from requests.auth import HTTPDigestAuth
 from requests.utils import parse_dict_header
 
-from accessportal.api.digest import (
-    HA1_ALGORITHMS,
-    challenge_header,
-    compute_ha1,
-    get_realm,
-    parse_authorization,
-    verify_response,
-)
+from accessportal.api.digest import challenge_header, parse_authorization, verify_response
 from accounts import roles
+from accounts.digest import HA1_ALGORITHMS, compute_ha1, get_realm
 from accounts.models import ApiKey, AuditEvent, Organization, OrganizationMembership
 from accounts.services import organization_create, organization_member_add
 from accounts.services.api_keys import api_key_ha1

@@ -76,6 +76,25 @@ def test_nothing_is_sent_when_the_change_rolls_back(organization, owner, django_
     assert mail.outbox == []
 
 
+def test_a_broker_that_cannot_take_the_task_after_commit_is_logged_not_raised(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    import accessportal.celery
+
+    warnings = []
+    monkeypatch.setattr(accessportal.celery.logger, "warning", lambda *args, **kwargs: warnings.append(args))
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("the broker does not answer")
+
+    monkeypatch.setattr(send_email, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        send_email.delay_on_commit(123)
+
+    assert len(callbacks) == 1  # queued for after commit, not published inside the transaction
+    assert warnings and "beat will pick it up again" in warnings[0][0]  # the committed change stands
+
+
 def test_inviter_is_told_when_the_invitation_is_accepted(
     organization, owner, django_capture_on_commit_callbacks, invite
 ):
@@ -167,10 +186,15 @@ def test_after_the_last_retry_the_message_is_given_up(monkeypatch):
     _failing_send(monkeypatch, AnymailAPIError("rate limited", status_code=429))
     task = send_email
     monkeypatch.setattr(task, "max_retries", 0)
+    from accessportal.celery import app
+
+    # Eager tasks do not propagate their error here: the task's on_failure runs, as in a worker.
+    monkeypatch.setitem(app.conf, "task_eager_propagates", False)
     result = task.apply(args=[email.pk, {}])
-    assert result.result == "FAILED"
+    assert result.state == "FAILURE"  # after the last retry the task fails, and its on_failure gives up
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.FAILED
+    assert "rate limited" in email.error
 
 
 def test_one_bad_address_blocks_nobody(organization, owner, monkeypatch, django_capture_on_commit_callbacks):

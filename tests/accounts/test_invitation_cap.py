@@ -24,7 +24,9 @@ def test_the_cap_is_100():
 
 def test_101_addresses_are_refused_naming_the_cap(organization, project, owner):
     for call in (
-        lambda: organization_invitations_create(organization=organization, emails=addresses(101), actor=owner),
+        lambda: organization_invitations_create(
+            organization=organization, emails=addresses(101), actor=owner
+        ),
         lambda: project_invitations_create(project=project, emails=addresses(101), actor=owner),
     ):
         with pytest.raises(ServiceError) as refused:
@@ -35,13 +37,16 @@ def test_101_addresses_are_refused_naming_the_cap(organization, project, owner):
 
 
 def test_100_addresses_are_invited(organization, owner):
-    assert len(organization_invitations_create(organization=organization, emails=addresses(100), actor=owner)) == 100
+    assert (
+        len(organization_invitations_create(organization=organization, emails=addresses(100), actor=owner))
+        == 100
+    )
 
 
 def test_the_invite_form_says_the_cap_and_invites_nobody(client, organization, owner):
     client.force_login(owner)
     response = client.post(
-        reverse("organization_access", args=[organization.public_id]),
+        reverse("accounts:organization_access", args=[organization.public_id]),
         {"invite-emails": "\n".join(addresses(200)), "invite-roles": ["ORG_MEMBER"]},
     )
 

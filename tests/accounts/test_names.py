@@ -169,7 +169,7 @@ def test_the_invitation_page_of_a_legacy_name_answers(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("project_access", args=[project.public_id]),
+            reverse("accounts:project_access", args=[project.public_id]),
             {"emails": "new@example.com", "roles": ["GROUP_READ_ONLY"]},
         )
 

@@ -56,21 +56,26 @@ def _without(monkeypatch, tab_id):
 
 def test_a_registered_tab_takes_its_place_in_the_order_and_mistakes_are_refused(monkeypatch):
     others = _without(monkeypatch, "api_keys")
-    keys = pages.Tab("api_keys", "API Keys", "organization_access", roles.MANAGE_API_KEYS)
+    keys = pages.Tab("api_keys", "API Keys", "accounts:organization_access", roles.MANAGE_API_KEYS)
     pages.register_tab(pages.ORGANIZATION, keys)
     pages.register_tab(pages.ORGANIZATION, keys)  # twice: harmless
     order = pages.TAB_ORDER[pages.ORGANIZATION]
     assert [t.id for t in pages.TABS[pages.ORGANIZATION]] == sorted([*others, "api_keys"], key=order.index)
     with pytest.raises(ValueError, match="TAB_ORDER"):
-        pages.register_tab(pages.ORGANIZATION, pages.Tab("billing", "Billing", "home", roles.VIEW_BILLING))
+        pages.register_tab(
+            pages.ORGANIZATION, pages.Tab("billing", "Billing", "accounts:home", roles.VIEW_BILLING)
+        )
     with pytest.raises(ValueError, match="registered already"):
-        pages.register_tab(pages.ORGANIZATION, pages.Tab("api_keys", "Keys", "home", roles.VIEW_ORGANIZATION))
+        pages.register_tab(
+            pages.ORGANIZATION, pages.Tab("api_keys", "Keys", "accounts:home", roles.VIEW_ORGANIZATION)
+        )
 
 
 def test_tabs_show_only_to_those_who_may_open_them(monkeypatch, organization, owner):
     _without(monkeypatch, "api_keys")
     pages.register_tab(
-        pages.ORGANIZATION, pages.Tab("api_keys", "API Keys", "organization_access", roles.MANAGE_API_KEYS)
+        pages.ORGANIZATION,
+        pages.Tab("api_keys", "API Keys", "accounts:organization_access", roles.MANAGE_API_KEYS),
     )
     member = UserFactory()
     organization_member_add(organization=organization, user=member, actor=owner)

@@ -23,13 +23,12 @@ from accessportal.api.digest import (
     check_nonce,
     check_uri,
     claim_nonce_count,
-    compute_ha1,
     expected_response,
-    get_realm,
     make_nonce,
     parse_authorization,
     verify_response,
 )
+from accounts.digest import compute_ha1, get_realm
 
 PUBLIC_KEY = "abcdefgh"
 PRIVATE_KEY = "3f0c4a5e-8d5b-4c1e-9f6e-2b7a1d0c9e8f"

@@ -10,8 +10,9 @@ import pytest
 import time_machine
 from rest_framework.test import APIClient
 
-from accessportal.api.digest import DigestCredentials, compute_ha1, expected_response, get_realm, make_nonce
+from accessportal.api.digest import DigestCredentials, expected_response, make_nonce
 from accounts import roles
+from accounts.digest import compute_ha1, get_realm
 from accounts.models import AuditEvent
 from accounts.services.api_keys import api_key_create
 from accounts.services.signin import authentication_failures_flush
@@ -25,12 +26,25 @@ START = datetime(2031, 3, 4, 5, 0, 0, tzinfo=UTC)  # the start of a 300-second w
 def digest(public_key, private_key, path=ROOT, method="GET") -> str:
     """The Authorization header a Digest client sends for ``path`` (a fresh nonce from this server)."""
     realm, nonce, cnonce = get_realm(), make_nonce(), secrets.token_hex(8)
-    fields = dict(username=public_key, realm=realm, nonce=nonce, uri=path, qop="auth", nc="00000001", cnonce=cnonce)
+    fields = dict(
+        username=public_key, realm=realm, nonce=nonce, uri=path, qop="auth", nc="00000001", cnonce=cnonce
+    )
     unsigned = DigestCredentials(**fields, response="0" * 32, algorithm="MD5")
-    response = expected_response(unsigned, method=method, ha1=compute_ha1(public_key, realm, private_key, "MD5"))
+    response = expected_response(
+        unsigned, method=method, ha1=compute_ha1(public_key, realm, private_key, "MD5")
+    )
     return ", ".join(
-        [f'Digest username="{public_key}"', f'realm="{realm}"', f'nonce="{nonce}"', f'uri="{path}"',
-         f'response="{response}"', "qop=auth", "nc=00000001", f'cnonce="{cnonce}"', "algorithm=MD5"]
+        [
+            f'Digest username="{public_key}"',
+            f'realm="{realm}"',
+            f'nonce="{nonce}"',
+            f'uri="{path}"',
+            f'response="{response}"',
+            "qop=auth",
+            "nc=00000001",
+            f'cnonce="{cnonce}"',
+            "algorithm=MD5",
+        ]
     )
 
 
@@ -41,10 +55,14 @@ def caller() -> APIClient:
 
 @pytest.fixture
 def key(organization, owner):
-    return api_key_create(organization=organization, description="limits", roles=[roles.ORG_OWNER], actor=owner)
+    return api_key_create(
+        organization=organization, description="limits", roles=[roles.ORG_OWNER], actor=owner
+    )
 
 
-def test_wrong_secrets_past_the_limit_get_429_rate_limited_with_retry_after(settings, key, organization, owner):
+def test_wrong_secrets_past_the_limit_get_429_rate_limited_with_retry_after(
+    settings, key, organization, owner
+):
     settings.API_AUTH_FAILURE_LIMIT_PER_KEY = 3
     settings.API_AUTH_FAILURE_WINDOW_SECONDS = 300
     api_key, private_key = key
@@ -94,7 +112,9 @@ def test_a_thousand_failed_digest_attempts_from_one_source_write_at_most_a_few_a
     client = caller()
     with time_machine.travel(START + timedelta(seconds=5), tick=False):
         statuses = {
-            client.get(ROOT, HTTP_AUTHORIZATION=digest(api_key.public_key if i % 2 else f"k{i}", "x")).status_code
+            client.get(
+                ROOT, HTTP_AUTHORIZATION=digest(api_key.public_key if i % 2 else f"k{i}", "x")
+            ).status_code
             for i in range(1000)
         }
         assert AuditEvent.objects.filter(event_type=Event.API_KEY_AUTHENTICATION_FAILED).count() == 0
@@ -117,7 +137,9 @@ def test_an_api_key_over_its_request_rate_gets_429(settings, key, organization, 
     api_key, private_key = key
     client = caller()
     with time_machine.travel(START, tick=False):
-        answers = [client.get(ROOT, HTTP_AUTHORIZATION=digest(api_key.public_key, private_key)) for _ in range(4)]
+        answers = [
+            client.get(ROOT, HTTP_AUTHORIZATION=digest(api_key.public_key, private_key)) for _ in range(4)
+        ]
         other_key, other_private = api_key_create(
             organization=organization, description="other", roles=[roles.ORG_READ_ONLY], actor=owner
         )

@@ -87,7 +87,7 @@ def test_an_invitation_committed_while_the_broker_is_down_answers_and_is_sent_la
     client.force_login(owner)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("organization_access", args=[organization.public_id]),
+            reverse("accounts:organization_access", args=[organization.public_id]),
             {"invite-emails": "new@example.com", "invite-roles": [roles.ORG_MEMBER]},
         )
 

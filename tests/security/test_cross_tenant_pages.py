@@ -52,8 +52,8 @@ PAGE_PARAMETERS = {
     "event_id": "event",
 }
 VALUE_PARAMETERS = {  # pattern name -> {parameter: the values to try}
-    "invitation_action": {"action": ["resend", "revoke"]},
-    "join_request_action": {"action": ["approve", "deny"]},
+    "accounts:invitation_action": {"action": ["resend", "revoke"]},
+    "accounts:join_request_action": {"action": ["approve", "deny"]},
 }
 _SECRET_LINK = (
     "its parameters are the secret of an emailed link: whoever holds it is the one it was sent to, and only a "
@@ -101,7 +101,7 @@ FORM_FIELDS = {
 }
 FORM_FIELD_OVERRIDES = {
     ("login", "username"): "person_email",
-    ("welcome", "project_id"): "project",
+    ("accounts:welcome", "project_id"): "project",
     # Not references: a person's own new address, and a reset request that allauth answers alike for any address.
     ("account_email", "email"): None,
     ("account_reset_password", "email"): None,

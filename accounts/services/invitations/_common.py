@@ -50,7 +50,7 @@ def invitation_email(invitation, token) -> tuple[OutboundEmail, dict]:
         },
         invitation=invitation,
     )
-    return email, {"accept_path": reverse("invitation_accept", args=[token]), "token": token}
+    return email, {"accept_path": reverse("accounts:invitation_accept", args=[token]), "token": token}
 
 
 def queue_invitation_email(invitation, token):

@@ -20,7 +20,8 @@ from accounts.models import (
 )
 from accounts.permissions import sync_organization_permissions
 
-from .._rules import clean_person_name, lock_organization
+from .._rules import clean_person_name
+from ..locks import lock_organization
 from ..members import add_to_organization, add_to_project
 from ..signin import user_email_verified_set
 from ..teams import add_to_team

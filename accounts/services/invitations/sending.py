@@ -19,8 +19,9 @@ from accounts.models import (
 )
 from accounts.permissions import require, require_may_grant
 
-from .._rules import clean_organization_roles, clean_project_roles, lock_organization
+from .._rules import clean_organization_roles, clean_project_roles
 from ..emails import emails_queue_bulk
+from ..locks import lock_organization
 from ._common import (
     clean_emails,
     clean_group_role_assignments,

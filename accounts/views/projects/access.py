@@ -32,7 +32,7 @@ from .forms import ProjectUsersAddForm, RolesForm, TeamAddForm
 
 
 def _access_url(project, anchor=""):
-    url = reverse("project_access", kwargs={"project_id": project.public_id})
+    url = reverse("accounts:project_access", kwargs={"project_id": project.public_id})
     return f"{url}#{anchor}" if anchor else url
 
 
@@ -43,7 +43,7 @@ def _may_manage(request, project) -> bool:
 def _project_api_keys_url(project):
     """The project's API keys page, once it exists (another part of the pages builds it)."""
     try:
-        return reverse("project_api_keys", kwargs={"project_id": project.public_id})
+        return reverse("accounts:project_api_keys", kwargs={"project_id": project.public_id})
     except NoReverseMatch:
         return None
 
@@ -198,7 +198,7 @@ def project_user_remove(request, project_id, user_id):
             )
             messages.success(request, done)
         if leaving and not actor_may(request.user, roles.VIEW_PROJECT, project):
-            return redirect("organization_projects", org_id=project.organization.public_id)
+            return redirect("accounts:organization_projects", org_id=project.organization.public_id)
         return redirect(_access_url(project))
     if not leaving:
         require(request.user, roles.MANAGE_PROJECT_MEMBERS, project)

@@ -19,7 +19,7 @@ from .forms import JoinRequestForm, ProjectCreateForm
 
 
 def _projects_url(organization):
-    return reverse("organization_projects", kwargs={"org_id": organization.public_id})
+    return reverse("accounts:organization_projects", kwargs={"org_id": organization.public_id})
 
 
 @login_required
@@ -79,7 +79,7 @@ def organization_project_create(request, org_id):
             form.add_error("name" if error.parameters.get("field", "name") == "name" else None, error.message)
         else:
             messages.success(request, f"The project {project.name} was created; you are its Project Owner.")
-            return redirect("project_access", project_id=project.public_id)
+            return redirect("accounts:project_access", project_id=project.public_id)
     return render_page(
         request,
         "accounts/projects/project_create.html",
@@ -109,7 +109,7 @@ def organization_project_join(request, org_id, project_id):
                 request,
                 f"Your request to join {project.name} was sent to its owners; you will be emailed their answer.",
             )
-            return redirect("organization_projects", org_id=organization.public_id)
+            return redirect("accounts:organization_projects", org_id=organization.public_id)
     return render_page(
         request,
         "accounts/projects/project_join.html",
