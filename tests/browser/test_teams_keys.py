@@ -154,3 +154,26 @@ def test_without_javascript_teams_and_keys_still_work(signed_in, demo):
     page.get_by_role("button", name="Create API key").click()
     expect(page.locator("#private-key")).to_have_text(UUID)
     expect(page.get_by_role("button", name="Copy")).to_be_hidden()  # it needs our script
+
+
+def test_a_key_disabled_by_staff_says_so_on_the_customer_pages(signed_in, demo):
+    from accounts.models import User
+    from accounts.services.api_keys import api_key_create
+    from accounts.services.staff import api_key_disable
+
+    acme, alice = demo["acme"], demo["alice"]
+    api_key, _ = api_key_create(
+        organization=acme, description="Old exporter", roles=[roles.ORG_READ_ONLY], actor=alice
+    )
+    staff = User.objects.create_superuser("portal-admin@provider.example", "unused-password")
+    api_key_disable(api_key=api_key, actor=staff, reason="Leaked in a public repository")
+
+    page = signed_in(alice)
+    page.goto(f"/orgs/{acme.public_id}/api-keys/")
+    row = page.get_by_role("row", name=re.compile("Old exporter"))
+    expect(row).to_contain_text("Disabled by provider staff")
+    check_page(page, screenshot="organization-api-keys-disabled")
+    row.get_by_role("link", name="Old exporter").click()
+    expect(page.get_by_role("status")).to_contain_text("Leaked in a public repository")
+    expect(page.get_by_role("button", name=re.compile("Enable", re.IGNORECASE))).to_have_count(0)
+    check_page(page, screenshot="api-key-disabled")
