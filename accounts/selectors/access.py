@@ -79,26 +79,23 @@ def body_reference(field: str, *, code: str = "VALIDATION_ERROR", message: str |
 def visible_organizations(actor, queryset=None) -> QuerySet:
     """The organizations ``actor`` may read (VIEW_ORGANIZATION: its members, and staff given the model-wide
     permission)."""
-    queryset = Organization.objects.all() if queryset is None else queryset
-    if actor is None:
-        return queryset
-    if not actor.is_active:
-        return queryset.none()
-    return get_objects_for_user(
-        actor, f"accounts.{roles.VIEW_ORGANIZATION}", klass=queryset, accept_global_perms=True
-    )
+    return _visible(actor, roles.VIEW_ORGANIZATION, Organization.objects.all() if queryset is None else queryset)
 
 
 def visible_projects(actor, queryset=None) -> QuerySet:
     """The projects ``actor`` may read: its own, its teams', and those its organization roles reach."""
     queryset = Project.objects.select_related("organization") if queryset is None else queryset
+    return _visible(actor, roles.VIEW_PROJECT, queryset)
+
+
+def _visible(actor, permission: str, queryset: QuerySet) -> QuerySet:
+    """The rows of ``queryset`` on which ``actor`` holds ``permission`` (guardian's object permissions, or the
+    model-wide one); all of them for the system (None), none for an inactive actor."""
     if actor is None:
         return queryset
     if not actor.is_active:
         return queryset.none()
-    return get_objects_for_user(
-        actor, f"accounts.{roles.VIEW_PROJECT}", klass=queryset, accept_global_perms=True
-    )
+    return get_objects_for_user(actor, f"accounts.{permission}", klass=queryset, accept_global_perms=True)
 
 
 def visible_people(actor, queryset=None) -> QuerySet:
