@@ -125,7 +125,9 @@ def access_organization(*, actor, organization_id, need=roles.VIEW_ORGANIZATION)
         visible=visible_organizations(actor).filter(public_id=organization_id),
         kind="organization",
         identifier=organization_id,
-        need=need,
+        # Being visible is holding VIEW_ORGANIZATION (the same permissions, asked the same way): asked again
+        # only for more.
+        need=None if need == roles.VIEW_ORGANIZATION else need,
     )
 
 
@@ -139,7 +141,7 @@ def access_project(*, actor, project_id, need=roles.VIEW_PROJECT, organization=N
         visible=visible_projects(actor, projects),
         kind="project",
         identifier=project_id,
-        need=need,
+        need=None if need == roles.VIEW_PROJECT else need,  # visible is VIEW_PROJECT already
     )
 
 
