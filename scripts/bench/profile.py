@@ -12,14 +12,13 @@ import cProfile
 import io
 import os
 import pstats
-import secrets
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from .load import DigestSigner
-from .run import ROOT, BenchDatabase
+from .run import ROOT, BenchDatabase, bench_environment, load_targets
 
 SCENARIOS = ("unauthenticated 401", "root, Digest", "root, session", "users list of 100, Digest")
 
@@ -89,33 +88,13 @@ def main(argv=None) -> int:
     parser.add_argument("--html", help="also write each profile as HTML into this folder")
     parser.add_argument("--cprofile", type=int, default=0, help="also print cProfile's N costliest functions")
     args = parser.parse_args(argv)
-    from cryptography.fernet import Fernet
-
     workdir = Path(tempfile.mkdtemp(prefix="accessportal-profile-"))
     database = BenchDatabase(os.environ.get("DATABASE_URL", ""), workdir)
-    os.environ.update(
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        SECURE_SSL_REDIRECT="false",
-        SECURE_HSTS_SECONDS="0",
-        API_KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        ANYMAIL_WEBHOOK_SECRET=f"profile:{secrets.token_urlsafe(24)}",
-        DATABASE_URL=database.url,
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="accessportal.settings",
-        API_THROTTLE_RATE_API_KEY="100000000/minute",
-        API_THROTTLE_RATE_SESSION="100000000/minute",
-        API_THROTTLE_RATE_SERVICE_ACCOUNT="100000000/minute",
-    )
-    os.environ.setdefault("CELERY_QUEUE", "accessportal-bench")
+    bench_environment(database, "profile")
     database.create()
     import django
 
     django.setup()
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
     from django.db import connection
@@ -131,24 +110,7 @@ def main(argv=None) -> int:
         call_command("createcachetable", verbosity=0)
         with Progress(console=console, transient=True) as progress:
             tenant = seed.seed_main(seed.Sizes.for_run(1, True), progress)
-        session = SessionStore()
-        session[SESSION_KEY] = str(tenant.owner.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = tenant.owner.get_session_auth_hash()
-        session.create()
-        from django.conf import settings
-
-        digest = {"auth": "digest", "user": tenant.api_key_public, "password": tenant.api_key_private}
-        users = f"/api/atlas/v2/orgs/{tenant.organization.public_id}/users?itemsPerPage=100"
-        scenarios = {
-            "unauthenticated 401": ("/api/atlas/v2", {}),
-            "root, Digest": ("/api/atlas/v2", digest),
-            "root, session": (
-                "/api/atlas/v2",
-                {"auth": "session", "cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"},
-            ),
-            "users list of 100, Digest": (users, digest),
-        }
+        scenarios = load_targets(tenant)
         application = WSGIHandler()
         for name in args.scenario or SCENARIOS:
             path, auth = scenarios[name]

@@ -181,7 +181,37 @@ def load(
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def load_scenarios(tenant, args, workdir, progress) -> dict:
+def bench_environment(database, name: str) -> None:
+    """The environment of a bench run (and of ``make profile``), set before Django starts: throwaway secrets
+    shared by the in-process measurements and the server, DEBUG off, the bench's own database and queue."""
+    from cryptography.fernet import Fernet
+
+    os.environ.update(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        SECURE_SSL_REDIRECT="false",
+        SECURE_HSTS_SECONDS="0",
+        API_KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        ANYMAIL_WEBHOOK_SECRET=f"{name}:{secrets.token_urlsafe(24)}",  # required with DEBUG off
+        DATABASE_URL=database.url,
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="accessportal.settings",
+        PGOPTIONS="-c client_min_messages=warning",
+        # The load scenarios send hundreds of requests a second with one key and one session: the throttles
+        # still run on every request (their cache round trips are part of what is measured), but with a rate
+        # no scenario reaches, so that the bench measures the server and not the production limit of
+        # 600 a minute.
+        API_THROTTLE_RATE_API_KEY="100000000/minute",
+        API_THROTTLE_RATE_SESSION="100000000/minute",
+        API_THROTTLE_RATE_SERVICE_ACCOUNT="100000000/minute",
+    )
+    os.environ.setdefault("CELERY_QUEUE", "accessportal-bench")
+
+
+def load_targets(tenant) -> dict:
+    """{scenario: (path, how it signs in)} of the load scenarios, the owner's session made for them."""
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
@@ -194,12 +224,16 @@ def load_scenarios(tenant, args, workdir, progress) -> dict:
     cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
     digest = {"auth": "digest", "user": tenant.api_key_public, "password": tenant.api_key_private}
     users = f"/api/atlas/v2/orgs/{tenant.organization.public_id}/users?itemsPerPage=100"
-    scenarios = {
+    return {
         "unauthenticated 401": ("/api/atlas/v2", {}),
         "root, Digest": ("/api/atlas/v2", digest),
         "root, session": ("/api/atlas/v2", {"auth": "session", "cookie": cookie}),
         "users list of 100, Digest": (users, digest),
     }
+
+
+def load_scenarios(tenant, args, workdir, progress) -> dict:
+    scenarios = load_targets(tenant)
     out = {}
     task = progress.add_task("load: gunicorn", total=len(scenarios))
     with Server(args.workers, workdir / "gunicorn.log") as server:
@@ -462,32 +496,7 @@ def main(argv=None) -> int:
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="accessportal-bench-"))
     database = BenchDatabase(os.environ.get("DATABASE_URL", ""), workdir)
-    from cryptography.fernet import Fernet
-
-    # The in-process measurements and the server share these throwaway secrets; DEBUG is off in both.
-    os.environ.update(
-        DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-        SECURE_SSL_REDIRECT="false",
-        SECURE_HSTS_SECONDS="0",
-        API_KEY_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-        ANYMAIL_WEBHOOK_SECRET=f"bench:{secrets.token_urlsafe(24)}",  # required with DEBUG off
-        DATABASE_URL=database.url,
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="accessportal.settings",
-        PGOPTIONS="-c client_min_messages=warning",
-        # The load scenarios send hundreds of requests a second with one key and one session: the throttles
-        # still run on every request (their cache round trips are part of what is measured), but with a rate
-        # no scenario reaches, so that the bench measures the server and not the production limit of
-        # 600 a minute.
-        API_THROTTLE_RATE_API_KEY="100000000/minute",
-        API_THROTTLE_RATE_SESSION="100000000/minute",
-        API_THROTTLE_RATE_SERVICE_ACCOUNT="100000000/minute",
-    )
-    if not os.environ.get("CELERY_QUEUE"):
-        os.environ["CELERY_QUEUE"] = "accessportal-bench"
+    bench_environment(database, "bench")
     database.create()
     import django
 
