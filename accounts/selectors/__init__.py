@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
 
 from accessportal.prepared import PreparedLookup
 from accounts import roles
@@ -22,6 +21,7 @@ from accounts.models import (
     Team,
     TeamMembership,
 )
+from accounts.permissions import objects_held
 
 from .access import (
     access_api_key,
@@ -81,9 +81,7 @@ __all__ = [
 
 def organizations_for_user(user, permission=roles.VIEW_ORGANIZATION):
     """The organizations the user may ``permission`` (a queryset, for lists)."""
-    return get_objects_for_user(
-        user, f"accounts.{permission}", klass=Organization.objects.all(), accept_global_perms=True
-    )
+    return objects_held(user, permission, Organization.objects.all())
 
 
 def projects_for_user(user, permission=roles.VIEW_PROJECT, organization=None):
@@ -92,7 +90,7 @@ def projects_for_user(user, permission=roles.VIEW_PROJECT, organization=None):
     projects = Project.objects.select_related("organization")
     if organization is not None:
         projects = projects.filter(organization=organization)
-    return get_objects_for_user(user, f"accounts.{permission}", klass=projects, accept_global_perms=True)
+    return objects_held(user, permission, projects)
 
 
 def organizations_overview(user) -> list[Organization]:

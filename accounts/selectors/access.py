@@ -11,7 +11,6 @@ from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from guardian.shortcuts import get_objects_for_user
 
 from accounts import roles
 from accounts.errors import ServiceError, not_found
@@ -26,7 +25,7 @@ from accounts.models import (
     Team,
     team_name_key,
 )
-from accounts.permissions import actor_may, permission_refusal_log
+from accounts.permissions import actor_may, objects_held, permission_refusal_log
 
 
 def access_common(
@@ -95,7 +94,7 @@ def _visible(actor, permission: str, queryset: QuerySet) -> QuerySet:
         return queryset
     if not actor.is_active:
         return queryset.none()
-    return get_objects_for_user(actor, f"accounts.{permission}", klass=queryset, accept_global_perms=True)
+    return objects_held(actor, permission, queryset)
 
 
 def visible_people(actor, queryset=None) -> QuerySet:
@@ -277,9 +276,7 @@ def access_colleague(*, actor, user_id, need=roles.MANAGE_ORGANIZATION_MEMBERS):
 def _organizations_where(actor, permission):
     if not actor.is_active:
         return Organization.objects.none().values("pk")
-    return get_objects_for_user(
-        actor, f"accounts.{permission}", klass=Organization.objects.all(), accept_global_perms=True
-    ).values("pk")
+    return objects_held(actor, permission, Organization.objects.all()).values("pk")
 
 
 # ---- invitations and requests ---------------------------------------------------------------------------------

@@ -79,8 +79,8 @@ def _invited(invitation, path, **roles_and_teams) -> Person:
 
 def organization_people(rows, organization, actor) -> list[Person]:
     """Persons for a page of rows from ``organization_users`` (OrganizationMemberships and Invitations): project
-    roles shown only for projects ``actor`` can see (asked about the page's projects only). What the rows show
-    is read as plain tuples in four queries (five with invitations) whatever the page and organization sizes:
+    roles shown only for projects ``actor`` can see. What the rows show is read as plain tuples in four queries
+    (five with invitations, six with the projects they name) whatever the page and organization sizes:
     no model instance per role, project or team."""
     memberships = [row for row in rows if not isinstance(row, Invitation)]
     invitations = [row for row in rows if isinstance(row, Invitation)]
@@ -91,8 +91,11 @@ def organization_people(rows, organization, actor) -> list[Person]:
             membership_id__in=[m.pk for m in memberships]
         ).values_list("membership_id", "name"):
             org_roles[membership_id].append(name)
+        # Only the projects ``actor`` may see, decided in the same query (a page's members can hold hundreds).
         for user_id, project_id, name in ProjectMembership.objects.filter(
-            project__organization=organization, user_id__in=user_ids
+            project__organization=organization,
+            user_id__in=user_ids,
+            project__in=selectors.projects_for_user(actor, organization=organization).values("pk"),
         ).values_list("user_id", "project__public_id", "roles__name"):
             held = projects[user_id].setdefault(project_id, [])
             if name is not None:  # a membership without roles (LEFT JOIN)
@@ -109,8 +112,7 @@ def organization_people(rows, organization, actor) -> list[Person]:
         ).values_list("invitation_id", "team__public_id"):
             invitation_teams[invitation_id].append(team_id)
     invited_to_projects = pending_project_invitations(organization, invitations)
-    shown = {project_id for held in projects.values() for project_id in held}
-    shown |= {a["groupId"] for i in organization_invitations for a in i.group_role_assignments}
+    shown = {a["groupId"] for i in organization_invitations for a in i.group_role_assignments}
     shown |= {project_id for held in invited_to_projects.values() for project_id, _ in held}
     visible_project_ids = visible_among(actor, organization, shown)
 
@@ -150,7 +152,7 @@ def organization_people(rows, organization, actor) -> list[Person]:
                 )
             )
             continue
-        held = {p: names for p, names in projects[row.user_id].items() if p in visible_project_ids}
+        held = projects[row.user_id]
         people.append(
             _member(
                 row.user,
