@@ -110,7 +110,12 @@ class SupportAccessGrant(models.Model):
                 name="support_grant_lasts_at_most_24_hours",
             ),
         ]
-        indexes = [models.Index(fields=["status", "expires_at"], name="support_grant_due")]
+        # The expiry job's: active grants by due time (an expired grant leaves it).
+        indexes = [
+            models.Index(
+                fields=["expires_at"], condition=models.Q(status="ACTIVE"), name="support_grant_active_due"
+            )
+        ]
 
     def __str__(self):
         return f"{self.get_grant_type_display()} on {self.cluster}"

@@ -88,7 +88,12 @@ class Invitation(models.Model):
                 name="accounts_invitation_status_valid",
             ),
         ]
-        indexes = [models.Index(fields=["status", "expires_at"], name="accounts_invitation_expiry")]
+        # The expiry job's: pending rows by due time (an expired row leaves it).
+        indexes = [
+            models.Index(
+                fields=["expires_at"], condition=models.Q(status="PENDING"), name="accounts_invitation_due"
+            )
+        ]
 
     def __str__(self):
         return f"{self.email} to {self.project or self.organization}"

@@ -321,6 +321,11 @@ def test_expiry_tells_each_inviter_once_listing_theirs(
     assert mine.subject == f"{EXPIRY_NOTICE_LISTS + 5} of your invitations expired"
     assert "and 5 more" in mine.body
     assert notices[other.email].subject == "Your invitation of solo@example.com to Acme expired"
+    # One invitation's notice is tied to it, as every inviter notice is (the outbox shows it with its row).
+    solo = OutboundEmail.objects.get(to=other.email, template="accounts/email/invitation_expired")
+    assert solo.invitation_id == theirs[0].pk
+    listing = OutboundEmail.objects.get(to=owner.email, template="accounts/email/invitations_expired")
+    assert listing.invitation_id is None
 
 
 def test_expiry_uses_bulk_sql_whatever_the_number(organization, owner, expire_all):

@@ -1,7 +1,9 @@
 """Invite to an organization or a project, edit, resend, revoke, and expire invitations."""
 
+from dataclasses import dataclass
+
 from django.db import connection, transaction
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from accounts import roles as catalogue
@@ -27,7 +29,6 @@ from ._common import (
     clean_group_role_assignments,
     clean_teams,
     invitation_email,
-    inviter_notice,
     new_token,
     queue_invitation_email,
     token_hash,
@@ -299,38 +300,61 @@ def invitation_revoke(*, invitation, actor) -> Invitation:
     return invitation
 
 
+EXPIRY_BATCH = 5000  # invitations one run of the job expires at the most; the next run takes the rest
+
+
+@dataclass(frozen=True)
+class ExpiredInvitation:
+    """What an expiry notice says of one invitation the job expired."""
+
+    id: int
+    email: str
+    inviter_email: str
+    project_id: int | None
+    target_name: str  # the project's name, or the organization's
+
+
 @transaction.atomic
 def invitations_expire_due(*, now=None) -> list[int]:
-    """Mark every pending invitation past ``expires_at`` EXPIRED in one UPDATE, record the events in one
-    ``INSERT ... SELECT``, and queue one notice to each inviter (the invitations read for their text only).
-    Idempotent, and safe with two workers at once: rows are claimed with FOR UPDATE SKIP LOCKED and only rows
-    still PENDING are updated. Returns the ids expired.
+    """Mark every pending invitation past ``expires_at`` EXPIRED (``EXPIRY_BATCH`` a run), record the
+    ORG_/GROUP_INVITATION_EXPIRED events and queue one notice to each inviter, all set-based: on PostgreSQL one
+    statement claims, updates, records and returns the rows (``UPDATE ... RETURNING`` and ``INSERT ... SELECT``
+    in one ``WITH``); elsewhere an UPDATE, an ``INSERT ... SELECT`` and one read of plain values. Nothing is
+    built in Python but the notices. Idempotent, and safe with two workers at once: rows are claimed with FOR
+    UPDATE SKIP LOCKED and only rows still PENDING change. Returns the ids expired.
 
     (Expiry is already in force at read time; this makes the rows say so, and tells the inviters.)"""
     now = now or timezone.now()
-    due = Invitation.objects.filter(status=Status.PENDING, expires_at__lte=now)
-    ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:5000])
-    if not ids:
+    expire = _expire_in_one_statement if connection.vendor == "postgresql" else _expire_in_steps
+    expired = expire(now)
+    if not expired:
         return []
-    Invitation.objects.filter(pk__in=ids, status=Status.PENDING).update(status=Status.EXPIRED, expired_at=now)
-    _record_expired_events(ids, now)
-    expired = list(
-        Invitation.objects.filter(pk__in=ids, inviter_email__gt="")
-        .select_related("organization", "project")
-        .only("email", "inviter_email", "project_id", "organization__name", "project__name")
-    )
     emails_queue_bulk([(notice, None) for notice in expiry_notices(expired)])
-    invitations_expired_record(number=len(ids))
-    return ids
+    invitations_expired_record(number=len(expired))
+    return [row.id for row in expired]
 
 
-def _record_expired_events(ids, now) -> None:
-    """The ORG_/GROUP_INVITATION_EXPIRED audit rows of these invitations in one ``INSERT ... SELECT`` (details as
-    the other invitation events write them: the address and ``expiresAt`` in ISO 8601), nothing built in
-    Python."""
+def _tables() -> dict[str, str]:
     quote = connection.ops.quote_name
-    events, invitations = quote(AuditEvent._meta.db_table), quote(Invitation._meta.db_table)
-    organizations, projects = quote(Organization._meta.db_table), quote(Project._meta.db_table)
+    return {
+        "events": quote(AuditEvent._meta.db_table),
+        "invitations": quote(Invitation._meta.db_table),
+        "organizations": quote(Organization._meta.db_table),
+        "projects": quote(Project._meta.db_table),
+    }
+
+
+_EVENT_COLUMNS = (
+    "public_id, organization_id, project_id, actor_id, actor_email, event_type, target_type, target_id, "
+    "target_name, details, client_ip, created_at"
+)
+
+
+def _expired_events_insert(source: str) -> tuple[str, list]:
+    """``INSERT ... SELECT`` of the audit rows of the expired invitations in ``source`` (a table expression
+    aliased ``i``), details as the other invitation events write them: the address and ``expiresAt`` in
+    ISO 8601. Its parameters end with the time of the events, then come the source's own."""
+    t = _tables()
     if connection.vendor == "postgresql":
         public_id = "substr(md5(gen_random_uuid()::text), 1, 24)"
         utc = "(i.expires_at AT TIME ZONE 'UTC')"
@@ -343,69 +367,95 @@ def _record_expired_events(ids, now) -> None:
         public_id = "lower(hex(randomblob(12)))"
         details = "json_object('email', i.email, 'expiresAt', replace(i.expires_at, ' ', 'T') || '+00:00')"
     sql = (
-        f"INSERT INTO {events} (public_id, organization_id, project_id, actor_id, actor_email, event_type, "  # nosec B608
-        f"target_type, target_id, target_name, details, client_ip, created_at) "
+        f"INSERT INTO {t['events']} ({_EVENT_COLUMNS}) "  # nosec B608
         f"SELECT {public_id}, i.organization_id, i.project_id, NULL, '', "
         f"CASE WHEN i.project_id IS NULL THEN %s ELSE %s END, 'invitation', i.public_id, "
         f"substr(i.email || ' to ' || COALESCE(p.name, o.name), 1, 254), {details}, %s, %s "
-        f"FROM {invitations} i INNER JOIN {organizations} o ON o.id = i.organization_id "
-        f"LEFT JOIN {projects} p ON p.id = i.project_id "
-        f"WHERE i.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY i.id"
+        f"FROM {source} INNER JOIN {t['organizations']} o ON o.id = i.organization_id "
+        f"LEFT JOIN {t['projects']} p ON p.id = i.project_id ORDER BY i.id"
     )
-    params = [
-        Event.ORG_INVITATION_EXPIRED,
-        Event.GROUP_INVITATION_EXPIRED,
-        audit_client_ip(),
-        connection.ops.adapt_datetimefield_value(now),
-        *ids,
-    ]
+    return sql, [Event.ORG_INVITATION_EXPIRED, Event.GROUP_INVITATION_EXPIRED, audit_client_ip()]
+
+
+def _expire_in_one_statement(now) -> list[ExpiredInvitation]:
+    t = _tables()
+    at = connection.ops.adapt_datetimefield_value(now)
+    record, record_params = _expired_events_insert("expired i")
+    sql = (
+        f"WITH due AS (SELECT id FROM {t['invitations']} WHERE status = %s AND expires_at <= %s "  # nosec B608
+        f"ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED), "
+        f"expired AS (UPDATE {t['invitations']} x SET status = %s, expired_at = %s FROM due "
+        f"WHERE x.id = due.id AND x.status = %s "
+        f"RETURNING x.id, x.organization_id, x.project_id, x.email, x.inviter_email, x.public_id, x.expires_at), "
+        f"recorded AS ({record}) "
+        f"SELECT i.id, i.email, i.inviter_email, i.project_id, COALESCE(p.name, o.name) FROM expired i "
+        f"INNER JOIN {t['organizations']} o ON o.id = i.organization_id "
+        f"LEFT JOIN {t['projects']} p ON p.id = i.project_id ORDER BY i.id"
+    )
+    params = [Status.PENDING, at, EXPIRY_BATCH, Status.EXPIRED, at, Status.PENDING, *record_params, at]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return [ExpiredInvitation(*row) for row in cursor.fetchall()]
+
+
+def _expire_in_steps(now) -> list[ExpiredInvitation]:
+    due = Invitation.objects.filter(status=Status.PENDING, expires_at__lte=now).order_by("pk")
+    ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:EXPIRY_BATCH])
+    if not ids:
+        return []
+    Invitation.objects.filter(pk__in=ids, status=Status.PENDING).update(status=Status.EXPIRED, expired_at=now)
+    t = _tables()
+    chosen = ", ".join(["%s"] * len(ids))
+    record, record_params = _expired_events_insert(
+        f"(SELECT * FROM {t['invitations']} WHERE id IN ({chosen})) i"  # nosec B608
+    )
+    # Parameters in the order they stand in the SQL: the SELECT's columns first, then the source's ids.
+    with connection.cursor() as cursor:
+        cursor.execute(record, [*record_params, connection.ops.adapt_datetimefield_value(now), *ids])
+    rows = (
+        Invitation.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "email", "inviter_email", "project_id", Coalesce("project__name", "organization__name"))
+    )
+    return [ExpiredInvitation(*row) for row in rows]
 
 
 EXPIRY_NOTICE_LISTS = 50  # the invitations one expiry notice names; it counts the rest
 
 
-def expiry_notices(expired) -> list[OutboundEmail]:
+def expiry_notices(expired: list[ExpiredInvitation]) -> list[OutboundEmail]:
     """One (unsaved) notice per inviter, whatever the number of their invitations that expired in this run: it
-    lists the first ``EXPIRY_NOTICE_LISTS`` (address, organization or project) and counts the others."""
+    lists the first ``EXPIRY_NOTICE_LISTS`` (address, organization or project) and counts the others. The
+    notice of a single invitation names it (``invitation``), as every inviter notice does."""
     by_inviter = {}
     for invitation in expired:
         if invitation.inviter_email:
             by_inviter.setdefault(invitation.inviter_email, []).append(invitation)
     notices = []
     for inviter_email, invitations in by_inviter.items():
+        listed = [
+            {"email": i.email, "target": i.target_name, "kind": "project" if i.project_id else "organization"}
+            for i in invitations[:EXPIRY_NOTICE_LISTS]
+        ]
         if len(invitations) == 1:
+            (only,) = invitations
             notices.append(
-                inviter_notice(
-                    invitations[0],
+                OutboundEmail(
+                    to=inviter_email,
+                    subject=f"Your invitation of {only.email} to {only.target_name} expired"[:255],
                     template="accounts/email/invitation_expired",
-                    subject=f"Your invitation of {invitations[0].email} to {_target(invitations[0]).name} expired",
+                    context=listed[0],
+                    invitation_id=only.id,
                 )
             )
             continue
-        listed = [
-            {
-                "email": i.email,
-                "target": _target(i).name,
-                "kind": "project" if i.project_id else "organization",
-            }
-            for i in invitations[:EXPIRY_NOTICE_LISTS]
-        ]
         notices.append(
             OutboundEmail(
                 to=inviter_email,
                 subject=f"{len(invitations)} of your invitations expired",
                 template="accounts/email/invitations_expired",
-                context={
-                    "invitations": listed,
-                    "more": len(invitations) - len(listed),
-                    "count": len(invitations),
-                },
+                context={"invitations": listed, "more": len(invitations) - len(listed), "count": len(invitations)},
             )
         )
     return notices
 
-
-def _target(invitation):
-    return invitation.project or invitation.organization
