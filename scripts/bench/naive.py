@@ -92,16 +92,12 @@ def attach(*, organization, username, email, actor, limit=None) -> None:
         target=monitoring_user,
         target_type="monitoringUser",
     )
-    for membership in MonitoringGroupMembership.objects.filter(attachment=attachment).select_related(
-        "group__project__organization", "group__cluster", "monitoring_user"
-    ):
-        group = membership.group
-        notices = [
-            (address, group, [membership]) for address in sorted(group_admin_emails([group])[group.pk])
-        ]
+    added = notifications.added_by_group(MonitoringGroupMembership.objects.filter(attachment=attachment))
+    for group, members in added.items():
+        notices = [(address, group, members) for address in sorted(group_admin_emails([group])[group.pk])]
         notifications.queue_admin_notices(notices)  # the message rows of this group: one INSERT
-        membership.admins_notified_at = timezone.now()
-        membership.save(update_fields=["admins_notified_at"])
+        for membership in members:
+            MonitoringGroupMembership.objects.filter(pk=membership.pk).update(admins_notified_at=timezone.now())
 
 
 def expire_grants(*, now) -> int:
