@@ -4,12 +4,16 @@ Roles on memberships are the source of truth. After every role change a service 
 ``sync_organization_permissions`` inside its transaction, scoped to what the change touches: the database
 computes what the roles give (the catalogue joined as a derived table) and writes only the difference. A
 user's own roles become user object permissions; a team's project roles become object permissions of the
-team's ``auth.Group``, so that team membership is group membership. ``manage.py sync_permissions`` runs the
-same computation over everything.
+team's ``auth.Group``, so that team membership is group membership; what an organization role carries to every
+project (Organization Owner, Organization Read Only) is held the same way, through one group per role and
+organization whose members are the role's holders, so that giving or taking such a role is one group
+membership whatever the number of projects. ``manage.py sync_permissions`` runs the same computation over
+everything.
 """
 
 import structlog
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Q, QuerySet, Subquery
 from guardian.core import ObjectPermissionChecker
@@ -21,6 +25,7 @@ from .models import (
     OrganizationGroupObjectPermission,
     OrganizationMembership,
     OrganizationRole,
+    OrganizationRoleGroup,
     OrganizationUserObjectPermission,
     Project,
     ProjectGroupObjectPermission,
@@ -90,42 +95,39 @@ def _table(model) -> str:
 
 
 def _desired_user_project_rows(organization, user_ids, project_ids, perm_ids) -> tuple[str, list]:
-    """SELECT (owner_id, permission_id, object_id) of what the roles give these users on these projects: their
-    own project roles, counted only while they are in the organization, and what their organization roles
-    carry to every project of the organization (ORG_OWNER, ORG_READ_ONLY)."""
+    """SELECT (owner_id, permission_id, object_id) of what their own project roles give these users on these
+    projects, counted only while they are in the organization. (What organization roles carry to every project,
+    ORG_OWNER's and ORG_READ_ONLY's, is held through the organization's role groups: ``_desired_role_group_rows``.)
+    """
     mapping, mapping_params = _role_permissions(perm_ids, "project")
-    user_direct, user_direct_params = _in("pm.user_id", user_ids)
-    project_direct, project_direct_params = _in("pm.project_id", project_ids)
-    user_inherited, user_inherited_params = _in("m.user_id", user_ids)
-    project_inherited, project_inherited_params = _in("p.id", project_ids)
+    users, users_params = _in("pm.user_id", user_ids)
+    projects, projects_params = _in("pm.project_id", project_ids)
     sql = (
-        f"SELECT pm.user_id AS owner_id, rp.permission_id AS permission_id, pm.project_id AS object_id "  # nosec B608
-        f"FROM {_table(ProjectRole)} r "
+        f"SELECT DISTINCT pm.user_id AS owner_id, rp.permission_id AS permission_id, "  # nosec B608
+        f"pm.project_id AS object_id FROM {_table(ProjectRole)} r "
         f"INNER JOIN {_table(ProjectMembership)} pm ON pm.id = r.membership_id "
         f"INNER JOIN {_table(Project)} p ON p.id = pm.project_id "
         f"INNER JOIN {_table(OrganizationMembership)} m "
         f"ON m.user_id = pm.user_id AND m.organization_id = p.organization_id "
         f"INNER JOIN ({mapping}) rp ON rp.role_name = r.name "
-        f"WHERE p.organization_id = %s{user_direct}{project_direct} "
-        f"UNION "
-        f"SELECT m.user_id, rp.permission_id, p.id "
-        f"FROM {_table(OrganizationRole)} r "
-        f"INNER JOIN {_table(OrganizationMembership)} m ON m.id = r.membership_id "
-        f"INNER JOIN ({mapping}) rp ON rp.role_name = r.name "
-        f"INNER JOIN {_table(Project)} p ON p.organization_id = m.organization_id "
-        f"WHERE m.organization_id = %s{user_inherited}{project_inherited}"
+        f"WHERE p.organization_id = %s{users}{projects}"
     )
-    params = [
-        *mapping_params,
-        organization.pk,
-        *user_direct_params,
-        *project_direct_params,
-        *mapping_params,
-        organization.pk,
-        *user_inherited_params,
-        *project_inherited_params,
-    ]
-    return sql, params
+    return sql, [*mapping_params, organization.pk, *users_params, *projects_params]
+
+
+def _desired_role_group_rows(organization, project_ids, perm_ids) -> tuple[str, list]:
+    """SELECT (group_id, permission_id, project_id) of what each organization role carries to these projects
+    (every project of the organization: ``ALL``), as object permissions of the role's group."""
+    mapping, mapping_params = _role_permissions(perm_ids, "project")
+    projects, projects_params = _in("p.id", project_ids)
+    sql = (
+        f"SELECT DISTINCT g.group_id AS owner_id, rp.permission_id AS permission_id, p.id AS object_id "  # nosec B608
+        f"FROM {_table(OrganizationRoleGroup)} g "
+        f"INNER JOIN ({mapping}) rp ON rp.role_name = g.role "
+        f"INNER JOIN {_table(Project)} p ON p.organization_id = g.organization_id "
+        f"WHERE g.organization_id = %s{projects}"
+    )
+    return sql, [*mapping_params, organization.pk, *projects_params]
 
 
 def _desired_user_organization_rows(organization, user_ids, perm_ids) -> tuple[str, list]:
@@ -196,6 +198,9 @@ def sync_organization_permissions(organization, *, user_ids=ALL, team_ids=ALL, p
     if project_ids is not ALL and not project_ids:
         return counts
     perm_ids = _permission_ids()
+    role_groups, made = _role_groups(organization)
+    if made:  # the organization's first sync since role groups exist: every holder, every project
+        user_ids, project_ids = ALL, ALL
 
     def tally(result):
         counts["removed"] += result[0]
@@ -225,6 +230,24 @@ def sync_organization_permissions(organization, *, user_ids=ALL, team_ids=ALL, p
                 _desired_user_project_rows(organization, user_ids, project_ids, perm_ids),
             )
         )
+        _sync_role_group_members(organization, user_ids, role_groups)
+
+    # The role groups' rows change only with the projects (a role's permissions are the catalogue's): on a new
+    # project, and when everything is rebuilt.
+    if made or project_ids is not ALL or (user_ids is ALL and team_ids is ALL):
+        groups, groups_params = _in("x.group_id", list(role_groups.values()))
+        projects, projects_params = _in("x.content_object_id", project_ids)
+        tally(
+            _apply(
+                ProjectGroupObjectPermission,
+                "group_id",
+                (
+                    f"x.content_object_id IN ({org_projects}){groups}{projects}",
+                    [organization.pk, *groups_params, *projects_params],
+                ),
+                _desired_role_group_rows(organization, project_ids, perm_ids),
+            )
+        )
 
     if team_ids is ALL or team_ids:
         org_groups = f"SELECT group_id FROM {_table(Team)} WHERE organization_id = %s"  # nosec B608
@@ -241,10 +264,56 @@ def sync_organization_permissions(organization, *, user_ids=ALL, team_ids=ALL, p
                 _desired_team_rows(organization, team_ids, project_ids, perm_ids),
             )
         )
-        # Teams hold no organization permissions: drop any that a hand edit left.
+        # Teams and role groups hold no organization permissions: drop any that a hand edit left.
         OrganizationGroupObjectPermission.objects.filter(content_object=organization).delete()
         _sync_team_groups(organization, team_ids)
     return counts
+
+
+# The organization roles that reach every project of their organization, each through a group of its own.
+ROLES_WITH_GROUPS = tuple(name for name, role in roles.ORGANIZATION_ROLES.items() if role.project_permissions)
+
+
+def _role_groups(organization) -> tuple[dict[str, int], bool]:
+    """({organization role: its group's id}, whether any was made now): one query, and two more the first
+    time (the groups of an organization made before role groups existed are made on its next sync)."""
+    found = dict(OrganizationRoleGroup.objects.filter(organization=organization).values_list("role", "group_id"))
+    missing = [name for name in ROLES_WITH_GROUPS if name not in found]
+    if not missing:
+        return found, False
+    groups = Group.objects.bulk_create(
+        [Group(name=f"organization-role:{organization.public_id}:{name}") for name in missing]
+    )
+    OrganizationRoleGroup.objects.bulk_create(
+        [
+            OrganizationRoleGroup(organization=organization, role=name, group=group)
+            for name, group in zip(missing, groups, strict=True)
+        ]
+    )
+    found.update({name: group.pk for name, group in zip(missing, groups, strict=True)})
+    return found, True
+
+
+def _sync_role_group_members(organization, user_ids, role_groups) -> None:
+    """The holders of each organization role with a group are its group's members, and nobody else."""
+    from django.contrib.auth import get_user_model
+
+    through = get_user_model().groups.through
+    holders = OrganizationRole.objects.filter(
+        membership__organization=organization, name__in=list(role_groups)
+    ).values_list("membership__user_id", "name")
+    links = through.objects.filter(group_id__in=list(role_groups.values()))
+    if user_ids is not ALL:
+        holders = holders.filter(membership__user_id__in=user_ids)
+        links = links.filter(user_id__in=user_ids)
+    desired = {(user_id, role_groups[name]) for user_id, name in holders}
+    existing = {(u, g): pk for pk, u, g in links.values_list("pk", "user_id", "group_id")}
+    stale = [pk for key, pk in existing.items() if key not in desired]
+    if stale:
+        through.objects.filter(pk__in=stale).delete()
+    missing = desired - existing.keys()
+    if missing:
+        through.objects.bulk_create(through(user_id=u, group_id=g) for u, g in missing)
 
 
 def _sync_team_groups(organization, team_ids):
@@ -284,26 +353,50 @@ def _model_label(obj) -> str:
     return obj._meta.model_name
 
 
+def _object_codenames(actor, obj) -> set[str]:
+    """The codenames of ``actor``'s object permissions on ``obj``, its own and its teams' groups', in one query
+    (guardian's checker asks two, through more Python than the question)."""
+    tables = _HELD_IN.get(obj._meta.concrete_model)
+    if tables is None:  # a model whose object permissions live in guardian's generic tables
+        return set(ObjectPermissionChecker(actor).get_perms(obj))
+    own_model, group_model = tables
+    own = own_model.objects.filter(user_id=actor.pk, content_object_id=obj.pk).values_list("permission__codename")
+    teams = group_model.objects.filter(group__user=actor.pk, content_object_id=obj.pk).values_list(
+        "permission__codename"
+    )
+    return {codename for (codename,) in own.union(teams)}
+
+
 def permissions_on(actor, obj) -> set[str]:
     """Every codename the actor holds on ``obj``: its object permissions (own and through its teams), plus
-    model-wide permissions given to staff. A fresh checker each call: no cache outlives the question."""
+    model-wide permissions given to staff (a superuser holds every permission of the model, as guardian says).
+    Read afresh each call: no cache outlives the question."""
     if actor is None or not actor.is_active:
         return set()
-    perms = set(ObjectPermissionChecker(actor).get_perms(obj))
+    if actor.is_superuser:
+        perms = set(
+            Permission.objects.filter(content_type=ContentType.objects.get_for_model(obj)).values_list(
+                "codename", flat=True
+            )
+        )
+    else:
+        perms = _object_codenames(actor, obj)
     prefix = f"{obj._meta.app_label}."
     perms.update(p.removeprefix(prefix) for p in actor.get_all_permissions() if p.startswith(prefix))
     return perms
 
 
 def actor_may(actor, permission: str, obj) -> bool:
-    """May ``actor`` do ``permission`` on ``obj``? ``actor`` None is the system itself (commands, tasks)."""
+    """May ``actor`` do ``permission`` on ``obj``? ``actor`` None is the system itself (commands, tasks). The
+    object permissions are read afresh, in one query; the model-wide permission (staff's, a superuser's) only
+    when they do not give it (Django caches those on the actor object)."""
     if actor is None:
         return True
     if not actor.is_active:
         return False
-    return actor.has_perm(f"{obj._meta.app_label}.{permission}", obj) or actor.has_perm(
-        f"{obj._meta.app_label}.{permission}"
-    )
+    if permission in _object_codenames(actor, obj):
+        return True
+    return actor.has_perm(f"{obj._meta.app_label}.{permission}")
 
 
 # The object permission tables of each model that carries object permissions: (the user's, its groups').

@@ -18,6 +18,7 @@ from ..models import (
     TeamMembership,
     TeamProjectAssignment,
     User,
+    staff_groups,
 )
 from ..services._rules import clean_person_name
 
@@ -236,6 +237,13 @@ class UserChangeForm(_PersonNames, auth_forms.UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "groups" in self.fields and self.instance.pk is not None:
+            # The field lists staff groups only: a team's or an organization role's group is not the page's to
+            # show or change (it follows the team or the role), so it is not among the initial choices either.
+            self.initial["groups"] = list(staff_groups(self.instance.groups.all()).values_list("pk", flat=True))
 
     def clean_email(self):
         return _normalized_email(self.cleaned_data["email"])

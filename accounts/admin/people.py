@@ -16,6 +16,7 @@ from ..errors import ServiceError
 from ..models import (
     AuditEvent,
     User,
+    staff_groups,
 )
 from ..services import staff as staff_services
 from .base import role_list
@@ -203,9 +204,9 @@ class UserAdmin(_RefusalsShown, DjangoUserAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":  # staff groups (Support, ...); a team's group follows its team
-            kwargs["queryset"] = Group.objects.filter(team__isnull=True).order_by("name")
+            kwargs["queryset"] = staff_groups().order_by("name")
             kwargs["help_text"] = (
-                "Staff groups, such as Support (support engineers). Teams are not listed here."
+                "Staff groups, such as Support (support engineers). Teams and organization roles are not listed here."
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
@@ -280,7 +281,7 @@ class GroupAdmin(_RefusalsShown, DjangoGroupAdmin):
     filter_horizontal = ()  # as on the user's page: the two-box widget's inline styles are blocked by the CSP
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(team__isnull=True)
+        return staff_groups(super().get_queryset(request))
 
     def save_model(self, request, obj, form, change):
         group = staff_services.staff_group_save(

@@ -6,37 +6,39 @@ into it again); public ids and token hashes lose their unused pattern-matching t
 
 from django.db import migrations, models
 
-from accessportal.migration_operations import drop_pattern_indexes
+from accessportal.migration_operations import drop_foreign_key_indexes, drop_pattern_indexes
 
 
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0020_audit_event_types_registered")]
 
     operations = [
-        migrations.AlterField(
-            model_name="auditevent",
-            name="organization",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                db_index=False,
-                null=True,
-                on_delete=models.deletion.DO_NOTHING,
-                related_name="+",
-                to="accounts.organization",
+        drop_foreign_key_indexes(
+            "accounts",
+            "auditevent",
+            (
+                "organization",
+                models.ForeignKey(
+                    blank=True,
+                    db_constraint=False,
+                    db_index=False,
+                    null=True,
+                    on_delete=models.deletion.DO_NOTHING,
+                    related_name="+",
+                    to="accounts.organization",
+                ),
             ),
-        ),
-        migrations.AlterField(
-            model_name="auditevent",
-            name="project",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                db_index=False,
-                null=True,
-                on_delete=models.deletion.DO_NOTHING,
-                related_name="+",
-                to="accounts.project",
+            (
+                "project",
+                models.ForeignKey(
+                    blank=True,
+                    db_constraint=False,
+                    db_index=False,
+                    null=True,
+                    on_delete=models.deletion.DO_NOTHING,
+                    related_name="+",
+                    to="accounts.project",
+                ),
             ),
         ),
         migrations.RemoveIndex(model_name="invitation", name="accounts_invitation_expiry"),

@@ -10,6 +10,7 @@ from .tenancy import (
     OrganizationGroupObjectPermission,
     OrganizationMembership,
     OrganizationRole,
+    OrganizationRoleGroup,
     OrganizationUserObjectPermission,
     Project,
     ProjectGroupObjectPermission,
@@ -24,6 +25,7 @@ from .tenancy import (
     UserManager,
     new_public_id,
     public_id_field,
+    staff_groups,
     team_name_key,
 )
 
@@ -42,6 +44,7 @@ __all__ = [
     "OrganizationGroupObjectPermission",
     "OrganizationMembership",
     "OrganizationRole",
+    "OrganizationRoleGroup",
     "OrganizationUserObjectPermission",
     "Project",
     "ProjectGroupObjectPermission",
@@ -57,5 +60,6 @@ __all__ = [
     "invitation_token_hash",
     "new_public_id",
     "public_id_field",
+    "staff_groups",
     "team_name_key",
 ]

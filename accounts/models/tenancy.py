@@ -369,3 +369,31 @@ class ProjectUserObjectPermission(UserObjectPermissionBase):
 
 class ProjectGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+
+def staff_groups(groups=None):
+    """The groups that are staff groups (Support, Portal administrators, ...): not a team's group and not an
+    organization role's, which follow their team or role and change only through it."""
+    groups = Group.objects.all() if groups is None else groups
+    return groups.filter(team__isnull=True, organization_role__isnull=True)
+
+
+class OrganizationRoleGroup(models.Model):
+    """The ``auth.Group`` through which an organization role reaches every project of its organization
+    (Organization Owner, Organization Read Only): the role's project permissions are object permissions of the
+    group on each project, and the role's holders are the group's members, as a team's members are its group's.
+    Making someone Organization Owner is then one group membership whatever the number of projects, and a new
+    project one set of rows per role. Made by ``accounts.permissions`` the first time the organization's
+    permissions are synced."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="role_groups")
+    role = models.CharField(max_length=32)
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="organization_role")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "role"], name="accounts_role_group_one_per_role")
+        ]
+
+    def __str__(self):
+        return f"{self.role} of {self.organization}"

@@ -10,7 +10,16 @@ from django.utils import timezone
 from accounts import roles as catalogue
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
-from accounts.models import ApiKey, AuditEvent, Invitation, Organization, OrganizationRole, ProjectRole, User
+from accounts.models import (
+    ApiKey,
+    AuditEvent,
+    Invitation,
+    Organization,
+    OrganizationRole,
+    ProjectRole,
+    User,
+    staff_groups,
+)
 
 from ._rules import refuse_unsafe_characters
 from .locks import lock_organization
@@ -46,11 +55,11 @@ def _require_holds(actor, permissions, what: str) -> None:
 
 def _staff_groups(groups) -> list[Group]:
     groups = list(groups)
-    team_groups = sorted(group.name for group in groups if hasattr(group, "team"))
-    if team_groups:
+    followers = sorted(group.name for group in groups if hasattr(group, "team") or hasattr(group, "organization_role"))
+    if followers:
         raise ServiceError(
             "VALIDATION_ERROR",
-            f"{', '.join(team_groups)} belong to teams; team membership changes through the team.",
+            f"{', '.join(followers)} belong to teams or organization roles; they change through the team or role.",
             field="groups",
         )
     return groups
@@ -187,7 +196,7 @@ def user_staff_access_update(
 
 
 def _set_staff_groups(user, groups, actor):
-    current = set(user.groups.filter(team__isnull=True))
+    current = set(staff_groups(user.groups.all()))
     wanted = set(groups)
     added, removed = wanted - current, current - wanted
     if not added and not removed:

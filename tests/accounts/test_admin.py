@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import roles, services
+from accounts.errors import ServiceError
 from accounts.models import (
     ApiKey,
     AuditEvent,
@@ -950,3 +951,28 @@ def test_team_groups_are_not_editable_as_groups(admin_client, team):
     assert team.group not in listed
     assert all(not hasattr(group, "team") for group in listed)
     assert admin_client.get(admin_url(Group, "change", team.group_id)).status_code == 302  # "does not exist"
+
+
+def test_organization_role_groups_are_neither_listed_nor_lost_with_the_staff_groups(
+    admin_client, admin_user, organization, owner
+):
+    """An organization role's group follows the role: it is not a staff group to list or edit, and setting a
+    person's staff groups keeps the role groups they are in."""
+    from accounts.models import OrganizationRoleGroup
+    from accounts.services.staff import user_staff_access_update
+
+    owners = OrganizationRoleGroup.objects.get(organization=organization, role=roles.ORG_OWNER).group
+    staff = Group.objects.create(name="support staff")
+
+    listed = list(admin_client.get(admin_url(Group)).context["cl"].result_list)
+    assert staff in listed and owners not in listed
+    assert admin_client.get(admin_url(Group, "change", owners.pk)).status_code == 302  # "does not exist"
+    form = admin_client.get(admin_url(User, "change", owner.pk)).context["adminform"].form
+    assert owners not in form.fields["groups"].queryset
+
+    user_staff_access_update(user=owner, actor=admin_user, staff_groups=[staff])
+    assert set(owner.groups.all()) == {owners, staff}
+    user_staff_access_update(user=owner, actor=admin_user, staff_groups=[])
+    assert list(owner.groups.all()) == [owners]
+    with pytest.raises(ServiceError):
+        user_staff_access_update(user=owner, actor=admin_user, staff_groups=[owners])

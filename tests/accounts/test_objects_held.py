@@ -1,14 +1,17 @@
-"""``permissions.objects_held`` answers what guardian's ``get_objects_for_user`` answers, for every kind of actor
-and every object permission of organizations and projects: it replaced guardian's call on the request path,
-and must not change who sees what."""
+"""The permission reads of ``accounts.permissions`` answer what guardian answers, for every kind of actor and
+every object permission of organizations and projects: ``objects_held`` as ``get_objects_for_user``,
+``actor_may`` as ``has_perm`` with and without the object, ``permissions_on`` as guardian's checker plus the
+model-wide permissions. They replaced guardian's calls on the request path and in every service, and must not
+change who may do what."""
 
 import pytest
 from django.contrib.auth.models import Permission
+from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
 from accounts import roles
 from accounts.models import Organization, Project
-from accounts.permissions import objects_held
+from accounts.permissions import actor_may, objects_held, permissions_on
 from accounts.services import team_create, team_project_assign
 from tests.factories import MemberFactory, OrganizationFactory, ProjectFactory, UserFactory
 
@@ -81,3 +84,32 @@ def test_objects_held_is_one_query_however_many_objects(world, organization, own
     with django_assert_num_queries(1):
         names = sorted(objects_held(member, roles.VIEW_PROJECT, Project.objects.all()).values_list("name", flat=True))
     assert len(names) == 1
+
+
+@pytest.mark.parametrize(
+    "model, permissions",
+    [(Organization, ORGANIZATION_PERMISSIONS), (Project, PROJECT_PERMISSIONS)],
+    ids=["organizations", "projects"],
+)
+def test_actor_may_and_permissions_on_equal_guardians_answers(world, model, permissions):
+    objects = list(model.objects.all())
+    held = 0
+    for name, actor in world.items():
+        for obj in objects:
+            fresh = type(actor).objects.get(pk=actor.pk)
+            guardians = set()
+            if fresh.is_active:
+                guardians = set(ObjectPermissionChecker(fresh).get_perms(obj)) | {
+                    p.removeprefix("accounts.") for p in fresh.get_all_permissions() if p.startswith("accounts.")
+                }
+            assert permissions_on(type(actor).objects.get(pk=actor.pk), obj) == guardians, (name, obj)
+            for permission in permissions:
+                label = f"accounts.{permission}"
+                expected = fresh.is_active and (fresh.has_perm(label, obj) or fresh.has_perm(label))
+                assert actor_may(type(actor).objects.get(pk=actor.pk), permission, obj) == expected, (
+                    name,
+                    obj,
+                    permission,
+                )
+                held += expected
+    assert 0 < held < len(world) * len(objects) * len(permissions)

@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -12,6 +12,7 @@ from accounts import roles
 from accounts.errors import ServiceError
 from accounts.models import (
     OrganizationGroupObjectPermission,
+    OrganizationRoleGroup,
     OrganizationUserObjectPermission,
     Project,
     ProjectGroupObjectPermission,
@@ -19,7 +20,7 @@ from accounts.models import (
     Team,
     User,
 )
-from accounts.permissions import actor_may, permissions_on, sync_organization_permissions
+from accounts.permissions import ROLES_WITH_GROUPS, actor_may, permissions_on, sync_organization_permissions
 from accounts.selectors import (
     access_organization,
     access_project,
@@ -158,6 +159,7 @@ def _derived_row_counts():
         "project groups": ProjectGroupObjectPermission.objects.count(),
         "organization groups": OrganizationGroupObjectPermission.objects.count(),
         "team group members": UserGroup.objects.filter(group__team__isnull=False).count(),
+        "role group members": UserGroup.objects.filter(group__organization_role__isnull=False).count(),
     }
 
 
@@ -230,6 +232,11 @@ def _snapshot():
         ),
         "team group members": set(
             UserGroup.objects.filter(group__team__isnull=False).values_list("user__email", "group__name")
+        ),
+        "role group members": set(
+            UserGroup.objects.filter(group__organization_role__isnull=False).values_list(
+                "user__email", "group__name"
+            )
         ),
     }
 
@@ -328,6 +335,7 @@ def _delete_derived_rows():
     ProjectGroupObjectPermission.objects.all().delete()
     OrganizationGroupObjectPermission.objects.all().delete()
     UserGroup.objects.filter(group__team__isnull=False).delete()
+    UserGroup.objects.filter(group__organization_role__isnull=False).delete()
 
 
 def test_rebuilding_permissions_from_roles_equals_the_incremental_result(organization, owner, project):
@@ -385,33 +393,38 @@ def test_a_project_scoped_sync_repairs_that_project_and_leaves_the_others_as_the
     staging = Project.objects.get(name="Staging")
     reader = User.objects.get(email="reader@example.com")
     delete_perm = Permission.objects.get(content_type__model="project", codename=roles.DELETE_PROJECT)
+    lost = {}
     for target in (project, staging):
         ProjectUserObjectPermission.objects.create(user=reader, permission=delete_perm, content_object=target)
-        ProjectUserObjectPermission.objects.filter(user=owner, content_object=target).first().delete()
+        row = ProjectUserObjectPermission.objects.filter(user=owner, content_object=target).first()
+        lost[target.pk] = row.permission_id
+        row.delete()
+
+    def owner_row(target):
+        return ProjectUserObjectPermission.objects.filter(
+            user=owner, content_object=target, permission_id=lost[target.pk]
+        ).exists()
 
     counts = sync_organization_permissions(organization, team_ids=[], project_ids=[project.pk])
 
     assert counts == {"removed": 1, "added": 1}
-    assert (
-        ProjectUserObjectPermission.objects.filter(user=reader, content_object=project)
-        .exclude(permission=delete_perm)
-        .exists()
-    )
+    assert actor_may(fresh(reader), roles.VIEW_PROJECT, project)  # what the role gives stays
+    assert not actor_may(fresh(reader), roles.DELETE_PROJECT, project)
     assert not ProjectUserObjectPermission.objects.filter(
         user=reader, permission=delete_perm, content_object=project
     ).exists()
     assert ProjectUserObjectPermission.objects.filter(
         user=reader, permission=delete_perm, content_object=staging
     ).exists()
-    assert permissions_on(fresh(owner), project) == ALL_PROJECT_PERMISSIONS
-    assert permissions_on(fresh(owner), staging) != ALL_PROJECT_PERMISSIONS
+    assert owner_row(project)
+    assert not owner_row(staging)
     # The organization's own rows are not a project's: a project-scoped sync leaves them be.
     OrganizationUserObjectPermission.objects.filter(user=reader).delete()
     sync_organization_permissions(organization, project_ids=[project.pk])
     assert not OrganizationUserObjectPermission.objects.filter(user=reader).exists()
 
     call_command("sync_permissions", stdout=io.StringIO())
-    assert permissions_on(fresh(owner), staging) == ALL_PROJECT_PERMISSIONS
+    assert owner_row(staging)
     assert OrganizationUserObjectPermission.objects.filter(user=reader).exists()
 
 
@@ -450,7 +463,9 @@ def test_rebuild_equals_incremental_with_many_owners_and_projects_created_after_
     for i in range(4):
         project_create(organization=organization, name=f"P{i}", actor=creator if i % 2 else owner)
     incremental = _snapshot()
-    assert len(incremental["project users"]) > 4 * len(ALL_PROJECT_PERMISSIONS)
+    # What the owners' and read-only members' roles carry to the four projects: their groups' rows.
+    assert len(incremental["project groups"]) > 4 * len(ALL_PROJECT_PERMISSIONS)
+    assert len(incremental["role group members"]) == 3  # two owners, one read-only member
 
     _delete_derived_rows()
     call_command("sync_permissions", stdout=io.StringIO())
@@ -626,3 +641,76 @@ def test_organizations_overview_costs_the_same_queries_for_2_and_for_20_projects
     with django_assert_num_queries(4):
         overview = organizations_overview(user)
         assert sum(len(org.visible_projects) for org in overview) == 22
+
+
+# ---- organization roles reach every project through one group each ------------------------------------------------
+
+
+def test_making_someone_owner_is_one_group_membership_whatever_the_number_of_projects(organization, owner):
+    projects = [project_create(organization=organization, name=f"P{i}", actor=owner) for i in range(4)]
+    member = MemberFactory(organization=organization, actor=owner, email="rising@example.com")
+    assert visible_project_names(member) == []
+
+    organization_member_roles_set(organization=organization, user=member, roles=[roles.ORG_OWNER], actor=owner)
+
+    assert not ProjectUserObjectPermission.objects.filter(user=member).exists()  # no row per project ...
+    owners = OrganizationRoleGroup.objects.get(organization=organization, role=roles.ORG_OWNER)
+    assert list(UserGroup.objects.filter(user=member).values_list("group_id", flat=True)) == [owners.group_id]
+    for project in projects:  # ... and every project's owner permissions, through the group
+        assert permissions_on(fresh(member), project) == ALL_PROJECT_PERMISSIONS
+        assert actor_may(fresh(member), roles.DELETE_PROJECT, project)
+    later = project_create(organization=organization, name="Later", actor=owner)
+    assert permissions_on(fresh(member), later) == ALL_PROJECT_PERMISSIONS
+
+    organization_member_roles_set(organization=organization, user=member, roles=[roles.ORG_MEMBER], actor=owner)
+
+    assert not UserGroup.objects.filter(user=member).exists()
+    assert visible_project_names(member) == []
+    assert not actor_may(fresh(member), roles.VIEW_PROJECT, later)
+
+
+def test_each_organizations_role_groups_are_its_own(organization, owner, project, other_organization, other_owner):
+    theirs = project_create(organization=other_organization, name="Theirs", actor=other_owner)
+    assert visible_project_names(owner) == [project.name]
+    assert not actor_may(fresh(owner), roles.VIEW_PROJECT, theirs)
+    assert not actor_may(fresh(other_owner), roles.VIEW_PROJECT, project)
+    assert set(OrganizationRoleGroup.objects.values_list("organization_id", "role")) == {
+        (org.pk, role) for org in (organization, other_organization) for role in ROLES_WITH_GROUPS
+    }
+
+
+def test_an_organization_synced_before_role_groups_existed_gets_them_on_its_next_sync(organization, owner):
+    """An organization whose owners still hold one row per project (as every sync wrote them before role
+    groups) gets its groups on its next sync, whatever that sync's scope: the groups and their members are made,
+    each role's rows written on every project, the old per-project rows of organization roles removed, and
+    nobody's access changes on the way."""
+    projects = [project_create(organization=organization, name=f"P{i}", actor=owner) for i in range(3)]
+    reader = MemberFactory(organization=organization, actor=owner, roles=[roles.ORG_READ_ONLY])
+    expected = {user.pk: {p.pk: permissions_on(fresh(user), p) for p in projects} for user in (owner, reader)}
+    # The state before role groups: no group, and each holder's inherited permissions as their own rows.
+    groups = list(OrganizationRoleGroup.objects.filter(organization=organization).values_list("group_id", flat=True))
+    OrganizationRoleGroup.objects.filter(organization=organization).delete()
+    Group.objects.filter(pk__in=groups).delete()
+    perm_ids = dict(Permission.objects.filter(content_type__model="project").values_list("codename", "pk"))
+    for user in (owner, reader):
+        for project in projects:
+            ProjectUserObjectPermission.objects.bulk_create(
+                [
+                    ProjectUserObjectPermission(user=user, permission_id=perm_ids[codename], content_object=project)
+                    for codename in expected[user.pk][project.pk]
+                ],
+                ignore_conflicts=True,
+            )
+    assert {user.pk: {p.pk: permissions_on(fresh(user), p) for p in projects} for user in (owner, reader)} == expected
+
+    MemberFactory(organization=organization, actor=owner)  # any change: a sync scoped to one newcomer
+
+    assert set(OrganizationRoleGroup.objects.filter(organization=organization).values_list("role", flat=True)) == set(
+        ROLES_WITH_GROUPS
+    )
+    assert not ProjectUserObjectPermission.objects.filter(user=reader).exists()
+    assert {user.pk: {p.pk: permissions_on(fresh(user), p) for p in projects} for user in (owner, reader)} == expected
+    incremental = _snapshot()
+    _delete_derived_rows()
+    call_command("sync_permissions", stdout=io.StringIO())
+    assert _snapshot() == incremental

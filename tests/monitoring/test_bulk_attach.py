@@ -15,10 +15,11 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-# The organization's lock 1, permission 2, the monitoring user 3 (find, email check, create), attached
+# The organization's lock 1, permission 1 (the actor's object permissions, own and teams', in one query), the
+# monitoring user 3 (find, email check, create), attached
 # already? 1, the attachment 1, the one INSERT ... SELECT of every membership 1, the groups it joined (for the
 # audit row) 1, the audit row 1; savepoints 4.
-ATTACH_QUERIES = 15
+ATTACH_QUERIES = 14
 
 
 def organization_with_clusters(count):

@@ -34,6 +34,7 @@ from accounts.models import (
     Organization,
     OrganizationGroupObjectPermission,
     OrganizationMembership,
+    OrganizationRoleGroup,
     OrganizationUserObjectPermission,
     Project,
     ProjectGroupObjectPermission,
@@ -441,14 +442,18 @@ def derived_rows() -> dict:
         "team groups": set(
             UserGroup.objects.filter(group__team__isnull=False).values_list("user_id", "group_id")
         ),
+        "role groups": set(
+            UserGroup.objects.filter(group__organization_role__isnull=False).values_list("user_id", "group_id")
+        ),
     }
 
 
 def catalogue_rows() -> dict:
     """The same, computed from the memberships with accounts/roles.py alone (not accounts/permissions.py): a
-    member's organization roles give permissions on the organization and on every one of its projects; project
-    roles count while the member is in the organization; a team's project roles are its group's; a team's
-    members are its group's members."""
+    member's organization roles give permissions on the organization, and what each organization role carries
+    to every project of it is its role group's, whose members are the role's holders; project roles count while
+    the member is in the organization; a team's project roles are its group's; a team's members are its group's
+    members. Every organization has a group for each role that carries project permissions."""
     org_roles, project_roles = {}, {}
     for membership in OrganizationMembership.objects.prefetch_related("roles"):
         org_roles[(membership.user_id, membership.organization_id)] = [r.name for r in membership.roles.all()]
@@ -460,11 +465,24 @@ def catalogue_rows() -> dict:
     projects_of = {}
     for project_id, organization_id in Project.objects.values_list("pk", "organization_id"):
         projects_of.setdefault(organization_id, []).append(project_id)
+    role_groups = {
+        (group.organization_id, group.role): group.group_id for group in OrganizationRoleGroup.objects.all()
+    }
+    reaching = {name for name in roles.ORGANIZATION_ROLES if roles.project_permissions((), [name])}
+    organizations = Organization.objects.values_list("pk", flat=True)
+    assert set(role_groups) == {(pk, name) for pk in organizations for name in reaching}
+    expected["role groups"] = set()
+    for (organization_id, name), group_id in role_groups.items():
+        for project_id in projects_of.get(organization_id, []):
+            for codename in roles.project_permissions((), [name]):
+                expected["project/group"].add((group_id, codename, project_id))
     for (user_id, organization_id), names in org_roles.items():
         for codename in roles.organization_permissions(names):
             expected["organization/user"].add((user_id, codename, organization_id))
+        for name in reaching.intersection(names):
+            expected["role groups"].add((user_id, role_groups[organization_id, name]))
         for project_id in projects_of.get(organization_id, []):
-            for codename in roles.project_permissions(project_roles.get((user_id, project_id), ()), names):
+            for codename in roles.project_permissions(project_roles.get((user_id, project_id), ())):
                 expected["project/user"].add((user_id, codename, project_id))
     for assignment in TeamProjectAssignment.objects.select_related("team").prefetch_related("roles"):
         for codename in roles.project_permissions([r.name for r in assignment.roles.all()]):

@@ -514,6 +514,7 @@ NOT_AN_ACTORS_WRITE = {
     "monitoring_group_admins_notify": "the notification task",
     "notify_group_admins_after_commit": "queues the notification task",
     "group_admin_emails": "a read (who is told)",
+    "added_by_group": "a read (the memberships a notice announces)",
     "HandRemoval": "a result type",
     "Decision": "a result type",
     "INVITATIONS_PER_REQUEST_MAX": "a constant (the cap on addresses per request)",
