@@ -169,6 +169,15 @@ class AccessListRequestSerializer(serializers.Serializer):
         return data
 
 
+def access_list_entries(view) -> list[str]:
+    """The addresses and CIDR blocks an access-list POST names (the API keys' and the service accounts'): a
+    list of UserAccessListRequest objects, or one object as one entry; a 400 naming the fields otherwise."""
+    request = view.request
+    body = request.data if isinstance(request.data, list) else [request.data]
+    entries = view.validated(AccessListRequestSerializer, data=body, many=True, allow_empty=False)
+    return [entry.get("ipAddress") or entry["cidrBlock"] for entry in entries]
+
+
 def single_address(entry) -> str | None:
     """The address of an entry that is one address (a /32 or /128), None for a wider block."""
     return entry.cidr_block.rsplit("/", 1)[0] if entry.is_single_address else None
