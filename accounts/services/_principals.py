@@ -2,7 +2,8 @@
 accounts in serviceaccounts): the user they act as, their description, their roles in the organization and its
 projects, their IP access list and their deletion. A ``PrincipalKind`` says how one kind is named in audit rows,
 errors and messages. The caller, the kind's own service, is atomic, locks the organization and checks the actor
-on the object first; these building blocks then apply the rules, write the rows and record the audit events."""
+on the object first; these building blocks then apply the rules, write the rows and record the audit events.
+Callers import the module: ``principals.roles_set(KEY, api_key, project, roles=..., actor=...)``."""
 
 import ipaddress
 from dataclasses import dataclass
@@ -14,13 +15,13 @@ from accounts.errors import ServiceError
 from accounts.models import Organization, Project, ProjectMembership
 from accounts.permissions import require_may_grant
 
+from . import _rules
 from ._rules import (
     Grantee,
     access_changed,
     grantable_roles,
     invitations_beyond_revoke,
     refuse_unsafe_characters,
-    roles_set,
     roles_set_recorded,
 )
 from .members import add_to_project
@@ -70,14 +71,14 @@ class PrincipalKind:
         )
 
 
-def principal_user_create(*, email, first_name, last_name):
+def user_create(*, email, first_name, last_name):
     """The user a principal acts as: no password, marked as a service account (it never signs in)."""
     return get_user_model().objects.create_user(
         email, None, first_name=first_name, last_name=last_name, is_service_account=True
     )
 
 
-def principal_description_clean(kind: PrincipalKind, description) -> str:
+def description_clean(kind: PrincipalKind, description) -> str:
     description = (description or "").strip()
     field = kind.description_field
     if not 1 <= len(description) <= 250:
@@ -89,7 +90,7 @@ def principal_description_clean(kind: PrincipalKind, description) -> str:
     return refuse_unsafe_characters(description, field=field, what=f"{kind.noun} description")
 
 
-def principal_audit(kind: PrincipalKind, event_type, principal, actor, scope, details) -> None:
+def audit(kind: PrincipalKind, event_type, principal, actor, scope, details) -> None:
     """One audit row about ``principal`` in ``scope``: its organization, or one of its projects."""
     project = scope if isinstance(scope, Project) else None
     audit_event_record(
@@ -135,7 +136,7 @@ def _membership(kind: PrincipalKind, principal, project) -> ProjectMembership:
     return membership
 
 
-def principal_roles_set(kind: PrincipalKind, principal, scope, *, roles, actor):
+def roles_set(kind: PrincipalKind, principal, scope, *, roles, actor):
     """Replace a principal's roles in its organization or in one of its projects (no escalation), sync, audit,
     and revoke the invitations it could no longer send. Returns its membership."""
     if isinstance(scope, Organization):
@@ -144,7 +145,7 @@ def principal_roles_set(kind: PrincipalKind, principal, scope, *, roles, actor):
     else:
         holder = lambda: _membership(kind, principal, scope)  # noqa: E731
         event_type = kind.events["group_roles_changed"]
-    change = roles_set(actor=actor, scope=scope, roles=roles, holder=holder)
+    change = _rules.roles_set(actor=actor, scope=scope, roles=roles, holder=holder)
     return roles_set_recorded(
         change,
         _grantee(kind, principal, scope),
@@ -155,7 +156,7 @@ def principal_roles_set(kind: PrincipalKind, principal, scope, *, roles, actor):
     )
 
 
-def principal_project_assign(kind: PrincipalKind, principal, project, *, roles, actor):
+def project_assign(kind: PrincipalKind, principal, project, *, roles, actor):
     """Give a principal roles in one of its organization's projects (no escalation). Returns the membership."""
     _same_organization(kind, principal, project)
     role_names = grantable_roles(actor=actor, scope=project, roles=roles)
@@ -168,11 +169,11 @@ def principal_project_assign(kind: PrincipalKind, principal, project, *, roles, 
         )
     membership = add_to_project(project=project, user=principal.user, role_names=role_names, actor=actor)
     details = {**kind.ident(principal), "roles": role_names}
-    principal_audit(kind, kind.events["added_to_group"], principal, actor, project, details)
+    audit(kind, kind.events["added_to_group"], principal, actor, project, details)
     return membership
 
 
-def principal_project_unassign(kind: PrincipalKind, principal, project, *, actor) -> None:
+def project_unassign(kind: PrincipalKind, principal, project, *, actor) -> None:
     """Take a principal off a project: the actor must hold the roles it loses there."""
     membership = _membership(kind, principal, project)
     require_may_grant(actor, membership.role_names, project)
@@ -183,11 +184,11 @@ def principal_project_unassign(kind: PrincipalKind, principal, project, *, actor
     invitations_beyond_revoke(grantee, actor, kind.reason(principal, f"was removed from {project.name}"))
 
 
-def principal_delete(kind: PrincipalKind, principal, organization, *, actor, **details):
+def delete(kind: PrincipalKind, principal, organization, *, actor, **details):
     """Delete a principal: audited first (with ``details``), every pending invitation it sent revoked, then it
     and its user (memberships, roles and object permissions cascade)."""
     details = {**kind.ident(principal), **details}
-    principal_audit(kind, kind.events["deleted"], principal, actor, organization, details)
+    audit(kind, kind.events["deleted"], principal, actor, organization, details)
     reason = kind.reason(principal, "was deleted")
     invitations_beyond_revoke(_grantee(kind, principal, organization), actor, reason, everything=True)
     user = principal.user
@@ -216,7 +217,7 @@ def clean_access_list_entry(value) -> str:
     return network.with_prefixlen
 
 
-def principal_access_list_add(kind: PrincipalKind, principal, organization, *, entries, actor):
+def access_list_add(kind: PrincipalKind, principal, organization, *, entries, actor):
     """Add addresses or CIDR blocks to a principal's access list; ones already there are kept as they are.
     Returns the entries named."""
     blocks = list(dict.fromkeys(clean_access_list_entry(entry) for entry in entries))
@@ -234,11 +235,11 @@ def principal_access_list_add(kind: PrincipalKind, principal, organization, *, e
     access_list.model.objects.bulk_create(new)
     for entry in new:
         details = {**kind.ident(principal), "cidrBlock": entry.cidr_block}
-        principal_audit(kind, kind.events["access_list_entry_added"], principal, actor, organization, details)
+        audit(kind, kind.events["access_list_entry_added"], principal, actor, organization, details)
     return list(access_list.filter(cidr_block__in=blocks))
 
 
-def principal_access_list_entry(kind: PrincipalKind, principal, entry):
+def access_list_entry(kind: PrincipalKind, principal, entry):
     """The access-list row of ``entry`` (cleaned), or RESOURCE_NOT_FOUND."""
     block = clean_access_list_entry(entry)
     row = principal.access_list.filter(cidr_block=block).first()

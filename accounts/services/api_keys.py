@@ -25,19 +25,10 @@ from accounts.models import (
 )
 from accounts.permissions import require
 
-from ._principals import (  # clean_access_list_entry: the API and the pages clean entries through this module
-    PrincipalKind,
-    clean_access_list_entry,  # noqa: F401
-    principal_access_list_add,
-    principal_access_list_entry,
-    principal_audit,
-    principal_delete,
-    principal_description_clean,
-    principal_project_assign,
-    principal_project_unassign,
-    principal_roles_set,
-    principal_user_create,
-)
+from . import _principals as principals
+
+# The API and the pages clean access-list entries through this module.
+from ._principals import PrincipalKind, clean_access_list_entry  # noqa: F401
 from ._rules import grantable_roles
 from .locks import lock_organization
 from .members import add_to_organization
@@ -106,7 +97,7 @@ KEY = PrincipalKind(
 
 
 def _clean_description(description) -> str:
-    return principal_description_clean(KEY, description)
+    return principals.description_clean(KEY, description)
 
 
 @transaction.atomic
@@ -119,7 +110,7 @@ def api_key_create(*, organization, description, roles, actor) -> tuple[ApiKey, 
     role_names = grantable_roles(actor=actor, scope=organization, roles=roles)
     public_key, private_key = _new_public_key(), _new_private_key()
     realm = get_realm()
-    user = principal_user_create(
+    user = principals.user_create(
         email=f"{public_key}@api-keys.invalid", first_name="API key", last_name=public_key
     )
     api_key = ApiKey.objects.create(
@@ -134,7 +125,7 @@ def api_key_create(*, organization, description, roles, actor) -> tuple[ApiKey, 
     )
     add_to_organization(organization=organization, user=user, role_names=role_names, actor=actor)
     details = {"publicKey": public_key, "roles": role_names, "desc": description}
-    principal_audit(KEY, Event.API_KEY_CREATED, api_key, actor, organization, details)
+    principals.audit(KEY, Event.API_KEY_CREATED, api_key, actor, organization, details)
     return api_key, private_key
 
 
@@ -170,9 +161,9 @@ def api_key_update(*, api_key, actor, description=None, roles=None) -> ApiKey:
             api_key.description = description
             api_key.save(update_fields=["description"])
             details = {"from": old, "to": description}
-            principal_audit(KEY, Event.API_KEY_DESCRIPTION_CHANGED, api_key, actor, organization, details)
+            principals.audit(KEY, Event.API_KEY_DESCRIPTION_CHANGED, api_key, actor, organization, details)
     if roles is not None:
-        principal_roles_set(KEY, api_key, organization, roles=roles, actor=actor)
+        principals.roles_set(KEY, api_key, organization, roles=roles, actor=actor)
     return api_key
 
 
@@ -181,7 +172,7 @@ def api_key_delete(*, api_key, actor) -> None:
     """Delete a key: it leaves every project and its service account goes with it."""
     organization = lock_organization(api_key.organization)
     require(actor, catalogue.MANAGE_API_KEYS, organization)
-    principal_delete(KEY, api_key, organization, actor=actor)
+    principals.delete(KEY, api_key, organization, actor=actor)
 
 
 @transaction.atomic
@@ -189,21 +180,21 @@ def api_key_project_assign(*, api_key, project, roles, actor) -> ProjectMembersh
     """Give an organization key roles in one of its organization's projects (GROUP_OWNER or GROUP_USER_ADMIN)."""
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    return principal_project_assign(KEY, api_key, project, roles=roles, actor=actor)
+    return principals.project_assign(KEY, api_key, project, roles=roles, actor=actor)
 
 
 @transaction.atomic
 def api_key_project_roles_set(*, api_key, project, roles, actor) -> ProjectMembership:
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    return principal_roles_set(KEY, api_key, project, roles=roles, actor=actor)
+    return principals.roles_set(KEY, api_key, project, roles=roles, actor=actor)
 
 
 @transaction.atomic
 def api_key_project_unassign(*, api_key, project, actor) -> None:
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    principal_project_unassign(KEY, api_key, project, actor=actor)
+    principals.project_unassign(KEY, api_key, project, actor=actor)
 
 
 @transaction.atomic
@@ -211,7 +202,7 @@ def api_key_access_list_add(*, api_key, entries, actor) -> list[ApiKeyAccessList
     """Add addresses or CIDR blocks to a key's access list; ones already there are kept as they are."""
     organization = lock_organization(api_key.organization)
     require(actor, catalogue.MANAGE_API_KEYS, organization)
-    return principal_access_list_add(KEY, api_key, organization, entries=entries, actor=actor)
+    return principals.access_list_add(KEY, api_key, organization, entries=entries, actor=actor)
 
 
 @transaction.atomic
@@ -220,7 +211,7 @@ def api_key_access_list_remove(*, api_key, entry, actor, request_address=None) -
     out mid-request)."""
     organization = lock_organization(api_key.organization)
     require(actor, catalogue.MANAGE_API_KEYS, organization)
-    row = principal_access_list_entry(KEY, api_key, entry)
+    row = principals.access_list_entry(KEY, api_key, entry)
     block = row.cidr_block
     if (
         request_address
@@ -233,7 +224,7 @@ def api_key_access_list_remove(*, api_key, entry, actor, request_address=None) -
         )
     row.delete()
     details = {"publicKey": api_key.public_key, "cidrBlock": block}
-    principal_audit(KEY, Event.API_KEY_ACCESS_LIST_ENTRY_DELETED, api_key, actor, organization, details)
+    principals.audit(KEY, Event.API_KEY_ACCESS_LIST_ENTRY_DELETED, api_key, actor, organization, details)
 
 
 def access_list_entry_for(api_key, address: str):

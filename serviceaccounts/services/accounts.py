@@ -12,18 +12,8 @@ from accounts import roles as catalogue
 from accounts.errors import ServiceError
 from accounts.models import ProjectMembership
 from accounts.permissions import require
-from accounts.services._principals import (
-    PrincipalKind,
-    principal_access_list_add,
-    principal_access_list_entry,
-    principal_audit,
-    principal_delete,
-    principal_description_clean,
-    principal_project_assign,
-    principal_project_unassign,
-    principal_roles_set,
-    principal_user_create,
-)
+from accounts.services import _principals as principals
+from accounts.services._principals import PrincipalKind
 from accounts.services._rules import clean_name, grantable_roles
 from accounts.services.locks import lock_organization
 from accounts.services.members import add_to_organization
@@ -71,7 +61,7 @@ ACCOUNT = PrincipalKind(
 
 
 def _clean_description(description) -> str:
-    return principal_description_clean(ACCOUNT, description)
+    return principals.description_clean(ACCOUNT, description)
 
 
 def _clean_hours(hours) -> int:
@@ -104,7 +94,7 @@ def _new_secret(service_account, hours) -> tuple[ServiceAccountSecret, str]:
 def _audit(event_type, service_account, actor, **details):
     """An audit row about the account in its organization, naming it by its client id."""
     details = {"clientId": service_account.client_id, **details}
-    principal_audit(ACCOUNT, event_type, service_account, actor, service_account.organization, details)
+    principals.audit(ACCOUNT, event_type, service_account, actor, service_account.organization, details)
 
 
 @transaction.atomic
@@ -120,7 +110,7 @@ def service_account_create(
     hours = _clean_hours(secret_expires_after_hours)
     role_names = grantable_roles(actor=actor, scope=organization, roles=roles)
     client_id = new_client_id()
-    user = principal_user_create(
+    user = principals.user_create(
         email=f"{client_id}@service-accounts.invalid", first_name="Service account", last_name=name
     )
     service_account = ServiceAccount.objects.create(
@@ -173,7 +163,7 @@ def service_account_update(
         service_account.save(update_fields=["name", "description"])
         _audit(Event.SERVICE_ACCOUNT_DETAILS_CHANGED, service_account, actor, **changes)
     if roles is not None:
-        principal_roles_set(ACCOUNT, service_account, organization, roles=roles, actor=actor)
+        principals.roles_set(ACCOUNT, service_account, organization, roles=roles, actor=actor)
     return service_account
 
 
@@ -183,7 +173,7 @@ def service_account_delete(*, service_account, actor) -> None:
     organization = lock_organization(service_account.organization)
     require(actor, catalogue.MANAGE_API_KEYS, organization)
     # Its secrets, access list and tokens cascade with it.
-    principal_delete(ACCOUNT, service_account, organization, actor=actor, name=service_account.name)
+    principals.delete(ACCOUNT, service_account, organization, actor=actor, name=service_account.name)
 
 
 # ---- secrets --------------------------------------------------------------------------------------------------
@@ -242,14 +232,14 @@ def service_account_access_list_add(
     """Add addresses or CIDR blocks (normalised as for API keys); ones already there are kept as they are."""
     organization = lock_organization(service_account.organization)
     require(actor, catalogue.MANAGE_API_KEYS, organization)
-    return principal_access_list_add(ACCOUNT, service_account, organization, entries=entries, actor=actor)
+    return principals.access_list_add(ACCOUNT, service_account, organization, entries=entries, actor=actor)
 
 
 @transaction.atomic
 def service_account_access_list_remove(*, service_account, entry, actor) -> None:
     organization = lock_organization(service_account.organization)
     require(actor, catalogue.MANAGE_API_KEYS, organization)
-    row = principal_access_list_entry(ACCOUNT, service_account, entry)
+    row = principals.access_list_entry(ACCOUNT, service_account, entry)
     row.delete()
     _audit(Event.SERVICE_ACCOUNT_ACCESS_LIST_ENTRY_DELETED, service_account, actor, cidrBlock=row.cidr_block)
 
@@ -262,18 +252,18 @@ def service_account_project_assign(*, service_account, project, roles, actor) ->
     """Give an organization's service account roles in one of its projects (GROUP_OWNER or GROUP_USER_ADMIN)."""
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    return principal_project_assign(ACCOUNT, service_account, project, roles=roles, actor=actor)
+    return principals.project_assign(ACCOUNT, service_account, project, roles=roles, actor=actor)
 
 
 @transaction.atomic
 def service_account_project_roles_set(*, service_account, project, roles, actor) -> ProjectMembership:
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    return principal_roles_set(ACCOUNT, service_account, project, roles=roles, actor=actor)
+    return principals.roles_set(ACCOUNT, service_account, project, roles=roles, actor=actor)
 
 
 @transaction.atomic
 def service_account_project_unassign(*, service_account, project, actor) -> None:
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    principal_project_unassign(ACCOUNT, service_account, project, actor=actor)
+    principals.project_unassign(ACCOUNT, service_account, project, actor=actor)

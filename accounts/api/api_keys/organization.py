@@ -10,8 +10,8 @@ from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView
 from accounts import selectors
 from accounts.models import ApiKey
+from accounts.services import _principals as principals
 from accounts.services import api_keys as services
-from accounts.services._principals import principal_access_list_entry
 
 from .serializers import (
     AccessListEntrySerializer,
@@ -140,7 +140,7 @@ class ApiKeyAccessListEntryView(AtlasView):
     def get(self, request, org_id, api_user_id, ip_address):
         organization = selectors.access_organization(actor=request.user, organization_id=org_id)
         api_key = organization_api_key(request, organization, api_user_id)
-        entry = principal_access_list_entry(services.KEY, api_key, ip_address)
+        entry = principals.access_list_entry(services.KEY, api_key, ip_address)
         context = {"request": request, "api_key": api_key}
         return Response(AccessListEntrySerializer(entry, context=context).data)
 
