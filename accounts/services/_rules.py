@@ -94,8 +94,8 @@ def roles_set(*, actor, scope, roles, holder: Callable, owner_demoted: Callable 
     ``roles`` cleaned against the catalogue of ``scope`` (an organization's roles or a project's), the holder
     fetched by ``holder()`` (so that a bad role is refused first), no escalation (the actor holds what is
     granted and what is taken away), ``owner_demoted()`` called when the owner role of ``scope`` is taken away
-    (the last-owner rule), and the role rows replaced. The caller then syncs permissions, records its own
-    audit event and revokes what the lost roles had given."""
+    (the last-owner rule), and the role rows replaced. The caller then hands the change to
+    ``roles_set_recorded`` (permissions synced, its own audit event, what the lost roles had given revoked)."""
     role_names = clean_roles(scope, roles)
     owner = (
         catalogue.ORGANIZATION_OWNER_ROLE if isinstance(scope, Organization) else catalogue.PROJECT_OWNER_ROLE
