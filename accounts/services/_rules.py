@@ -1,4 +1,5 @@
-"""Rules that several services share: checking role names, setting a holder's roles, and names."""
+"""Rules that several services share: checking role names, setting a holder's roles and recording what that
+changed, and names."""
 
 import re
 import unicodedata
@@ -6,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from accounts import roles as catalogue
+from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
 from accounts.models import Organization
-from accounts.permissions import require_may_grant
+from accounts.permissions import require_may_grant, sync_organization_permissions
 
 
 def clean_organization_roles(role_names) -> list[str]:
@@ -17,6 +19,21 @@ def clean_organization_roles(role_names) -> list[str]:
 
 def clean_project_roles(role_names) -> list[str]:
     return _clean_roles(role_names, catalogue.PROJECT_ROLES, "project")
+
+
+def clean_roles(scope, role_names) -> list[str]:
+    """``role_names`` checked against the catalogue of ``scope``: an organization's roles or a project's."""
+    if isinstance(scope, Organization):
+        return clean_organization_roles(role_names)
+    return clean_project_roles(role_names)
+
+
+def grantable_roles(*, actor, scope, roles) -> list[str]:
+    """``roles`` cleaned against the catalogue of ``scope``, once ``actor`` holds all they carry there (no
+    escalation): what every service that gives new roles (a member, a team's assignment, a key) starts with."""
+    role_names = clean_roles(scope, roles)
+    require_may_grant(actor, role_names, scope)
+    return role_names
 
 
 def _clean_roles(role_names, known, kind) -> list[str]:
@@ -77,12 +94,12 @@ def roles_set(*, actor, scope, roles, holder: Callable, owner_demoted: Callable 
     ``roles`` cleaned against the catalogue of ``scope`` (an organization's roles or a project's), the holder
     fetched by ``holder()`` (so that a bad role is refused first), no escalation (the actor holds what is
     granted and what is taken away), ``owner_demoted()`` called when the owner role of ``scope`` is taken away
-    (the last-owner rule), and the role rows replaced. The caller then syncs permissions, records its own
-    audit event and revokes what the lost roles had given."""
-    if isinstance(scope, Organization):
-        role_names, owner = clean_organization_roles(roles), catalogue.ORGANIZATION_OWNER_ROLE
-    else:
-        role_names, owner = clean_project_roles(roles), catalogue.PROJECT_OWNER_ROLE
+    (the last-owner rule), and the role rows replaced. The caller then hands the change to
+    ``roles_set_recorded`` (permissions synced, its own audit event, what the lost roles had given revoked)."""
+    role_names = clean_roles(scope, roles)
+    owner = (
+        catalogue.ORGANIZATION_OWNER_ROLE if isinstance(scope, Organization) else catalogue.PROJECT_OWNER_ROLE
+    )
     row = holder()
     old = row.role_names
     require_may_grant(actor, set(role_names) | set(old), scope)
@@ -90,6 +107,80 @@ def roles_set(*, actor, scope, roles, holder: Callable, owner_demoted: Callable 
         owner_demoted()
     added, removed = replace_roles(row, role_names)
     return RolesSet(holder=row, old=old, new=role_names, added=added, removed=removed)
+
+
+@dataclass(frozen=True)
+class Grantee:
+    """Who holds roles in ``scope`` (an organization or a project), as the tail of a change to those roles sees
+    them: the audit row's ``target`` (and ``target_type``), the users and teams whose derived permissions are
+    synced (on ``scope``'s projects: an organization's are every project; a project's are that one, or every
+    one with ``every_project``), and ``inviters()``, the users who lose the invitations they could no longer
+    send (called only when some are revoked)."""
+
+    scope: object
+    target: object
+    inviters: Callable[[], list]
+    user_ids: tuple = ()
+    team_ids: tuple = ()
+    target_type: str = ""
+    every_project: bool = False
+
+    @property
+    def organization(self) -> Organization:
+        return self.scope if isinstance(self.scope, Organization) else self.scope.organization
+
+
+def access_changed(grantee: Grantee, *, event_type, actor, details) -> None:
+    """The shared tail of every change to who holds which roles: the grantee's derived permissions synced, then
+    the audit row of the change, in the caller's transaction."""
+    scope, organization = grantee.scope, grantee.organization
+    project = None if scope is organization else scope
+    projects = {} if project is None or grantee.every_project else {"project_ids": [project.pk]}
+    sync_organization_permissions(
+        organization, user_ids=list(grantee.user_ids), team_ids=list(grantee.team_ids), **projects
+    )
+    audit_event_record(
+        event_type=event_type,
+        actor=actor,
+        organization=organization,
+        project=project,
+        target=grantee.target,
+        target_type=grantee.target_type,
+        details=details,
+    )
+
+
+def invitations_beyond_revoke(grantee: Grantee, actor, reason, *, everything=False) -> list[str]:
+    """Those who lost power lose the pending invitations of the grantee's organization that they could no
+    longer send (``everything``: they are going, so all of them). Returns the invited addresses."""
+    from .invitations.revoking import invitations_revoke_beyond_inviter
+
+    return invitations_revoke_beyond_inviter(
+        organization=grantee.organization,
+        inviters=grantee.inviters(),
+        actor=actor,
+        reason=reason,
+        everything=everything,
+    )
+
+
+def roles_set_recorded(
+    change: RolesSet, grantee: Grantee, *, event_type, actor, lost: Callable, details=None
+):
+    """The tail of every "set the roles" service after ``roles_set``: when the roles changed, the permissions
+    synced and ``event_type`` audited with the change's details (or ``details``); when some were taken away,
+    the invitations revoked for the reason ``lost(names)`` (their names, comma-separated). Returns the
+    holder."""
+    if change.changed:
+        access_changed(
+            grantee,
+            event_type=event_type,
+            actor=actor,
+            details=change.details if details is None else details,
+        )
+    if change.removed:
+        invitations_beyond_revoke(grantee, actor, lost(", ".join(change.removed)))
+    return change.holder
 
 
 _NAME_MAX = 64

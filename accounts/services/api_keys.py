@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -24,11 +23,15 @@ from accounts.models import (
     AuditEvent,
     ProjectMembership,
 )
-from accounts.permissions import require, require_may_grant, sync_organization_permissions
+from accounts.permissions import require
 
-from ._rules import clean_organization_roles, clean_project_roles, refuse_unsafe_characters, roles_set
+from . import _principals as principals
+
+# The API and the pages clean access-list entries through this module.
+from ._principals import PrincipalKind, clean_access_list_entry  # noqa: F401
+from ._rules import grantable_roles
 from .locks import lock_organization
-from .members import add_to_organization, add_to_project
+from .members import add_to_organization
 
 Event = AuditEvent.Type
 
@@ -73,13 +76,28 @@ def _new_private_key() -> str:
     return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
 
 
+KEY = PrincipalKind(
+    noun="API key",
+    article="An",
+    target_type="api_key",
+    code="API_KEY",
+    ident_key="publicKey",
+    ident_attr="public_key",
+    description_field="desc",
+    reason_attr="public_key",
+    events={
+        "roles_changed": Event.API_KEY_ROLES_CHANGED,
+        "group_roles_changed": Event.API_KEY_GROUP_ROLES_CHANGED,
+        "added_to_group": Event.API_KEY_ADDED_TO_GROUP,
+        "removed_from_group": Event.API_KEY_REMOVED_FROM_GROUP,
+        "deleted": Event.API_KEY_DELETED,
+        "access_list_entry_added": Event.API_KEY_ACCESS_LIST_ENTRY_ADDED,
+    },
+)
+
+
 def _clean_description(description) -> str:
-    description = (description or "").strip()
-    if not 1 <= len(description) <= 250:
-        raise ServiceError(
-            "VALIDATION_ERROR", "An API key needs a description of 1 to 250 characters.", field="desc"
-        )
-    return refuse_unsafe_characters(description, field="desc", what="API key description")
+    return principals.description_clean(KEY, description)
 
 
 @transaction.atomic
@@ -89,16 +107,11 @@ def api_key_create(*, organization, description, roles, actor) -> tuple[ApiKey, 
     organization = lock_organization(organization)
     require(actor, catalogue.MANAGE_API_KEYS, organization)
     description = _clean_description(description)
-    role_names = clean_organization_roles(roles)
-    require_may_grant(actor, role_names, organization)
+    role_names = grantable_roles(actor=actor, scope=organization, roles=roles)
     public_key, private_key = _new_public_key(), _new_private_key()
     realm = get_realm()
-    user = get_user_model().objects.create_user(
-        f"{public_key}@api-keys.invalid",
-        None,
-        first_name="API key",
-        last_name=public_key,
-        is_service_account=True,
+    user = principals.user_create(
+        email=f"{public_key}@api-keys.invalid", first_name="API key", last_name=public_key
     )
     api_key = ApiKey.objects.create(
         organization=organization,
@@ -111,14 +124,8 @@ def api_key_create(*, organization, description, roles, actor) -> tuple[ApiKey, 
         created_by=actor,
     )
     add_to_organization(organization=organization, user=user, role_names=role_names, actor=actor)
-    audit_event_record(
-        event_type=Event.API_KEY_CREATED,
-        actor=actor,
-        organization=organization,
-        target=api_key,
-        target_type="api_key",
-        details={"publicKey": public_key, "roles": role_names, "desc": description},
-    )
+    details = {"publicKey": public_key, "roles": role_names, "desc": description}
+    principals.audit(KEY, Event.API_KEY_CREATED, api_key, actor, organization, details)
     return api_key, private_key
 
 
@@ -153,48 +160,11 @@ def api_key_update(*, api_key, actor, description=None, roles=None) -> ApiKey:
             old = api_key.description
             api_key.description = description
             api_key.save(update_fields=["description"])
-            audit_event_record(
-                event_type=Event.API_KEY_DESCRIPTION_CHANGED,
-                actor=actor,
-                organization=organization,
-                target=api_key,
-                target_type="api_key",
-                details={"from": old, "to": description},
-            )
+            details = {"from": old, "to": description}
+            principals.audit(KEY, Event.API_KEY_DESCRIPTION_CHANGED, api_key, actor, organization, details)
     if roles is not None:
-        change = roles_set(
-            actor=actor,
-            scope=organization,
-            roles=roles,
-            holder=lambda: api_key.user.organization_memberships.get(organization=organization),
-        )
-        if change.changed:
-            sync_organization_permissions(organization, user_ids=[api_key.user_id], team_ids=[])
-            audit_event_record(
-                event_type=Event.API_KEY_ROLES_CHANGED,
-                actor=actor,
-                organization=organization,
-                target=api_key,
-                target_type="api_key",
-                details=change.details,
-            )
-        if change.removed:
-            lost = ", ".join(change.removed)
-            _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} lost {lost}")
+        principals.roles_set(KEY, api_key, organization, roles=roles, actor=actor)
     return api_key
-
-
-def _revoke_invitations_of_key(api_key, actor, reason, everything=False):
-    """The pending invitations the key sent and could no longer send (``everything``: the key is going)."""
-    from .invitations.revoking import invitations_revoke_beyond_inviter
-
-    invitations_revoke_beyond_inviter(
-        organization=api_key.organization,
-        inviters=[api_key.user],
-        actor=actor,
-        reason=reason,
-        everything=everything,
-    )
 
 
 @transaction.atomic
@@ -202,26 +172,7 @@ def api_key_delete(*, api_key, actor) -> None:
     """Delete a key: it leaves every project and its service account goes with it."""
     organization = lock_organization(api_key.organization)
     require(actor, catalogue.MANAGE_API_KEYS, organization)
-    audit_event_record(
-        event_type=Event.API_KEY_DELETED,
-        actor=actor,
-        organization=organization,
-        target=api_key,
-        target_type="api_key",
-        details={"publicKey": api_key.public_key},
-    )
-    _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} was deleted", everything=True)
-    user = api_key.user
-    api_key.delete()
-    user.delete()  # memberships, roles and object permissions cascade
-
-
-def _same_organization(api_key, project):
-    if api_key.organization_id != project.organization_id:
-        raise ServiceError(
-            "API_KEY_NOT_FOUND",
-            f"No API key {api_key.public_key} exists in the organization of project {project.name}.",
-        )
+    principals.delete(KEY, api_key, organization, actor=actor)
 
 
 @transaction.atomic
@@ -229,93 +180,21 @@ def api_key_project_assign(*, api_key, project, roles, actor) -> ProjectMembersh
     """Give an organization key roles in one of its organization's projects (GROUP_OWNER or GROUP_USER_ADMIN)."""
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    _same_organization(api_key, project)
-    role_names = clean_project_roles(roles)
-    require_may_grant(actor, role_names, project)
-    membership = add_to_project(project=project, user=api_key.user, role_names=role_names, actor=actor)
-    audit_event_record(
-        event_type=Event.API_KEY_ADDED_TO_GROUP,
-        actor=actor,
-        project=project,
-        target=api_key,
-        target_type="api_key",
-        details={"publicKey": api_key.public_key, "roles": role_names},
-    )
-    return membership
-
-
-def _key_membership(api_key, project) -> ProjectMembership:
-    membership = ProjectMembership.objects.filter(project=project, user=api_key.user).first()
-    if membership is None:
-        raise ServiceError(
-            "API_KEY_NOT_IN_GROUP", f"API key {api_key.public_key} is not assigned to project {project.name}."
-        )
-    return membership
+    return principals.project_assign(KEY, api_key, project, roles=roles, actor=actor)
 
 
 @transaction.atomic
 def api_key_project_roles_set(*, api_key, project, roles, actor) -> ProjectMembership:
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    change = roles_set(
-        actor=actor, scope=project, roles=roles, holder=lambda: _key_membership(api_key, project)
-    )
-    if change.changed:
-        sync_organization_permissions(project.organization, user_ids=[api_key.user_id], team_ids=[])
-        audit_event_record(
-            event_type=Event.API_KEY_GROUP_ROLES_CHANGED,
-            actor=actor,
-            project=project,
-            target=api_key,
-            target_type="api_key",
-            details=change.details,
-        )
-    if change.removed:
-        lost = ", ".join(change.removed)
-        _revoke_invitations_of_key(api_key, actor, f"API key {api_key.public_key} lost {lost}")
-    return change.holder
+    return principals.roles_set(KEY, api_key, project, roles=roles, actor=actor)
 
 
 @transaction.atomic
 def api_key_project_unassign(*, api_key, project, actor) -> None:
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    membership = _key_membership(api_key, project)
-    require_may_grant(actor, membership.role_names, project)
-    membership.delete()
-    sync_organization_permissions(project.organization, user_ids=[api_key.user_id], team_ids=[])
-    audit_event_record(
-        event_type=Event.API_KEY_REMOVED_FROM_GROUP,
-        actor=actor,
-        project=project,
-        target=api_key,
-        target_type="api_key",
-        details={"publicKey": api_key.public_key},
-    )
-    _revoke_invitations_of_key(
-        api_key, actor, f"API key {api_key.public_key} was removed from {project.name}"
-    )
-
-
-def clean_access_list_entry(value) -> str:
-    """An IPv4/IPv6 address or CIDR block -> its normalised network ("203.0.113.7/32"). A block with host bits
-    set is refused, saying which block was probably meant."""
-    value = (value or "").strip()
-    try:
-        network = ipaddress.ip_network(value, strict=True)
-    except ValueError:
-        try:
-            loose = ipaddress.ip_network(value, strict=False)
-        except ValueError:
-            raise ServiceError(
-                "INVALID_IP_ADDRESS", f"{value or '(empty)'} is not an IP address or CIDR block.", entry=value
-            ) from None
-        raise ServiceError(
-            "INVALID_IP_ADDRESS",
-            f"{value} has host bits set; did you mean {loose.with_prefixlen}?",
-            entry=value,
-        ) from None
-    return network.with_prefixlen
+    principals.project_unassign(KEY, api_key, project, actor=actor)
 
 
 @transaction.atomic
@@ -323,28 +202,7 @@ def api_key_access_list_add(*, api_key, entries, actor) -> list[ApiKeyAccessList
     """Add addresses or CIDR blocks to a key's access list; ones already there are kept as they are."""
     organization = lock_organization(api_key.organization)
     require(actor, catalogue.MANAGE_API_KEYS, organization)
-    blocks = list(dict.fromkeys(clean_access_list_entry(entry) for entry in entries))
-    if not blocks:
-        raise ServiceError(
-            "VALIDATION_ERROR", "Give at least one IP address or CIDR block.", field="ipAddress"
-        )
-    existing = set(api_key.access_list.filter(cidr_block__in=blocks).values_list("cidr_block", flat=True))
-    new = [
-        ApiKeyAccessListEntry(api_key=api_key, cidr_block=b, created_by=actor)
-        for b in blocks
-        if b not in existing
-    ]
-    ApiKeyAccessListEntry.objects.bulk_create(new)
-    for entry in new:
-        audit_event_record(
-            event_type=Event.API_KEY_ACCESS_LIST_ENTRY_ADDED,
-            actor=actor,
-            organization=organization,
-            target=api_key,
-            target_type="api_key",
-            details={"publicKey": api_key.public_key, "cidrBlock": entry.cidr_block},
-        )
-    return list(api_key.access_list.filter(cidr_block__in=blocks))
+    return principals.access_list_add(KEY, api_key, organization, entries=entries, actor=actor)
 
 
 @transaction.atomic
@@ -353,14 +211,8 @@ def api_key_access_list_remove(*, api_key, entry, actor, request_address=None) -
     out mid-request)."""
     organization = lock_organization(api_key.organization)
     require(actor, catalogue.MANAGE_API_KEYS, organization)
-    block = clean_access_list_entry(entry)
-    row = api_key.access_list.filter(cidr_block=block).first()
-    if row is None:
-        raise ServiceError(
-            "RESOURCE_NOT_FOUND",
-            f"{block} is not on the access list of API key {api_key.public_key}.",
-            entry=block,
-        )
+    row = principals.access_list_entry(KEY, api_key, entry)
+    block = row.cidr_block
     if (
         request_address
         and getattr(actor, "pk", None) == api_key.user_id
@@ -371,14 +223,8 @@ def api_key_access_list_remove(*, api_key, entry, actor, request_address=None) -
             f"{block} is the access list entry this request comes through ({request_address}); it cannot be removed.",
         )
     row.delete()
-    audit_event_record(
-        event_type=Event.API_KEY_ACCESS_LIST_ENTRY_DELETED,
-        actor=actor,
-        organization=organization,
-        target=api_key,
-        target_type="api_key",
-        details={"publicKey": api_key.public_key, "cidrBlock": block},
-    )
+    details = {"publicKey": api_key.public_key, "cidrBlock": block}
+    principals.audit(KEY, Event.API_KEY_ACCESS_LIST_ENTRY_DELETED, api_key, actor, organization, details)
 
 
 def access_list_entry_for(api_key, address: str):

@@ -1,5 +1,8 @@
 """Organization and project members: add, remove, change roles. The last owner always stays."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
@@ -8,6 +11,7 @@ from accounts.audit import audit_event_record
 from accounts.errors import ServiceError, not_found
 from accounts.models import (
     AuditEvent,
+    Organization,
     OrganizationMembership,
     OrganizationRole,
     Project,
@@ -17,7 +21,14 @@ from accounts.models import (
 )
 from accounts.permissions import require, require_may_grant, sync_organization_permissions
 
-from ._rules import clean_organization_roles, clean_project_roles, roles_set
+from ._rules import (
+    Grantee,
+    access_changed,
+    grantable_roles,
+    invitations_beyond_revoke,
+    roles_set,
+    roles_set_recorded,
+)
 from .locks import lock_organization
 
 Event = AuditEvent.Type
@@ -38,22 +49,34 @@ def _refuse_api_key_account(user):
         )
 
 
-def _organization_membership(organization, user) -> OrganizationMembership:
-    try:
-        return OrganizationMembership.objects.get(organization=organization, user=user)
-    except OrganizationMembership.DoesNotExist:
-        raise ServiceError(
-            "USER_NOT_IN_ORG", f"{user.email} is not a member of {organization.name}.", username=user.email
-        ) from None
+@dataclass(frozen=True)
+class _Kind:
+    """What differs between the members of an organization and those of a project: the permission that manages
+    them, the error codes, the event of joining, how messages name the scope, and its last-owner rule
+    (``refuse_last_owner(scope, user, demoting)``)."""
+
+    manage: str
+    not_member: str
+    already_member: str
+    joined: str
+    refuse_last_owner: Callable
+    in_scope: Callable[[object], str]
+    lost_in: Callable[[object], str]
 
 
-def _project_membership(project, user) -> ProjectMembership:
+def _kind(scope) -> _Kind:
+    return _ORGANIZATION if isinstance(scope, Organization) else _PROJECT
+
+
+def _membership(scope, user):
+    """``user``'s membership of ``scope``, or USER_NOT_IN_ORG / USER_NOT_IN_GROUP."""
+    model = scope.memberships.model
     try:
-        return ProjectMembership.objects.get(project=project, user=user)
-    except ProjectMembership.DoesNotExist:
+        return model.objects.get(**{model.SCOPE: scope}, user=user)
+    except model.DoesNotExist:
         raise ServiceError(
-            "USER_NOT_IN_GROUP",
-            f"{user.email} is not a member of project {project.name}.",
+            _kind(scope).not_member,
+            f"{user.email} is not a member of {_kind(scope).in_scope(scope)}.",
             username=user.email,
         ) from None
 
@@ -108,11 +131,81 @@ def _refuse_if_last_project_owner(user, projects, *, demoting=False):
         )
 
 
-def _revoke_invitations_beyond(organization, users, actor, reason) -> list[str]:
-    from .invitations.revoking import invitations_revoke_beyond_inviter
+_ORGANIZATION = _Kind(
+    manage=catalogue.MANAGE_ORGANIZATION_MEMBERS,
+    not_member="USER_NOT_IN_ORG",
+    already_member="USER_ALREADY_IN_ORG",
+    joined=Event.JOINED_ORG,
+    refuse_last_owner=_refuse_if_last_organization_owner,
+    in_scope=lambda organization: organization.name,
+    lost_in=lambda organization: "",
+)
+_PROJECT = _Kind(
+    manage=catalogue.MANAGE_PROJECT_MEMBERS,
+    not_member="USER_NOT_IN_GROUP",
+    already_member="USER_ALREADY_IN_GROUP",
+    joined=Event.JOINED_GROUP,
+    refuse_last_owner=lambda project, user, demoting: _refuse_if_last_project_owner(
+        user, [project], demoting=demoting
+    ),
+    in_scope=lambda project: f"project {project.name}",
+    lost_in=lambda project: f" in {project.name}",
+)
 
-    return invitations_revoke_beyond_inviter(
-        organization=organization, inviters=users, actor=actor, reason=reason
+
+def _member(scope, user) -> Grantee:
+    return Grantee(scope=scope, target=user, inviters=lambda: [user], user_ids=[user.pk])
+
+
+def _members_locked(scope, user, actor, *, may_leave=False):
+    """What every service of a member starts with: the organization locked (returned as locked, or ``scope``
+    when it is a project), ``user`` no API key's account, and ``actor`` allowed to manage the members of
+    ``scope`` (``may_leave``: or the user themselves)."""
+    if isinstance(scope, Organization):
+        scope = lock_organization(scope)
+    else:
+        lock_organization(scope.organization)
+    _refuse_api_key_account(user)
+    if not (may_leave and actor is not None and actor.pk == user.pk):
+        require(actor, _kind(scope).manage, scope)
+    return scope
+
+
+def _add_member(scope, user, role_names, actor, details):
+    """The membership of ``user`` in ``scope`` (an organization or a project) with these roles, its
+    permissions synced and the joining audited; USER_ALREADY_IN_ORG / _GROUP when they are a member."""
+    model, kind = scope.memberships.model, _kind(scope)
+    if model.objects.filter(**{model.SCOPE: scope}, user=user).exists():
+        raise ServiceError(
+            kind.already_member,
+            f"{user.email} is already a member of {kind.in_scope(scope)}.",
+            username=user.email,
+        )
+    membership = model.objects.create(**{model.SCOPE: scope}, user=user)
+    role_model = model.roles.rel.related_model
+    role_model.objects.bulk_create(role_model(membership=membership, name=n) for n in role_names)
+    details = {"roles": list(role_names), **(details or {})}
+    access_changed(_member(scope, user), event_type=kind.joined, actor=actor, details=details)
+    return membership
+
+
+def _member_roles_set(scope, user, roles, actor):
+    """Both "set a member's roles" services: the last owner of ``scope`` cannot be demoted."""
+    scope = _members_locked(scope, user, actor)
+    kind = _kind(scope)
+    change = roles_set(
+        actor=actor,
+        scope=scope,
+        roles=roles,
+        holder=lambda: _membership(scope, user),
+        owner_demoted=lambda: kind.refuse_last_owner(scope, user, demoting=True),
+    )
+    return roles_set_recorded(
+        change,
+        _member(scope, user),
+        event_type=Event.USER_ROLES_CHANGED,
+        actor=actor,
+        lost=lambda lost: f"{user.email} no longer holds {lost}{kind.lost_in(scope)}",
     )
 
 
@@ -120,23 +213,7 @@ def add_to_organization(*, organization, user, role_names, actor, details=None) 
     """Make ``user`` a member with these roles, without checking the actor (the caller did, or an accepted
     invitation speaks for itself). The caller holds the organization lock."""
     _check_active(user)
-    if OrganizationMembership.objects.filter(organization=organization, user=user).exists():
-        raise ServiceError(
-            "USER_ALREADY_IN_ORG",
-            f"{user.email} is already a member of {organization.name}.",
-            username=user.email,
-        )
-    membership = OrganizationMembership.objects.create(organization=organization, user=user)
-    OrganizationRole.objects.bulk_create(OrganizationRole(membership=membership, name=n) for n in role_names)
-    sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
-    audit_event_record(
-        event_type=Event.JOINED_ORG,
-        actor=actor,
-        organization=organization,
-        target=user,
-        details={"roles": list(role_names), **(details or {})},
-    )
-    return membership
+    return _add_member(organization, user, role_names, actor, details)
 
 
 def add_to_project(*, project, user, role_names, actor, details=None) -> ProjectMembership:
@@ -152,23 +229,7 @@ def add_to_project(*, project, user, role_names, actor, details=None) -> Project
             actor=actor,
             details=details,
         )
-    if ProjectMembership.objects.filter(project=project, user=user).exists():
-        raise ServiceError(
-            "USER_ALREADY_IN_GROUP",
-            f"{user.email} is already a member of project {project.name}.",
-            username=user.email,
-        )
-    membership = ProjectMembership.objects.create(project=project, user=user)
-    ProjectRole.objects.bulk_create(ProjectRole(membership=membership, name=n) for n in role_names)
-    sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[], project_ids=[project.pk])
-    audit_event_record(
-        event_type=Event.JOINED_GROUP,
-        actor=actor,
-        project=project,
-        target=user,
-        details={"roles": list(role_names), **(details or {})},
-    )
-    return membership
+    return _add_member(project, user, role_names, actor, details)
 
 
 @transaction.atomic
@@ -176,11 +237,8 @@ def organization_member_add(
     *, organization, user, roles=(catalogue.ORG_MEMBER,), actor
 ) -> OrganizationMembership:
     """Add an existing user straight to the organization (staff, provisioning; people are normally invited)."""
-    organization = lock_organization(organization)
-    _refuse_api_key_account(user)
-    require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
-    role_names = clean_organization_roles(roles)
-    require_may_grant(actor, role_names, organization)
+    organization = _members_locked(organization, user, actor)
+    role_names = grantable_roles(actor=actor, scope=organization, roles=roles)
     return add_to_organization(organization=organization, user=user, role_names=role_names, actor=actor)
 
 
@@ -189,10 +247,7 @@ def organization_member_remove(*, organization, user, actor) -> dict:
     """Remove a user from the organization with their teams and project roles there; a user may also leave.
     The pending invitations they sent there are revoked (they could no longer send them). Returns what was
     removed: {"projects": [...], "teams": [...], "roles": [...], "invitations": [invited addresses]}."""
-    organization = lock_organization(organization)
-    _refuse_api_key_account(user)
-    if actor is None or actor.pk != user.pk:
-        require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
+    organization = _members_locked(organization, user, actor, may_leave=True)
     return remove_from_organization(organization=organization, user=user, actor=actor)
 
 
@@ -200,7 +255,7 @@ def remove_from_organization(*, organization, user, actor) -> dict:
     """``organization_member_remove`` after its lock and permission check, for a service that did both itself
     (offboarding): the rules about whom may be removed still hold here."""
     _refuse_api_key_account(user)
-    membership = _organization_membership(organization, user)
+    membership = _membership(organization, user)
     role_names = membership.role_names
     if actor is not None and actor.pk != user.pk:
         require_may_grant(actor, role_names, organization)
@@ -221,8 +276,8 @@ def remove_from_organization(*, organization, user, actor) -> dict:
     get_user_model().groups.through.objects.filter(user=user, group__team__organization=organization).delete()
     membership.delete()
     sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
-    removed["invitations"] = _revoke_invitations_beyond(
-        organization, [user], actor, f"{user.email} was removed from {organization.name}"
+    removed["invitations"] = invitations_beyond_revoke(
+        _member(organization, user), actor, f"{user.email} was removed from {organization.name}"
     )
     audit_event_record(
         event_type=Event.REMOVED_FROM_ORG,
@@ -237,97 +292,37 @@ def remove_from_organization(*, organization, user, actor) -> dict:
 @transaction.atomic
 def organization_member_roles_set(*, organization, user, roles, actor) -> OrganizationMembership:
     """Replace a member's organization roles (at least one). The last ORG_OWNER cannot be demoted."""
-    organization = lock_organization(organization)
-    _refuse_api_key_account(user)
-    require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
-    change = roles_set(
-        actor=actor,
-        scope=organization,
-        roles=roles,
-        holder=lambda: _organization_membership(organization, user),
-        owner_demoted=lambda: _refuse_if_last_organization_owner(organization, user, demoting=True),
-    )
-    if change.changed:
-        sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
-        audit_event_record(
-            event_type=Event.USER_ROLES_CHANGED,
-            actor=actor,
-            organization=organization,
-            target=user,
-            details=change.details,
-        )
-    if change.removed:
-        _revoke_invitations_beyond(
-            organization, [user], actor, f"{user.email} no longer holds {', '.join(change.removed)}"
-        )
-    return change.holder
+    return _member_roles_set(organization, user, roles, actor)
 
 
 @transaction.atomic
 def project_member_add(*, project, user, roles=(catalogue.GROUP_READ_ONLY,), actor) -> ProjectMembership:
     """Add a user to a project (GROUP_OWNER or GROUP_USER_ADMIN); one outside the organization joins it as
     ORG_MEMBER."""
-    lock_organization(project.organization)
-    _refuse_api_key_account(user)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    role_names = clean_project_roles(roles)
-    require_may_grant(actor, role_names, project)
+    _members_locked(project, user, actor)
+    role_names = grantable_roles(actor=actor, scope=project, roles=roles)
     return add_to_project(project=project, user=user, role_names=role_names, actor=actor)
 
 
 @transaction.atomic
 def project_member_remove(*, project, user, actor) -> None:
     """Remove a user's individual assignment to a project (access through teams stays)."""
-    lock_organization(project.organization)
-    _refuse_api_key_account(user)
-    if actor is None or actor.pk != user.pk:
-        require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    membership = _project_membership(project, user)
+    _members_locked(project, user, actor, may_leave=True)
+    membership = _membership(project, user)
     if actor is not None and actor.pk != user.pk:
         require_may_grant(actor, membership.role_names, project)
     _refuse_if_last_project_owner(user, [project])
     old = membership.role_names
     membership.delete()
-    sync_organization_permissions(
-        project.organization, user_ids=[user.pk], team_ids=[], project_ids=[project.pk]
-    )
-    audit_event_record(
-        event_type=Event.REMOVED_FROM_GROUP, actor=actor, project=project, target=user, details={"roles": old}
-    )
-    _revoke_invitations_beyond(
-        project.organization, [user], actor, f"{user.email} was removed from project {project.name}"
-    )
+    member = _member(project, user)
+    access_changed(member, event_type=Event.REMOVED_FROM_GROUP, actor=actor, details={"roles": old})
+    invitations_beyond_revoke(member, actor, f"{user.email} was removed from project {project.name}")
 
 
 @transaction.atomic
 def project_member_roles_set(*, project, user, roles, actor) -> ProjectMembership:
-    lock_organization(project.organization)
-    _refuse_api_key_account(user)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    change = roles_set(
-        actor=actor,
-        scope=project,
-        roles=roles,
-        holder=lambda: _project_membership(project, user),
-        owner_demoted=lambda: _refuse_if_last_project_owner(user, [project], demoting=True),
-    )
-    if change.changed:
-        sync_organization_permissions(
-            project.organization, user_ids=[user.pk], team_ids=[], project_ids=[project.pk]
-        )
-        audit_event_record(
-            event_type=Event.USER_ROLES_CHANGED,
-            actor=actor,
-            project=project,
-            target=user,
-            details=change.details,
-        )
-    if change.removed:
-        lost = ", ".join(change.removed)
-        _revoke_invitations_beyond(
-            project.organization, [user], actor, f"{user.email} no longer holds {lost} in {project.name}"
-        )
-    return change.holder
+    """Replace a member's project roles (at least one). The last GROUP_OWNER cannot be demoted."""
+    return _member_roles_set(project, user, roles, actor)
 
 
 @transaction.atomic
@@ -335,7 +330,7 @@ def organization_member_role_add(*, organization, user, role, actor) -> Organiza
     """One organization role more (Atlas's ``:addRole``), read and written under the organization lock so
     that two at once cannot overwrite each other."""
     organization = lock_organization(organization)
-    current = _organization_membership(organization, user).role_names
+    current = _membership(organization, user).role_names
     return organization_member_roles_set(
         organization=organization, user=user, roles=sorted({*current, role}), actor=actor
     )
@@ -345,7 +340,7 @@ def organization_member_role_add(*, organization, user, role, actor) -> Organiza
 def organization_member_role_remove(*, organization, user, role, actor) -> OrganizationMembership:
     """One organization role less (``:removeRole``); a member keeps at least one role, and the last owner."""
     organization = lock_organization(organization)
-    current = _organization_membership(organization, user).role_names
+    current = _membership(organization, user).role_names
     return organization_member_roles_set(
         organization=organization, user=user, roles=[name for name in current if name != role], actor=actor
     )
@@ -354,14 +349,14 @@ def organization_member_role_remove(*, organization, user, role, actor) -> Organ
 @transaction.atomic
 def project_member_role_add(*, project, user, role, actor) -> ProjectMembership:
     lock_organization(project.organization)
-    current = _project_membership(project, user).role_names
+    current = _membership(project, user).role_names
     return project_member_roles_set(project=project, user=user, roles=sorted({*current, role}), actor=actor)
 
 
 @transaction.atomic
 def project_member_role_remove(*, project, user, role, actor) -> ProjectMembership:
     lock_organization(project.organization)
-    current = _project_membership(project, user).role_names
+    current = _membership(project, user).role_names
     return project_member_roles_set(
         project=project, user=user, roles=[name for name in current if name != role], actor=actor
     )
@@ -404,4 +399,4 @@ def organization_member_update(
                 team_member_add(team=team, user=user, actor=actor)
         for team_pk in current.keys() - {team.pk for team in teams}:
             team_member_remove(team=current[team_pk], user=user, actor=actor)
-    return _organization_membership(organization, user)
+    return _membership(organization, user)

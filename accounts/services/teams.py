@@ -16,9 +16,17 @@ from accounts.models import (
     TeamProjectRole,
     team_name_key,
 )
-from accounts.permissions import require, require_may_grant, sync_organization_permissions
+from accounts.permissions import require, require_may_grant
 
-from ._rules import clean_name, clean_project_roles, roles_set
+from ._rules import (
+    Grantee,
+    access_changed,
+    clean_name,
+    grantable_roles,
+    invitations_beyond_revoke,
+    roles_set,
+    roles_set_recorded,
+)
 from .locks import lock_organization
 
 Event = AuditEvent.Type
@@ -28,13 +36,13 @@ def _members(team) -> list:
     return [m.user for m in team.memberships.select_related("user")]
 
 
-def _revoke_invitations_beyond(organization, users, actor, reason) -> list[str]:
-    """Those who lost power through the team lose the pending invitations they could no longer send."""
-    from .invitations.revoking import invitations_revoke_beyond_inviter
+def _team_in(scope, team) -> Grantee:
+    """The team as holder of roles in ``scope``; its members are who lose the invitations."""
+    return Grantee(scope=scope, target=team, inviters=lambda: _members(team), team_ids=[team.pk])
 
-    return invitations_revoke_beyond_inviter(
-        organization=organization, inviters=users, actor=actor, reason=reason
-    )
+
+def _user_in(organization, user) -> Grantee:
+    return Grantee(scope=organization, target=user, inviters=lambda: [user], user_ids=[user.pk])
 
 
 def _refuse_taken_name(organization, name, *, exclude=None):
@@ -104,11 +112,12 @@ def team_delete(*, team, actor) -> dict:
     audit_event_record(
         event_type=Event.TEAM_DELETED, actor=actor, organization=organization, target=team, details=removed
     )
-    members = [m.user for m in team.memberships.select_related("user")]
+    members = _members(team)
     group = team.group
     team.delete()
     group.delete()  # takes the group's object permissions and its user links with it
-    _revoke_invitations_beyond(organization, members, actor, f"team {team.name} was deleted")
+    gone = Grantee(scope=organization, target=team, inviters=lambda: members)
+    invitations_beyond_revoke(gone, actor, f"team {team.name} was deleted")
     return removed
 
 
@@ -206,7 +215,7 @@ def team_member_remove(*, team, user, actor) -> None:
         target=user,
         details={"team": team.name, "teamId": team.public_id},
     )
-    _revoke_invitations_beyond(team.organization, [user], actor, f"{user.email} left team {team.name}")
+    invitations_beyond_revoke(_user_in(team.organization, user), actor, f"{user.email} left team {team.name}")
 
 
 def _assignment(team, project) -> TeamProjectAssignment:
@@ -230,8 +239,7 @@ def team_project_assign(*, team, project, roles=(catalogue.GROUP_READ_ONLY,), ac
             "TEAM_NOT_IN_ORG",
             f"Team {team.name} belongs to another organization than project {project.name}.",
         )
-    role_names = clean_project_roles(roles)
-    require_may_grant(actor, role_names, project)
+    role_names = grantable_roles(actor=actor, scope=project, roles=roles)
     if TeamProjectAssignment.objects.filter(team=team, project=project).exists():
         raise ServiceError(
             "TEAM_ALREADY_IN_GROUP",
@@ -240,14 +248,10 @@ def team_project_assign(*, team, project, roles=(catalogue.GROUP_READ_ONLY,), ac
         )
     assignment = TeamProjectAssignment.objects.create(team=team, project=project)
     TeamProjectRole.objects.bulk_create(TeamProjectRole(assignment=assignment, name=n) for n in role_names)
-    sync_organization_permissions(
-        project.organization, user_ids=[], team_ids=[team.pk], project_ids=[project.pk]
-    )
-    audit_event_record(
+    access_changed(
+        _team_in(project, team),
         event_type=Event.TEAM_ADDED_TO_GROUP,
         actor=actor,
-        project=project,
-        target=team,
         details={"roles": role_names},
     )
     return assignment
@@ -261,19 +265,9 @@ def team_project_unassign(*, team, project, actor) -> None:
     old = assignment.role_names
     require_may_grant(actor, old, project)
     assignment.delete()
-    sync_organization_permissions(
-        project.organization, user_ids=[], team_ids=[team.pk], project_ids=[project.pk]
-    )
-    audit_event_record(
-        event_type=Event.TEAM_REMOVED_FROM_GROUP,
-        actor=actor,
-        project=project,
-        target=team,
-        details={"roles": old},
-    )
-    _revoke_invitations_beyond(
-        project.organization, _members(team), actor, f"team {team.name} was removed from {project.name}"
-    )
+    assigned = _team_in(project, team)
+    access_changed(assigned, event_type=Event.TEAM_REMOVED_FROM_GROUP, actor=actor, details={"roles": old})
+    invitations_beyond_revoke(assigned, actor, f"team {team.name} was removed from {project.name}")
 
 
 @transaction.atomic
@@ -281,22 +275,13 @@ def team_project_roles_set(*, team, project, roles, actor) -> TeamProjectAssignm
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     change = roles_set(actor=actor, scope=project, roles=roles, holder=lambda: _assignment(team, project))
-    if change.changed:
-        sync_organization_permissions(
-            project.organization, user_ids=[], team_ids=[team.pk], project_ids=[project.pk]
-        )
-        audit_event_record(
-            event_type=Event.TEAM_ROLES_MODIFIED,
-            actor=actor,
-            project=project,
-            target=team,
-            details=change.details,
-        )
-    if change.removed:
-        _revoke_invitations_beyond(
-            project.organization, _members(team), actor, f"team {team.name} lost {', '.join(change.removed)}"
-        )
-    return change.holder
+    return roles_set_recorded(
+        change,
+        _team_in(project, team),
+        event_type=Event.TEAM_ROLES_MODIFIED,
+        actor=actor,
+        lost=lambda lost: f"team {team.name} lost {lost}",
+    )
 
 
 @transaction.atomic

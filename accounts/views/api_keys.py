@@ -6,6 +6,8 @@ owners and user admins (MANAGE_PROJECT_MEMBERS) assign its organization's keys t
 call (accounts.services.api_keys). The private key exists only in the response to the creating POST (sent with
 ``Cache-Control: no-store``); a form that was sent already (a reload re-posting it) creates nothing."""
 
+import functools
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +18,7 @@ from django.utils.cache import add_never_cache_headers
 
 from .. import roles, selectors
 from ..errors import ServiceError
-from ..models import ApiKey, OrganizationMembership, ProjectMembership
+from ..models import ApiKey, OrganizationMembership, Project, ProjectMembership
 from ..permissions import actor_may
 from ..services import api_keys as key_services
 from .pages import confirm_page, paginate, render_page, search_term
@@ -182,6 +184,31 @@ def _created_page(request, api_key, private_key, *, organization=None, project=N
     return response
 
 
+def _create_key(request, form, scope, *, again):
+    """The POST of a create-key form, on the organization's API Keys tab (``scope`` the organization) or on a
+    project's API keys page (``scope`` the project: a key of its organization with roles in it): the page
+    showing the new key's private key once; None when the form is invalid or the service refuses (the form
+    says why). A form sent again goes back to ``again``."""
+    if not form.is_valid():
+        return None
+    if _sent_already(request, form):
+        return _refuse_resent(request, again)
+    if isinstance(scope, Project):
+        create = functools.partial(key_services.api_key_create_for_project, project=scope)
+        where = {"project": scope, "tab": "access"}
+    else:
+        create = functools.partial(key_services.api_key_create, organization=scope)
+        where = {"organization": scope, "tab": "api_keys"}
+    try:
+        api_key, private_key = create(
+            description=form.cleaned_data["description"], roles=form.cleaned_data["roles"], actor=request.user
+        )
+    except ServiceError as error:
+        form.add_error(_field_of(error, form), error.message)
+        return None
+    return _created_page(request, api_key, private_key, **where)
+
+
 def _refuse_resent(request, url):
     messages.warning(
         request,
@@ -216,20 +243,9 @@ def organization_api_keys(request, org_id):
     url = reverse("accounts:organization_api_keys", kwargs={"org_id": organization.public_id})
     if request.method == "POST":
         form = CreateKeyForm(request.POST, request=request, prefix="key")
-        if form.is_valid():
-            if _sent_already(request, form):
-                return _refuse_resent(request, url)
-            try:
-                api_key, private_key = key_services.api_key_create(
-                    organization=organization,
-                    description=form.cleaned_data["description"],
-                    roles=form.cleaned_data["roles"],
-                    actor=request.user,
-                )
-            except ServiceError as error:
-                form.add_error(_field_of(error, form), error.message)
-            else:
-                return _created_page(request, api_key, private_key, organization=organization, tab="api_keys")
+        created = _create_key(request, form, organization, again=url)
+        if created is not None:
+            return created
     term = search_term(request)
     keys = _keys_with_access(organization)
     if term:
@@ -352,6 +368,15 @@ def _key_action(request, action, form, api_key, organization) -> str:
     return "The key's description and roles were saved."
 
 
+def _on_key(organization, api_key) -> dict:
+    """Where a confirmation about ``api_key`` stands: the API Keys tab, with the key's page to go back to."""
+    return {
+        "organization": organization,
+        "tab": "api_keys",
+        "back": (api_key.description, _detail_url(organization, api_key)),
+    }
+
+
 def _detail_url(organization, api_key):
     return reverse(
         "accounts:api_key_detail", kwargs={"org_id": organization.public_id, "api_key_id": api_key.public_id}
@@ -385,10 +410,7 @@ def api_key_delete(request, org_id, api_key_id):
         items=[f"{a.project.name}: {', '.join(map(roles.label, a.role_names))}" for a in assignments],
         warnings=["Scripts and integrations that use this key stop working."],
         button="Delete API key",
-        cancel_url=_detail_url(organization, api_key),
-        organization=organization,
-        tab="api_keys",
-        crumbs=[(api_key.description, _detail_url(organization, api_key))],
+        **_on_key(organization, api_key),
     )
 
 
@@ -427,10 +449,7 @@ def api_key_entry_remove(request, org_id, api_key_id):
         if last
         else [],
         button="Remove entry",
-        cancel_url=back,
-        organization=organization,
-        tab="api_keys",
-        crumbs=[(api_key.description, back)],
+        **_on_key(organization, api_key),
         template="accounts/api_key_entry_remove.html",
         context={"entry": block},
     )
@@ -458,7 +477,6 @@ def _unassign(request, organization, api_key, project, *, back, nav):
         intro=f"It loses its roles in {project.name}:",
         items=[", ".join(map(roles.label, membership.role_names))],
         button="Remove from project",
-        cancel_url=back,
         **nav,
     )
 
@@ -468,9 +486,8 @@ def api_key_project_remove(request, org_id, api_key_id, project_id):
     organization = _organization(request, org_id)
     api_key = _key(request, organization, api_key_id)
     project = selectors.access_project(actor=request.user, project_id=project_id, organization=organization)
-    back = _detail_url(organization, api_key)
-    nav = {"organization": organization, "tab": "api_keys", "crumbs": [(api_key.description, back)]}
-    return _unassign(request, organization, api_key, project, back=back, nav=nav)
+    nav = _on_key(organization, api_key)
+    return _unassign(request, organization, api_key, project, back=nav["back"][1], nav=nav)
 
 
 # ---- a project's API keys ---------------------------------------------------------------------------------------
@@ -503,20 +520,9 @@ def project_api_keys(request, project_id):
             create_form = CreateKeyForm(
                 request.POST, request=request, prefix="key", role_choices=roles.PROJECT_ROLE_CHOICES
             )
-            if create_form.is_valid():
-                if _sent_already(request, create_form):
-                    return _refuse_resent(request, here)
-                try:
-                    api_key, private_key = key_services.api_key_create_for_project(
-                        project=project,
-                        description=create_form.cleaned_data["description"],
-                        roles=create_form.cleaned_data["roles"],
-                        actor=request.user,
-                    )
-                except ServiceError as error:
-                    create_form.add_error(_field_of(error, create_form), error.message)
-                else:
-                    return _created_page(request, api_key, private_key, project=project, tab="access")
+            created = _create_key(request, create_form, project, again=here)
+            if created is not None:
+                return created
         else:
             assign_form = AssignKeyForm(request.POST, prefix="assign", keys=unassigned)
             if assign_form.is_valid():
@@ -579,7 +585,7 @@ def project_api_key_remove(request, project_id, api_key_id):
         actor=request.user, api_key_id=api_key_id, organization=project.organization
     )
     back = reverse("accounts:project_api_keys", kwargs={"project_id": project.public_id})
-    nav = {"project": project, "tab": "access", "crumbs": [("API keys", back)]}
+    nav = {"project": project, "tab": "access", "back": ("API keys", back)}
     return _unassign(request, project.organization, api_key, project, back=back, nav=nav)
 
 

@@ -279,7 +279,8 @@ def confirm_page(
     *,
     title,
     button,
-    cancel_url,
+    cancel_url=None,
+    back=None,
     items=(),
     intro="",
     warnings=(),
@@ -293,8 +294,11 @@ def confirm_page(
 ):
     """The GET half of a destructive action (the view performs it on POST to the same URL): ``title`` as the
     heading, ``intro`` a sentence, ``items`` what goes (a list of strings), ``warnings`` shown as alerts,
-    ``button`` the danger button's label, ``cancel_url`` where Cancel leads. Works without JavaScript. A page
-    that needs more (a form field, richer items) extends ``confirm.html`` and fills its ``confirm_*`` blocks."""
+    ``button`` the danger button's label, ``cancel_url`` where Cancel leads; ``back``, (name, url) of the object
+    the action is on, is both that url and the crumb before the button. Works without JavaScript. A page that
+    needs more (a form field, richer items) extends ``confirm.html`` and fills its ``confirm_*`` blocks."""
+    if back is not None:
+        cancel_url, crumbs = cancel_url or back[1], [*crumbs, back]
     confirmation = Confirmation(
         title=title,
         button=button,

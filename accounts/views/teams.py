@@ -284,6 +284,11 @@ def _team_url(organization, team):
     )
 
 
+def _on_team(organization, team) -> dict:
+    """Where a confirmation about ``team`` stands: the Teams tab, with the team's page to go back to."""
+    return {"organization": organization, "tab": "teams", "back": (team.name, _team_url(organization, team))}
+
+
 def _access_lines(assignments):
     return [f"{a.project.name}: {', '.join(roles.label(n) for n in a.role_names)}" for a in assignments]
 
@@ -315,10 +320,7 @@ def team_member_remove(request, org_id, team_id, user_id):
         items=lines,
         warnings=["Access given to them directly or by another team stays."] if lines else [],
         button="Remove from team",
-        cancel_url=_team_url(organization, team),
-        organization=organization,
-        tab="teams",
-        crumbs=[(team.name, _team_url(organization, team))],
+        **_on_team(organization, team),
     )
 
 
@@ -351,10 +353,7 @@ def team_delete(request, org_id, team_id):
         items=lines,
         warnings=["Access given to the members directly or by another team stays."] if lines else [],
         button="Delete team",
-        cancel_url=_team_url(organization, team),
-        organization=organization,
-        tab="teams",
-        crumbs=[(team.name, _team_url(organization, team))],
+        **_on_team(organization, team),
     )
 
 

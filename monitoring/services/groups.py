@@ -39,6 +39,33 @@ _GROUP_NAME_MAX = 128
 # ---- system groups follow clusters --------------------------------------------------------------------------
 
 
+def _group_audit(event_type, group, actor, *, cluster=None, **details) -> None:
+    """One audit row about a monitoring group, in its project; a system group's (``cluster``) names its
+    cluster first."""
+    if cluster is not None:
+        details = {"cluster": cluster.name, **details}
+    audit_event_record(
+        event_type=event_type,
+        actor=actor,
+        project=group.project if cluster is None else cluster.project,
+        target=group,
+        target_type="monitoringGroup",
+        details=details,
+    )
+
+
+def _member_audit(event_type, group, monitoring_user, actor, **details) -> None:
+    """One audit row about a monitoring user joining or leaving ``group`` by hand."""
+    audit_event_record(
+        event_type=event_type,
+        actor=actor,
+        project=group.project,
+        target=monitoring_user,
+        target_type="monitoringUser",
+        details={"group": group.name, **details},
+    )
+
+
 def _member_names(group) -> list[str]:
     return sorted(group.memberships.values_list("monitoring_user__username", flat=True))
 
@@ -51,13 +78,9 @@ def _system_group_create(cluster, actor, reason) -> MonitoringGroup:
     )
     organization = cluster.project.organization
     added = insert_attachment_memberships(organization=organization, group_ids=[group.pk])
-    audit_event_record(
-        event_type=Event.MONITORING_GROUP_CREATED,
-        actor=actor,
-        project=cluster.project,
-        target=group,
-        target_type="monitoringGroup",
-        details={"cluster": cluster.name, "reason": reason, "members": _member_names(group) if added else []},
+    members = _member_names(group) if added else []
+    _group_audit(
+        Event.MONITORING_GROUP_CREATED, group, actor, cluster=cluster, reason=reason, members=members
     )
     if added:
         notify_group_admins_after_commit(organization.pk)
@@ -66,13 +89,8 @@ def _system_group_create(cluster, actor, reason) -> MonitoringGroup:
 
 def _system_group_delete(group, cluster, actor, reason) -> None:
     members = _member_names(group)
-    audit_event_record(
-        event_type=Event.MONITORING_GROUP_DELETED,
-        actor=actor,
-        project=cluster.project,
-        target=group,
-        target_type="monitoringGroup",
-        details={"cluster": cluster.name, "reason": reason, "members": members},
+    _group_audit(
+        Event.MONITORING_GROUP_DELETED, group, actor, cluster=cluster, reason=reason, members=members
     )
     group.delete()
 
@@ -184,14 +202,7 @@ def monitoring_group_create(*, project, name, actor) -> MonitoringGroup:
             name=name,
         )
     group = MonitoringGroup.objects.create(project=project, name=name)
-    audit_event_record(
-        event_type=Event.MONITORING_GROUP_CREATED,
-        actor=actor,
-        project=project,
-        target=group,
-        target_type="monitoringGroup",
-        details={"reason": "CREATED_BY_HAND"},
-    )
+    _group_audit(Event.MONITORING_GROUP_CREATED, group, actor, reason="CREATED_BY_HAND")
     return group
 
 
@@ -207,14 +218,8 @@ def monitoring_group_delete(*, group, actor) -> None:
             "eligible.",
             name=group.name,
         )
-    audit_event_record(
-        event_type=Event.MONITORING_GROUP_DELETED,
-        actor=actor,
-        project=group.project,
-        target=group,
-        target_type="monitoringGroup",
-        details={"reason": "DELETED_BY_HAND", "members": _member_names(group)},
-    )
+    members = _member_names(group)
+    _group_audit(Event.MONITORING_GROUP_DELETED, group, actor, reason="DELETED_BY_HAND", members=members)
     group.delete()
 
 
@@ -254,13 +259,9 @@ def monitoring_group_member_add(
         role=role,
         source=MonitoringGroupMembership.Source.MANUAL,
     )
-    audit_event_record(
-        event_type=Event.MONITORING_GROUP_MEMBER_ADDED,
-        actor=actor,
-        project=group.project,
-        target=monitoring_user,
-        target_type="monitoringUser",
-        details={"group": group.name, "role": role, "source": membership.source},
+    source = membership.source
+    _member_audit(
+        Event.MONITORING_GROUP_MEMBER_ADDED, group, monitoring_user, actor, role=role, source=source
     )
     notify_group_admins_after_commit(organization.pk)
     return membership
@@ -306,12 +307,12 @@ def monitoring_group_member_remove(*, group, monitoring_user, actor) -> HandRemo
         organization=organization, monitoring_user=monitoring_user
     ).exists()
     membership.delete()
-    audit_event_record(
-        event_type=Event.MONITORING_GROUP_MEMBER_REMOVED,
-        actor=actor,
-        project=group.project,
-        target=monitoring_user,
-        target_type="monitoringUser",
-        details={"group": group.name, "source": membership.source, "stillAttached": still_attached},
+    _member_audit(
+        Event.MONITORING_GROUP_MEMBER_REMOVED,
+        group,
+        monitoring_user,
+        actor,
+        source=membership.source,
+        stillAttached=still_attached,
     )
     return HandRemoval(group, monitoring_user, membership.source, still_attached)

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView
 from accounts import selectors as account_selectors
-from accounts.api.api_keys.serializers import AccessListRequestSerializer
+from accounts.api.api_keys.serializers import AccessListRequestSerializer, access_list_entries
 from accounts.errors import ServiceError
 from accounts.models import ProjectMembership
 from serviceaccounts import selectors
@@ -175,12 +175,8 @@ class ServiceAccountAccessListView(AtlasView):
     def post(self, request, org_id, client_id):
         organization = _organization(request, org_id)
         service_account = _account(request, organization, client_id)
-        body = request.data if isinstance(request.data, list) else [request.data]  # one object is one entry
-        entries = self.validated(AccessListRequestSerializer, data=body, many=True, allow_empty=False)
         services.service_account_access_list_add(
-            service_account=service_account,
-            entries=[entry.get("ipAddress") or entry["cidrBlock"] for entry in entries],
-            actor=request.user,
+            service_account=service_account, entries=access_list_entries(self), actor=request.user
         )
         return self._page(service_account, status.HTTP_201_CREATED)
 

@@ -5,25 +5,18 @@ records its audit event in the same transaction, as the API key services do."""
 import secrets
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import roles as catalogue
-from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
 from accounts.models import ProjectMembership
-from accounts.permissions import require, require_may_grant, sync_organization_permissions
-from accounts.services._rules import (
-    clean_name,
-    clean_organization_roles,
-    clean_project_roles,
-    refuse_unsafe_characters,
-    roles_set,
-)
-from accounts.services.api_keys import clean_access_list_entry
+from accounts.permissions import require
+from accounts.services import _principals as principals
+from accounts.services._principals import PrincipalKind
+from accounts.services._rules import clean_name, grantable_roles
 from accounts.services.locks import lock_organization
-from accounts.services.members import add_to_organization, add_to_project
+from accounts.services.members import add_to_organization
 from serviceaccounts.models import (
     SECRET_PREFIX,
     AccessToken,
@@ -43,15 +36,32 @@ SECRET_MAX_HOURS = 365 * 24
 SECRETS_PER_ACCOUNT = 2
 
 
+ACCOUNT = PrincipalKind(
+    noun="service account",
+    article="A",
+    target_type="service_account",
+    code="SERVICE_ACCOUNT",
+    ident_key="clientId",
+    ident_attr="client_id",
+    description_field="description",
+    ident_in_errors=True,
+    ident_on_role_changes=True,
+    refuse_assigned_twice=True,
+    reason_attr="name",
+    names_lost_roles=False,
+    events={
+        "roles_changed": Event.SERVICE_ACCOUNT_ROLES_CHANGED,
+        "group_roles_changed": Event.SERVICE_ACCOUNT_GROUP_ROLES_CHANGED,
+        "added_to_group": Event.SERVICE_ACCOUNT_ADDED_TO_GROUP,
+        "removed_from_group": Event.SERVICE_ACCOUNT_REMOVED_FROM_GROUP,
+        "deleted": Event.SERVICE_ACCOUNT_DELETED,
+        "access_list_entry_added": Event.SERVICE_ACCOUNT_ACCESS_LIST_ENTRY_ADDED,
+    },
+)
+
+
 def _clean_description(description) -> str:
-    description = (description or "").strip()
-    if not 1 <= len(description) <= 250:
-        raise ServiceError(
-            "VALIDATION_ERROR",
-            "A service account needs a description of 1 to 250 characters.",
-            field="description",
-        )
-    return refuse_unsafe_characters(description, field="description", what="service account description")
+    return principals.description_clean(ACCOUNT, description)
 
 
 def _clean_hours(hours) -> int:
@@ -81,16 +91,10 @@ def _new_secret(service_account, hours) -> tuple[ServiceAccountSecret, str]:
     return secret, value
 
 
-def _audit(event_type, service_account, actor, *, project=None, **details):
-    audit_event_record(
-        event_type=event_type,
-        actor=actor,
-        organization=None if project else service_account.organization,
-        project=project,
-        target=service_account,
-        target_type="service_account",
-        details={"clientId": service_account.client_id, **details},
-    )
+def _audit(event_type, service_account, actor, **details):
+    """An audit row about the account in its organization, naming it by its client id."""
+    details = {"clientId": service_account.client_id, **details}
+    principals.audit(ACCOUNT, event_type, service_account, actor, service_account.organization, details)
 
 
 @transaction.atomic
@@ -104,15 +108,10 @@ def service_account_create(
     name = clean_name(name, kind="service account")
     description = _clean_description(description)
     hours = _clean_hours(secret_expires_after_hours)
-    role_names = clean_organization_roles(roles)
-    require_may_grant(actor, role_names, organization)
+    role_names = grantable_roles(actor=actor, scope=organization, roles=roles)
     client_id = new_client_id()
-    user = get_user_model().objects.create_user(
-        f"{client_id}@service-accounts.invalid",
-        None,
-        first_name="Service account",
-        last_name=name,
-        is_service_account=True,
+    user = principals.user_create(
+        email=f"{client_id}@service-accounts.invalid", first_name="Service account", last_name=name
     )
     service_account = ServiceAccount.objects.create(
         client_id=client_id,
@@ -164,31 +163,8 @@ def service_account_update(
         service_account.save(update_fields=["name", "description"])
         _audit(Event.SERVICE_ACCOUNT_DETAILS_CHANGED, service_account, actor, **changes)
     if roles is not None:
-        change = roles_set(
-            actor=actor,
-            scope=organization,
-            roles=roles,
-            holder=lambda: service_account.user.organization_memberships.get(organization=organization),
-        )
-        if change.changed:
-            sync_organization_permissions(organization, user_ids=[service_account.user_id], team_ids=[])
-            _audit(Event.SERVICE_ACCOUNT_ROLES_CHANGED, service_account, actor, **change.details)
-        if change.removed:
-            _revoke_invitations(service_account, actor, f"service account {service_account.name} lost roles")
+        principals.roles_set(ACCOUNT, service_account, organization, roles=roles, actor=actor)
     return service_account
-
-
-def _revoke_invitations(service_account, actor, reason, everything=False):
-    """The pending invitations the account sent and could no longer send (``everything``: it is going)."""
-    from accounts.services.invitations.revoking import invitations_revoke_beyond_inviter
-
-    invitations_revoke_beyond_inviter(
-        organization=service_account.organization,
-        inviters=[service_account.user],
-        actor=actor,
-        reason=reason,
-        everything=everything,
-    )
 
 
 @transaction.atomic
@@ -196,13 +172,8 @@ def service_account_delete(*, service_account, actor) -> None:
     """Delete an account: its tokens die with it, it leaves every project, and its user goes too."""
     organization = lock_organization(service_account.organization)
     require(actor, catalogue.MANAGE_API_KEYS, organization)
-    _audit(Event.SERVICE_ACCOUNT_DELETED, service_account, actor, name=service_account.name)
-    _revoke_invitations(
-        service_account, actor, f"service account {service_account.name} was deleted", everything=True
-    )
-    user = service_account.user
-    service_account.delete()  # secrets, access list and tokens cascade
-    user.delete()  # memberships, roles and object permissions cascade
+    # Its secrets, access list and tokens cascade with it.
+    principals.delete(ACCOUNT, service_account, organization, actor=actor, name=service_account.name)
 
 
 # ---- secrets --------------------------------------------------------------------------------------------------
@@ -261,65 +232,19 @@ def service_account_access_list_add(
     """Add addresses or CIDR blocks (normalised as for API keys); ones already there are kept as they are."""
     organization = lock_organization(service_account.organization)
     require(actor, catalogue.MANAGE_API_KEYS, organization)
-    blocks = list(dict.fromkeys(clean_access_list_entry(entry) for entry in entries))
-    if not blocks:
-        raise ServiceError(
-            "VALIDATION_ERROR", "Give at least one IP address or CIDR block.", field="ipAddress"
-        )
-    existing = set(
-        service_account.access_list.filter(cidr_block__in=blocks).values_list("cidr_block", flat=True)
-    )
-    new = [
-        ServiceAccountAccessListEntry(service_account=service_account, cidr_block=b, created_by=actor)
-        for b in blocks
-        if b not in existing
-    ]
-    ServiceAccountAccessListEntry.objects.bulk_create(new)
-    for entry in new:
-        _audit(
-            Event.SERVICE_ACCOUNT_ACCESS_LIST_ENTRY_ADDED, service_account, actor, cidrBlock=entry.cidr_block
-        )
-    return list(service_account.access_list.filter(cidr_block__in=blocks))
+    return principals.access_list_add(ACCOUNT, service_account, organization, entries=entries, actor=actor)
 
 
 @transaction.atomic
 def service_account_access_list_remove(*, service_account, entry, actor) -> None:
     organization = lock_organization(service_account.organization)
     require(actor, catalogue.MANAGE_API_KEYS, organization)
-    block = clean_access_list_entry(entry)
-    row = service_account.access_list.filter(cidr_block=block).first()
-    if row is None:
-        raise ServiceError(
-            "RESOURCE_NOT_FOUND",
-            f"{block} is not on the access list of service account {service_account.client_id}.",
-            entry=block,
-        )
+    row = principals.access_list_entry(ACCOUNT, service_account, entry)
     row.delete()
-    _audit(Event.SERVICE_ACCOUNT_ACCESS_LIST_ENTRY_DELETED, service_account, actor, cidrBlock=block)
+    _audit(Event.SERVICE_ACCOUNT_ACCESS_LIST_ENTRY_DELETED, service_account, actor, cidrBlock=row.cidr_block)
 
 
 # ---- projects -------------------------------------------------------------------------------------------------
-
-
-def _same_organization(service_account, project):
-    if service_account.organization_id != project.organization_id:
-        raise ServiceError(
-            "SERVICE_ACCOUNT_NOT_FOUND",
-            f"No service account {service_account.client_id} exists in the organization of project "
-            f"{project.name}.",
-            clientId=service_account.client_id,
-        )
-
-
-def _membership(service_account, project) -> ProjectMembership:
-    membership = ProjectMembership.objects.filter(project=project, user=service_account.user).first()
-    if membership is None:
-        raise ServiceError(
-            "SERVICE_ACCOUNT_NOT_IN_GROUP",
-            f"Service account {service_account.client_id} is not assigned to project {project.name}.",
-            clientId=service_account.client_id,
-        )
-    return membership
 
 
 @transaction.atomic
@@ -327,52 +252,18 @@ def service_account_project_assign(*, service_account, project, roles, actor) ->
     """Give an organization's service account roles in one of its projects (GROUP_OWNER or GROUP_USER_ADMIN)."""
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    _same_organization(service_account, project)
-    role_names = clean_project_roles(roles)
-    require_may_grant(actor, role_names, project)
-    if ProjectMembership.objects.filter(project=project, user=service_account.user).exists():
-        raise ServiceError(
-            "SERVICE_ACCOUNT_ALREADY_IN_GROUP",
-            f"Service account {service_account.client_id} is already assigned to project {project.name}.",
-            clientId=service_account.client_id,
-        )
-    membership = add_to_project(
-        project=project, user=service_account.user, role_names=role_names, actor=actor
-    )
-    _audit(Event.SERVICE_ACCOUNT_ADDED_TO_GROUP, service_account, actor, project=project, roles=role_names)
-    return membership
+    return principals.project_assign(ACCOUNT, service_account, project, roles=roles, actor=actor)
 
 
 @transaction.atomic
 def service_account_project_roles_set(*, service_account, project, roles, actor) -> ProjectMembership:
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    change = roles_set(
-        actor=actor, scope=project, roles=roles, holder=lambda: _membership(service_account, project)
-    )
-    if change.changed:
-        sync_organization_permissions(project.organization, user_ids=[service_account.user_id], team_ids=[])
-        _audit(
-            Event.SERVICE_ACCOUNT_GROUP_ROLES_CHANGED,
-            service_account,
-            actor,
-            project=project,
-            **change.details,
-        )
-    if change.removed:
-        _revoke_invitations(service_account, actor, f"service account {service_account.name} lost roles")
-    return change.holder
+    return principals.roles_set(ACCOUNT, service_account, project, roles=roles, actor=actor)
 
 
 @transaction.atomic
 def service_account_project_unassign(*, service_account, project, actor) -> None:
     lock_organization(project.organization)
     require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
-    membership = _membership(service_account, project)
-    require_may_grant(actor, membership.role_names, project)
-    membership.delete()
-    sync_organization_permissions(project.organization, user_ids=[service_account.user_id], team_ids=[])
-    _audit(Event.SERVICE_ACCOUNT_REMOVED_FROM_GROUP, service_account, actor, project=project)
-    _revoke_invitations(
-        service_account, actor, f"service account {service_account.name} was removed from {project.name}"
-    )
+    principals.project_unassign(ACCOUNT, service_account, project, actor=actor)

@@ -9,10 +9,9 @@ from rest_framework.response import Response
 from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView
 from accounts import selectors
-from accounts.errors import ServiceError
 from accounts.models import ApiKey
+from accounts.services import _principals as principals
 from accounts.services import api_keys as services
-from accounts.services.api_keys import clean_access_list_entry
 
 from .serializers import (
     AccessListEntrySerializer,
@@ -20,6 +19,7 @@ from .serializers import (
     ApiKeyCreateSerializer,
     ApiKeySerializer,
     ApiKeyUpdateSerializer,
+    access_list_entries,
     with_visible_roles,
 )
 
@@ -127,12 +127,8 @@ class ApiKeyAccessListView(AtlasView):
     )
     def post(self, request, org_id, api_user_id):
         api_key = self._key(request, org_id, api_user_id)
-        body = request.data if isinstance(request.data, list) else [request.data]  # one object is one entry
-        entries = self.validated(AccessListRequestSerializer, data=body, many=True, allow_empty=False)
         services.api_key_access_list_add(
-            api_key=api_key,
-            entries=[entry.get("ipAddress") or entry["cidrBlock"] for entry in entries],
-            actor=request.user,
+            api_key=api_key, entries=access_list_entries(self), actor=request.user
         )
         return self._page(api_key, status.HTTP_201_CREATED)
 
@@ -144,14 +140,7 @@ class ApiKeyAccessListEntryView(AtlasView):
     def get(self, request, org_id, api_user_id, ip_address):
         organization = selectors.access_organization(actor=request.user, organization_id=org_id)
         api_key = organization_api_key(request, organization, api_user_id)
-        block = clean_access_list_entry(ip_address)
-        entry = api_key.access_list.filter(cidr_block=block).first()
-        if entry is None:
-            raise ServiceError(
-                "RESOURCE_NOT_FOUND",
-                f"{block} is not on the access list of API key {api_key.public_key}.",
-                entry=block,
-            )
+        entry = principals.access_list_entry(services.KEY, api_key, ip_address)
         context = {"request": request, "api_key": api_key}
         return Response(AccessListEntrySerializer(entry, context=context).data)
 

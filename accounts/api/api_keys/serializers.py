@@ -3,15 +3,15 @@ UserAccessListResponse), and the request bodies it takes."""
 
 from urllib.parse import quote
 
-from django.db.models import Prefetch
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from accessportal.api.schema import LinkSerializer
 from accessportal.api.views import self_link
-from accounts.models import OrganizationMembership, ProjectMembership
 
 from ..users import RoleAssignmentSerializer
+from ..users.app_user import role_assignments, visible_roles
 
 # What every answer but the creation shows of the private key: Atlas's redacted shape, with nothing of the
 # secret in it (Atlas shows its last characters; we keep none to show).
@@ -25,20 +25,7 @@ def with_visible_roles(api_keys, organization, projects):
     """Prefetch what ``ApiKeySerializer`` shows of a page of keys: their roles in ``organization`` and in
     ``projects`` (those the caller may see) only. Four queries whatever the page size."""
     return api_keys.select_related("user", "organization").prefetch_related(
-        Prefetch(
-            "user__organization_memberships",
-            queryset=OrganizationMembership.objects.filter(organization=organization)
-            .select_related("organization")
-            .prefetch_related("roles"),
-            to_attr="visible_organization_memberships",
-        ),
-        Prefetch(
-            "user__project_memberships",
-            queryset=ProjectMembership.objects.filter(project__in=projects)
-            .select_related("project")
-            .prefetch_related("roles"),
-            to_attr="visible_project_memberships",
-        ),
+        *visible_roles("user__", Q(organization=organization), Q(project__in=projects))
     )
 
 
@@ -59,23 +46,7 @@ class ApiKeySerializer(serializers.Serializer):
     @extend_schema_field(RoleAssignmentSerializer(many=True))
     def get_roles(self, api_key) -> list[dict]:
         """The organization roles, then the project roles, each sorted (Atlas's CloudAccessRoleAssignment)."""
-        org_roles = sorted(
-            (
-                {"orgId": m.organization.public_id, "roleName": role.name}
-                for m in api_key.user.visible_organization_memberships
-                for role in m.roles.all()
-            ),
-            key=lambda r: r["roleName"],
-        )
-        project_roles = sorted(
-            (
-                {"groupId": m.project.public_id, "roleName": role.name}
-                for m in api_key.user.visible_project_memberships
-                for role in m.roles.all()
-            ),
-            key=lambda r: (r["groupId"], r["roleName"]),
-        )
-        return org_roles + project_roles
+        return role_assignments(api_key.user)
 
     @extend_schema_field(LinkSerializer(many=True))
     def get_links(self, api_key) -> list[dict]:
@@ -167,6 +138,15 @@ class AccessListRequestSerializer(serializers.Serializer):
         if "/" in data.get("ipAddress", ""):
             raise serializers.ValidationError({"ipAddress": "One address only; give a block as cidrBlock."})
         return data
+
+
+def access_list_entries(view) -> list[str]:
+    """The addresses and CIDR blocks an access-list POST names (the API keys' and the service accounts'): a
+    list of UserAccessListRequest objects, or one object as one entry; a 400 naming the fields otherwise."""
+    request = view.request
+    body = request.data if isinstance(request.data, list) else [request.data]
+    entries = view.validated(AccessListRequestSerializer, data=body, many=True, allow_empty=False)
+    return [entry.get("ipAddress") or entry["cidrBlock"] for entry in entries]
 
 
 def single_address(entry) -> str | None:

@@ -1,7 +1,7 @@
 """The user representation shared by every resource that lists people (Atlas's AppUser), and /users."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -13,24 +13,46 @@ from accounts import selectors
 from accounts.models import OrganizationMembership, ProjectMembership, TeamMembership
 
 
+def visible_roles(path, organization_memberships: Q, project_memberships: Q) -> list[Prefetch]:
+    """The prefetching of the roles the caller may see of the users at ``path`` (``""``: the users themselves;
+    ``"user__"``: an API key's): their organization memberships and project memberships that match these
+    filters, each with its scope and its roles, as ``visible_organization_memberships`` and
+    ``visible_project_memberships`` (what ``role_assignments`` reads). Four queries whatever the page size."""
+    return [
+        Prefetch(
+            f"{path}{model.SCOPE}_memberships",
+            queryset=model.objects.filter(condition).select_related(model.SCOPE).prefetch_related("roles"),
+            to_attr=f"visible_{model.SCOPE}_memberships",
+        )
+        for model, condition in (
+            (OrganizationMembership, organization_memberships),
+            (ProjectMembership, project_memberships),
+        )
+    ]
+
+
+def role_assignments(user) -> list[dict]:
+    """The roles of ``user`` that ``visible_roles`` prefetched, as Atlas's CloudAccessRoleAssignment: the
+    organization roles, then the project roles, each sorted."""
+    org_roles = [
+        {"orgId": m.organization.public_id, "roleName": role.name}
+        for m in user.visible_organization_memberships
+        for role in m.roles.all()
+    ]
+    project_roles = [
+        {"groupId": m.project.public_id, "roleName": role.name}
+        for m in user.visible_project_memberships
+        for role in m.roles.all()
+    ]
+    key = lambda r: (r.get("orgId", ""), r.get("groupId", ""), r["roleName"])  # noqa: E731
+    return sorted(org_roles, key=key) + sorted(project_roles, key=key)
+
+
 def with_visible_access(users, organizations):
     """Prefetch what ``UserSerializer`` shows of a page of users: their roles and teams in ``organizations``
     only (a user's standing elsewhere is none of the caller's business). Four queries whatever the page size."""
     return users.prefetch_related(
-        Prefetch(
-            "organization_memberships",
-            queryset=OrganizationMembership.objects.filter(organization__in=organizations)
-            .select_related("organization")
-            .prefetch_related("roles"),
-            to_attr="visible_organization_memberships",
-        ),
-        Prefetch(
-            "project_memberships",
-            queryset=ProjectMembership.objects.filter(project__organization__in=organizations)
-            .select_related("project")
-            .prefetch_related("roles"),
-            to_attr="visible_project_memberships",
-        ),
+        *visible_roles("", Q(organization__in=organizations), Q(project__organization__in=organizations)),
         Prefetch(
             "team_memberships",
             queryset=TeamMembership.objects.filter(team__organization__in=organizations).select_related(
@@ -63,18 +85,7 @@ class UserSerializer(serializers.Serializer):
 
     @extend_schema_field(RoleAssignmentSerializer(many=True))
     def get_roles(self, user):
-        org_roles = [
-            {"orgId": m.organization.public_id, "roleName": role.name}
-            for m in user.visible_organization_memberships
-            for role in m.roles.all()
-        ]
-        project_roles = [
-            {"groupId": m.project.public_id, "roleName": role.name}
-            for m in user.visible_project_memberships
-            for role in m.roles.all()
-        ]
-        key = lambda r: (r.get("orgId", ""), r.get("groupId", ""), r["roleName"])  # noqa: E731
-        return sorted(org_roles, key=key) + sorted(project_roles, key=key)
+        return role_assignments(user)
 
     def get_teamIds(self, user) -> list[str]:
         return sorted(m.team.public_id for m in user.visible_team_memberships)
