@@ -9,6 +9,7 @@ from accounts.models import (
     AuditEvent,
     Invitation,
     OrganizationMembership,
+    OrganizationRoleGroup,
     OrganizationUserObjectPermission,
     ProjectMembership,
     ProjectUserObjectPermission,
@@ -44,6 +45,8 @@ def offboard(*, organization, user, actor) -> None:
     ):
         user.groups.remove(tm.team.group)
         tm.delete()
+    for role_group in OrganizationRoleGroup.objects.filter(organization=organization, group__user=user):
+        user.groups.remove(role_group.group_id)
     for perm in ProjectUserObjectPermission.objects.filter(
         user=user, content_object__organization=organization
     ):
