@@ -296,38 +296,37 @@ def _role_groups(organization) -> tuple[dict[str, int], bool]:
 
 def _sync_role_group_members(organization, user_ids, role_groups) -> None:
     """The holders of each organization role with a group are its group's members, and nobody else."""
-    from django.contrib.auth import get_user_model
-
-    through = get_user_model().groups.through
     holders = OrganizationRole.objects.filter(
         membership__organization=organization, name__in=list(role_groups)
     ).values_list("membership__user_id", "name")
-    links = through.objects.filter(group_id__in=list(role_groups.values()))
+    links = _group_links().filter(group_id__in=list(role_groups.values()))
     if user_ids is not ALL:
         holders = holders.filter(membership__user_id__in=user_ids)
         links = links.filter(user_id__in=user_ids)
-    desired = {(user_id, role_groups[name]) for user_id, name in holders}
-    existing = {(u, g): pk for pk, u, g in links.values_list("pk", "user_id", "group_id")}
-    stale = [pk for key, pk in existing.items() if key not in desired]
-    if stale:
-        through.objects.filter(pk__in=stale).delete()
-    missing = desired - existing.keys()
-    if missing:
-        through.objects.bulk_create(through(user_id=u, group_id=g) for u, g in missing)
+    _links_set(links, {(user_id, role_groups[name]) for user_id, name in holders})
 
 
 def _sync_team_groups(organization, team_ids):
     """Group membership mirrors TeamMembership (the group is how guardian sees the team)."""
-    from django.contrib.auth import get_user_model
-
-    through = get_user_model().groups.through
     members = TeamMembership.objects.filter(team__organization=organization)
-    groups = through.objects.filter(group__team__organization=organization)
+    links = _group_links().filter(group__team__organization=organization)
     if team_ids is not ALL:
         members = members.filter(team_id__in=team_ids)
-        groups = groups.filter(group__team__id__in=team_ids)
-    desired = set(members.values_list("user_id", "team__group_id"))
-    existing = {(u, g): pk for pk, u, g in groups.values_list("pk", "user_id", "group_id")}
+        links = links.filter(group__team__id__in=team_ids)
+    _links_set(links, set(members.values_list("user_id", "team__group_id")))
+
+
+def _group_links():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().groups.through.objects.all()
+
+
+def _links_set(links, desired) -> None:
+    """Make the user-group links of ``links`` (a scope of the table behind ``User.groups``) exactly ``desired``
+    ({(user id, group id)}): one read, one DELETE of the stale links, one INSERT of the missing ones."""
+    through = links.model
+    existing = {(u, g): pk for pk, u, g in links.values_list("pk", "user_id", "group_id")}
     stale = [pk for key, pk in existing.items() if key not in desired]
     if stale:
         through.objects.filter(pk__in=stale).delete()
