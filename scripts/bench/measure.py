@@ -255,8 +255,7 @@ def grant_expiry() -> dict:
     result = compare(
         fast,
         lambda: naive.expire_grants(now=sample_cut),
-        # The fast way reads the expired grants again only to word the notices: that read is the notices' too.
-        email=[(grant_services, "_notify_expired"), (naive, "notify_owners")],
+        email=[(grant_services, "notify_owners_of_expiry"), (naive, "notify_owners")],
         naive_scale=due / sampled,
     )
     small = run_once(lambda: fast(cut))

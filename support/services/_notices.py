@@ -1,11 +1,17 @@
 """The emails to an organization's owners about its clusters' support access: one message per owner, queued
-with the change (sent after commit, one task each)."""
+with the change (sent after commit). The expiry job tells each owner once a run, listing the grants that
+expired."""
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.urls import reverse
 
 from accounts import roles
 from accounts.models import OrganizationMembership, OutboundEmail
 from accounts.services.emails import emails_queue_bulk
+
+from ..models import SupportAccessGrant
 
 SUBJECTS = {
     "made": "Support access to cluster {cluster} in {project} was granted",
@@ -65,4 +71,70 @@ def notify_owners(grants, *, event, actor_email="", extra=None) -> list[Outbound
                 context=context,
             )
             messages.append((email, None))
+    return emails_queue_bulk(messages) if messages else []
+
+
+@dataclass(frozen=True)
+class ExpiredGrant:
+    """What an expiry notice says of a grant, read with the expiry itself: plain values, no model instance."""
+
+    id: int
+    organization_id: int
+    organization: str
+    project: str
+    project_public_id: str
+    cluster: str
+    grant_type: str
+    granted_by_email: str
+    expires_at: datetime
+
+
+EXPIRY_NOTICE_LISTS = 50  # the grants one expiry notice names; it counts the rest
+
+
+def _expired_context(grant: ExpiredGrant, paths: dict) -> dict:
+    if grant.project_public_id not in paths:
+        paths[grant.project_public_id] = reverse("support:project_clusters", args=[grant.project_public_id])
+    return {
+        "organization": grant.organization,
+        "project": grant.project,
+        "cluster": grant.cluster,
+        "grant_type": grant.grant_type,
+        "grant_type_label": SupportAccessGrant.GrantType(grant.grant_type).label,
+        "granted_by": grant.granted_by_email,
+        "expires_at": grant.expires_at.strftime("%Y-%m-%d %H:%M UTC"),
+        "clusters_path": paths[grant.project_public_id],
+    }
+
+
+def notify_owners_of_expiry(expired: list[ExpiredGrant]) -> list[OutboundEmail]:
+    """Queue one email to each owner of the organizations of these expired grants, whatever their number: a
+    single grant's notice names it as before; more are listed (the first ``EXPIRY_NOTICE_LISTS``, the rest
+    counted). One query for the owners, one INSERT for the messages."""
+    owners = owner_emails(grant.organization_id for grant in expired)
+    by_owner: dict[str, list[ExpiredGrant]] = {}
+    for grant in expired:
+        for address in owners.get(grant.organization_id, []):
+            by_owner.setdefault(address, []).append(grant)
+    paths: dict[str, str] = {}
+    messages = []
+    for address, grants in by_owner.items():
+        grants.sort(key=lambda grant: (grant.organization, grant.project, grant.cluster))
+        if len(grants) == 1:
+            context = {"event": "expired", **_expired_context(grants[0], paths)}
+            email = OutboundEmail(
+                to=address,
+                subject=SUBJECTS["expired"].format(cluster=context["cluster"], project=context["project"])[:255],
+                template="support/email/grant_expired",
+                context=context,
+            )
+        else:
+            listed = [_expired_context(grant, paths) for grant in grants[:EXPIRY_NOTICE_LISTS]]
+            email = OutboundEmail(
+                to=address,
+                subject=f"Support access to {len(grants)} clusters expired",
+                template="support/email/grants_expired",
+                context={"grants": listed, "count": len(grants), "more": len(grants) - len(listed)},
+            )
+        messages.append((email, None))
     return emails_queue_bulk(messages) if messages else []

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts import roles
 from accounts.audit import audit_client_ip, audit_event_record
 from accounts.errors import ServiceError
-from accounts.models import AuditEvent, Cluster, Project
+from accounts.models import AuditEvent, Cluster, Organization, Project
 from accounts.permissions import require
 from accounts.services.locks import lock_organization
 
@@ -17,9 +17,10 @@ from .. import rules
 from ..audit import Event
 from ..models import GRANT_MAX_DURATION, SupportAccessGrant
 from ..selectors import support_access_restricted
-from ._notices import notify_owners
+from ._notices import ExpiredGrant, notify_owners, notify_owners_of_expiry
 
 Status = SupportAccessGrant.Status
+EXPIRY_BATCH = 5000  # grants expired by one run of the beat job
 
 
 def _iso(moment) -> str:
@@ -176,40 +177,13 @@ def _quote(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _mark_expired(now, *, ids=None, limit=None) -> list[int]:
-    """One UPDATE: the ACTIVE grants among ``ids`` (or, without ids, at most ``limit`` of those due at ``now``,
-    claimed with FOR UPDATE SKIP LOCKED where the database has it) become EXPIRED. Returns their ids, from
-    ``UPDATE ... RETURNING`` (PostgreSQL, SQLite 3.35+); an older SQLite reads them first, under the write lock
-    its IMMEDIATE transactions hold."""
-    grants = _quote(SupportAccessGrant)
-    at = connection.ops.adapt_datetimefield_value(now)
-    if ids is not None:
-        if not ids:
-            return []
-        chosen, params = f"id IN ({', '.join(['%s'] * len(ids))})", list(ids)
-    else:
-        lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-        chosen = f"id IN (SELECT id FROM {grants} WHERE status = %s AND expires_at <= %s ORDER BY id LIMIT %s{lock})"  # nosec B608
-        params = [Status.ACTIVE, at, limit]
-    update = f"UPDATE {grants} SET status = %s, expired_at = %s WHERE {chosen} AND status = %s"  # nosec B608
-    update_params = [Status.EXPIRED, at, *params, Status.ACTIVE]
-    with connection.cursor() as cursor:
-        if connection.features.can_return_rows_from_bulk_insert:  # RETURNING, in UPDATE as in INSERT
-            cursor.execute(f"{update} RETURNING id", update_params)
-            return sorted(row[0] for row in cursor.fetchall())
-        cursor.execute(f"SELECT id FROM {grants} WHERE {chosen} AND status = %s", [*params, Status.ACTIVE])  # nosec B608
-        expired = sorted(row[0] for row in cursor.fetchall())
-        if expired:
-            cursor.execute(
-                f"UPDATE {grants} SET status = %s, expired_at = %s WHERE id IN ({', '.join(['%s'] * len(expired))})",  # nosec B608
-                [Status.EXPIRED, at, *expired],
-            )
-        return expired
+_RETURNED = "g.id, g.cluster_id, g.public_id, g.grant_type, g.granted_by_email, g.expires_at"
 
 
-def _record_expired_events(ids, now) -> None:
-    """The EMPLOYEE_ACCESS_EXPIRED audit rows of these grants in one ``INSERT ... SELECT`` (details as
-    ``_describe`` writes them), nothing built in Python."""
+def _expired_events_insert(source: str) -> tuple[str, list]:
+    """``INSERT ... SELECT`` of the EMPLOYEE_ACCESS_EXPIRED audit rows of the expired grants in ``source`` (a
+    table expression aliased ``g``), details as ``_describe`` writes them. Its parameters come before the
+    source's own."""
     events, clusters, projects = _quote(AuditEvent), _quote(Cluster), _quote(Project)
     if connection.vendor == "postgresql":
         public_id = "substr(md5(gen_random_uuid()::text), 1, 24)"
@@ -218,9 +192,7 @@ def _record_expired_events(ids, now) -> None:
             f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
             f"extract(microseconds FROM {utc})::bigint %% 1000000 = 0 THEN '' ELSE to_char({utc}, '.US') END || 'Z'"
         )
-        details = (
-            f"jsonb_build_object('grantId', g.public_id, 'grantType', g.grant_type, 'expirationTime', {iso})"
-        )
+        details = f"jsonb_build_object('grantId', g.public_id, 'grantType', g.grant_type, 'expirationTime', {iso})"
     else:  # SQLite keeps datetimes as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]"
         public_id = "lower(hex(randomblob(12)))"
         iso = "replace(g.expires_at, ' ', 'T') || 'Z'"
@@ -230,37 +202,105 @@ def _record_expired_events(ids, now) -> None:
         f"target_type, target_id, target_name, details, client_ip, created_at) "
         f"SELECT {public_id}, p.organization_id, c.project_id, NULL, '', %s, 'cluster', c.public_id, c.name, "
         f"{details}, %s, %s "
-        f"FROM {_quote(SupportAccessGrant)} g INNER JOIN {clusters} c ON c.id = g.cluster_id "
-        f"INNER JOIN {projects} p ON p.id = c.project_id "
-        f"WHERE g.id IN ({', '.join(['%s'] * len(ids))}) ORDER BY g.id"
+        f"FROM {source} INNER JOIN {clusters} c ON c.id = g.cluster_id "
+        f"INNER JOIN {projects} p ON p.id = c.project_id ORDER BY g.id"
     )
-    params = [
-        Event.EMPLOYEE_ACCESS_EXPIRED,
-        audit_client_ip(),
-        connection.ops.adapt_datetimefield_value(now),
-        *ids,
-    ]
+    return sql, [Event.EMPLOYEE_ACCESS_EXPIRED, audit_client_ip()]
+
+
+def _described(source: str) -> str:
+    """The plain values the owners' notices need, of the grants in ``source`` (aliased ``g``)."""
+    clusters, projects, organizations = _quote(Cluster), _quote(Project), _quote(Organization)
+    return (
+        f"SELECT g.id, p.organization_id, o.name, p.name, p.public_id, c.name, g.grant_type, "  # nosec B608
+        f"g.granted_by_email, g.expires_at FROM {source} "
+        f"INNER JOIN {clusters} c ON c.id = g.cluster_id INNER JOIN {projects} p ON p.id = c.project_id "
+        f"INNER JOIN {organizations} o ON o.id = p.organization_id ORDER BY g.id"
+    )
+
+
+def _chosen(now, ids, limit) -> tuple[str, list]:
+    """The grants to expire: the ACTIVE ones among ``ids``, or at most ``limit`` of those due at ``now``,
+    claimed with FOR UPDATE SKIP LOCKED where the database has it."""
+    grants = _quote(SupportAccessGrant)
+    if ids is not None:
+        return (
+            f"SELECT id FROM {grants} WHERE id IN ({', '.join(['%s'] * len(ids))}) AND status = %s",  # nosec B608
+            [*ids, Status.ACTIVE],
+        )
+    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    return (
+        f"SELECT id FROM {grants} WHERE status = %s AND expires_at <= %s ORDER BY id LIMIT %s{lock}",  # nosec B608
+        [Status.ACTIVE, connection.ops.adapt_datetimefield_value(now), limit],
+    )
+
+
+def _expire_in_one_statement(now, *, ids=None, limit=None) -> list[ExpiredGrant]:
+    """PostgreSQL: claim, ``UPDATE ... RETURNING``, the audit rows' ``INSERT ... SELECT`` and the notices'
+    values, in one ``WITH``."""
+    grants = _quote(SupportAccessGrant)
+    at = connection.ops.adapt_datetimefield_value(now)
+    due, due_params = _chosen(now, ids, limit)
+    record, record_params = _expired_events_insert("expired g")
+    sql = (
+        f"WITH due AS ({due}), "  # nosec B608
+        f"expired AS (UPDATE {grants} g SET status = %s, expired_at = %s FROM due "
+        f"WHERE g.id = due.id AND g.status = %s RETURNING {_RETURNED}), "
+        f"recorded AS ({record}) "
+        f"{_described('expired g')}"
+    )
+    params = [*due_params, Status.EXPIRED, at, Status.ACTIVE, *record_params, at]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return [ExpiredGrant(*row) for row in cursor.fetchall()]
 
 
-def _expire(now, *, ids=None, limit=None) -> list[SupportAccessGrant]:
-    """Mark ACTIVE grants EXPIRED (one ``UPDATE ... RETURNING``), record the events (one ``INSERT ... SELECT``),
-    and queue the owners' notices (one INSERT): a constant number of queries for any number of grants."""
-    expired_ids = _mark_expired(now, ids=ids, limit=limit)
-    if not expired_ids:
-        return []
-    _record_expired_events(expired_ids, now)
-    return _notify_expired(expired_ids)
-
-
-def _notify_expired(ids) -> list[SupportAccessGrant]:
-    """The owners' notices of these expired grants: the grants are read, with cluster, project and
-    organization, for the messages' text only."""
-    expired = list(
-        SupportAccessGrant.objects.filter(pk__in=ids).select_related("cluster__project__organization")
+def _expire_in_steps(now, *, ids=None, limit=None) -> list[ExpiredGrant]:
+    """Elsewhere (SQLite): the ids claimed, one UPDATE, the audit rows' ``INSERT ... SELECT``, one read of the
+    notices' values; SQLite's IMMEDIATE transactions hold the write lock throughout."""
+    grants = _quote(SupportAccessGrant)
+    due, due_params = _chosen(now, ids, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(due, due_params)
+        chosen = sorted(row[0] for row in cursor.fetchall())
+        if not chosen:
+            return []
+        marks = ", ".join(["%s"] * len(chosen))
+        at = connection.ops.adapt_datetimefield_value(now)
+        cursor.execute(
+            f"UPDATE {grants} SET status = %s, expired_at = %s WHERE id IN ({marks})",  # nosec B608
+            [Status.EXPIRED, at, *chosen],
+        )
+        source = f"(SELECT * FROM {grants} WHERE id IN ({marks})) g"  # nosec B608
+        record, record_params = _expired_events_insert(source)
+        cursor.execute(record, [*record_params, at, *chosen])
+    rows = (
+        SupportAccessGrant.objects.filter(pk__in=chosen)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "cluster__project__organization_id",
+            "cluster__project__organization__name",
+            "cluster__project__name",
+            "cluster__project__public_id",
+            "cluster__name",
+            "grant_type",
+            "granted_by_email",
+            "expires_at",
+        )
     )
-    notify_owners(expired, event="expired")
+    return [ExpiredGrant(*row) for row in rows]
+
+
+def _expire(now, *, ids=None, limit=None) -> list[ExpiredGrant]:
+    """Mark ACTIVE grants EXPIRED, record the events and queue the owners' notices (one per owner, listing the
+    grants): a constant number of queries for any number of grants, no model instance built."""
+    if ids is not None and not ids:
+        return []
+    expire = _expire_in_one_statement if connection.vendor == "postgresql" else _expire_in_steps
+    expired = expire(now, ids=ids, limit=limit)
+    if expired:
+        notify_owners_of_expiry(expired)
     return expired
 
 
@@ -271,7 +311,7 @@ def support_grants_expire_due(*, now=None) -> list[int]:
     LOCKED and only rows still ACTIVE change. Returns the ids expired. (Expiry is already in force at read time;
     this makes the rows say so, and tells the owners.)"""
     now = now or timezone.now()
-    return [grant.pk for grant in _expire(now, limit=5000)]
+    return [grant.id for grant in _expire(now, limit=EXPIRY_BATCH)]
 
 
 def support_grants_end_with_cluster(*, cluster, change, changes, actor) -> None:

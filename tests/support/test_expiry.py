@@ -72,8 +72,13 @@ def test_the_task_marks_due_grants_expired_records_them_and_tells_the_owners(
     assert sorted(e.details["grantId"] for e in events) == sorted(g.public_id for g in due)
     assert {e.organization_id for e in events} == {organization.pk}
     assert all(e.actor_id is None for e in events)  # the system acted
-    assert sorted(tuple(m.to) for m in mail.outbox) == sorted([(owner.email,), (second_owner.email,)] * 2)
-    assert all("expired" in m.subject for m in mail.outbox)
+    # Each owner is told once a run, the notice listing every grant that expired in it.
+    assert sorted(tuple(m.to) for m in mail.outbox) == sorted([(owner.email,), (second_owner.email,)])
+    assert all(m.subject == "Support access to 2 clusters expired" for m in mail.outbox)
+    for message in mail.outbox:
+        assert "cluster c000 in project" in message.body and "cluster c001 in project" in message.body
+        assert "c002" not in message.body  # not yet due
+        assert f"/projects/{project.public_id}/clusters/" in message.body
 
 
 def test_the_expiry_events_written_in_sql_say_what_describe_says(
@@ -126,8 +131,8 @@ def test_running_the_task_twice_changes_nothing_more(blocked, owner, project, ex
 def test_the_task_costs_the_same_queries_for_3_and_30_grants(
     blocked, owner, project, django_capture_on_commit_callbacks
 ):
-    """One UPDATE, one INSERT of events, one INSERT of emails, whatever the number (the emails themselves are
-    sent after commit, one task each)."""
+    """The claim, the UPDATE, the events' INSERT, the notices' values (one statement on PostgreSQL), the owners
+    and one INSERT of emails, whatever the number of grants."""
 
     def count(now):
         with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=False):
@@ -168,3 +173,24 @@ def test_the_task_calls_the_service(blocked, owner, project, django_capture_on_c
     ):
         assert expire_support_grants.delay().get() == 2
         assert expire_support_grants.delay().get() == 0
+
+
+def test_an_owner_of_many_expired_grants_gets_one_notice_naming_the_first_fifty(
+    blocked, owner, project, expire
+):
+    """Sixty grants due at once: one notice to the owner, listing fifty and counting the other ten."""
+    from support.services._notices import EXPIRY_NOTICE_LISTS
+
+    make_grants(project, owner, 60)
+    mail.outbox.clear()
+    with time_machine.travel(timezone.now() + timedelta(hours=2), tick=False):
+        assert len(expire()) == 60
+
+    (notice,) = mail.outbox
+    assert notice.to == [owner.email]
+    assert notice.subject == "Support access to 60 clusters expired"
+    listed = [line for line in notice.body.splitlines() if line.startswith("- cluster ")]
+    assert len(listed) == EXPIRY_NOTICE_LISTS == 50
+    assert "- and 10 more" in notice.body
+    assert AuditEvent.objects.filter(event_type=SupportEvent.EMPLOYEE_ACCESS_EXPIRED).count() == 60
+

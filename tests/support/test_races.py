@@ -67,4 +67,5 @@ def test_two_expiry_runs_at_once_expire_each_grant_once(setup):
     assert sorted(first + second) == sorted(SupportAccessGrant.objects.values_list("pk", flat=True))
     assert set(first).isdisjoint(second)
     assert AuditEvent.objects.filter(event_type="EMPLOYEE_ACCESS_EXPIRED").count() == 20
-    assert OutboundEmail.objects.count() - emails_before == 20  # one owner, one notice a grant
+    # One owner, told once by each run that expired anything.
+    assert OutboundEmail.objects.count() - emails_before == len([run for run in (first, second) if run])
