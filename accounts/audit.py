@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from .models import AuditEvent
 
@@ -249,6 +250,41 @@ def audit_event_record(
 def audit_client_ip() -> str | None:
     """Where the request being handled comes from, for audit rows written in SQL (``INSERT ... SELECT``)."""
     return _client_ip.get()
+
+
+def audit_sql_public_id() -> str:
+    """SQL making a fresh random public id (24 hex digits, as ``new_public_id``) for each audit row an
+    ``INSERT ... SELECT`` writes."""
+    if connection.vendor == "postgresql":
+        return "substr(md5(gen_random_uuid()::text), 1, 24)"
+    return "lower(hex(randomblob(12)))"
+
+
+def audit_sql_iso(column: str, utc_suffix: str) -> str:
+    """SQL writing the datetime ``column`` as ISO 8601 in UTC, microseconds only when there are some, ending
+    in ``utc_suffix`` ("Z" or "+00:00"): what ``isoformat()`` writes in the details of the rows made in Python.
+    On SQLite the column is already UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]"."""
+    if connection.vendor == "postgresql":
+        utc = f"({column} AT TIME ZONE 'UTC')"
+        return (
+            f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN extract(microseconds FROM {utc})::bigint "
+            f"%% 1000000 = 0 THEN '' ELSE to_char({utc}, '.US') END || '{utc_suffix}'"
+        )
+    return f"replace({column}, ' ', 'T') || '{utc_suffix}'"
+
+
+def audit_sql_details(**values: str) -> str:
+    """SQL building an audit row's ``details`` JSON object from SQL expressions, keyed by the names given."""
+    function = "jsonb_build_object" if connection.vendor == "postgresql" else "json_object"
+    pairs = ", ".join(f"'{key}', {sql}" for key, sql in values.items())
+    return f"{function}({pairs})"
+
+
+# The columns an ``INSERT ... SELECT`` of audit rows names, in this order.
+AUDIT_SQL_COLUMNS = (
+    "public_id, organization_id, project_id, actor_id, actor_email, event_type, target_type, target_id, "
+    "target_name, details, client_ip, created_at"
+)
 
 
 def audit_events_record_bulk(events: list[AuditEvent]) -> list[AuditEvent]:

@@ -122,9 +122,10 @@ def notify_owners_of_expiry(expired: list[ExpiredGrant]) -> list[OutboundEmail]:
         grants.sort(key=lambda grant: (grant.organization, grant.project, grant.cluster))
         if len(grants) == 1:
             context = {"event": "expired", **_expired_context(grants[0], paths)}
+            subject = SUBJECTS["expired"].format(cluster=context["cluster"], project=context["project"])
             email = OutboundEmail(
                 to=address,
-                subject=SUBJECTS["expired"].format(cluster=context["cluster"], project=context["project"])[:255],
+                subject=subject[:255],
                 template="support/email/grant_expired",
                 context=context,
             )

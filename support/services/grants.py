@@ -7,7 +7,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts import roles
-from accounts.audit import audit_client_ip, audit_event_record
+from accounts.audit import (
+    AUDIT_SQL_COLUMNS,
+    audit_client_ip,
+    audit_event_record,
+    audit_sql_details,
+    audit_sql_iso,
+    audit_sql_public_id,
+)
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent, Cluster, Organization, Project
 from accounts.permissions import require
@@ -185,23 +192,13 @@ def _expired_events_insert(source: str) -> tuple[str, list]:
     table expression aliased ``g``), details as ``_describe`` writes them. Its parameters come before the
     source's own."""
     events, clusters, projects = _quote(AuditEvent), _quote(Cluster), _quote(Project)
-    if connection.vendor == "postgresql":
-        public_id = "substr(md5(gen_random_uuid()::text), 1, 24)"
-        utc = "(g.expires_at AT TIME ZONE 'UTC')"
-        iso = (
-            f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN "
-            f"extract(microseconds FROM {utc})::bigint %% 1000000 = 0 THEN '' ELSE to_char({utc}, '.US') END || 'Z'"
-        )
-        details = f"jsonb_build_object('grantId', g.public_id, 'grantType', g.grant_type, 'expirationTime', {iso})"
-    else:  # SQLite keeps datetimes as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]"
-        public_id = "lower(hex(randomblob(12)))"
-        iso = "replace(g.expires_at, ' ', 'T') || 'Z'"
-        details = f"json_object('grantId', g.public_id, 'grantType', g.grant_type, 'expirationTime', {iso})"
+    details = audit_sql_details(
+        grantId="g.public_id", grantType="g.grant_type", expirationTime=audit_sql_iso("g.expires_at", "Z")
+    )
     sql = (
-        f"INSERT INTO {events} (public_id, organization_id, project_id, actor_id, actor_email, event_type, "  # nosec B608
-        f"target_type, target_id, target_name, details, client_ip, created_at) "
-        f"SELECT {public_id}, p.organization_id, c.project_id, NULL, '', %s, 'cluster', c.public_id, c.name, "
-        f"{details}, %s, %s "
+        f"INSERT INTO {events} ({AUDIT_SQL_COLUMNS}) "  # nosec B608
+        f"SELECT {audit_sql_public_id()}, p.organization_id, c.project_id, NULL, '', %s, 'cluster', c.public_id, "
+        f"c.name, {details}, %s, %s "
         f"FROM {source} INNER JOIN {clusters} c ON c.id = g.cluster_id "
         f"INNER JOIN {projects} p ON p.id = c.project_id ORDER BY g.id"
     )

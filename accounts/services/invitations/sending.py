@@ -7,7 +7,15 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from accounts import roles as catalogue
-from accounts.audit import audit_client_ip, audit_event_record, audit_events_record_bulk
+from accounts.audit import (
+    AUDIT_SQL_COLUMNS,
+    audit_client_ip,
+    audit_event_record,
+    audit_events_record_bulk,
+    audit_sql_details,
+    audit_sql_iso,
+    audit_sql_public_id,
+)
 from accounts.errors import ServiceError
 from accounts.metrics import invitation_event_record, invitations_expired_record
 from accounts.models import (
@@ -344,31 +352,15 @@ def _tables() -> dict[str, str]:
     }
 
 
-_EVENT_COLUMNS = (
-    "public_id, organization_id, project_id, actor_id, actor_email, event_type, target_type, target_id, "
-    "target_name, details, client_ip, created_at"
-)
-
-
 def _expired_events_insert(source: str) -> tuple[str, list]:
     """``INSERT ... SELECT`` of the audit rows of the expired invitations in ``source`` (a table expression
     aliased ``i``), details as the other invitation events write them: the address and ``expiresAt`` in
     ISO 8601. Its parameters end with the time of the events, then come the source's own."""
     t = _tables()
-    if connection.vendor == "postgresql":
-        public_id = "substr(md5(gen_random_uuid()::text), 1, 24)"
-        utc = "(i.expires_at AT TIME ZONE 'UTC')"
-        iso = (
-            f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN extract(microseconds FROM {utc})::bigint "
-            f"%% 1000000 = 0 THEN '' ELSE to_char({utc}, '.US') END || '+00:00'"
-        )
-        details = f"jsonb_build_object('email', i.email, 'expiresAt', {iso})"
-    else:  # SQLite keeps datetimes as UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]"
-        public_id = "lower(hex(randomblob(12)))"
-        details = "json_object('email', i.email, 'expiresAt', replace(i.expires_at, ' ', 'T') || '+00:00')"
+    details = audit_sql_details(email="i.email", expiresAt=audit_sql_iso("i.expires_at", "+00:00"))
     sql = (
-        f"INSERT INTO {t['events']} ({_EVENT_COLUMNS}) "  # nosec B608
-        f"SELECT {public_id}, i.organization_id, i.project_id, NULL, '', "
+        f"INSERT INTO {t['events']} ({AUDIT_SQL_COLUMNS}) "  # nosec B608
+        f"SELECT {audit_sql_public_id()}, i.organization_id, i.project_id, NULL, '', "
         f"CASE WHEN i.project_id IS NULL THEN %s ELSE %s END, 'invitation', i.public_id, "
         f"substr(i.email || ' to ' || COALESCE(p.name, o.name), 1, 254), {details}, %s, %s "
         f"FROM {source} INNER JOIN {t['organizations']} o ON o.id = i.organization_id "
