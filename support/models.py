@@ -76,12 +76,18 @@ class SupportAccessGrant(models.Model):
     expires_at = models.DateTimeField()
     # Who ended it and when: a revocation, or the grant that replaced it.
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,  # see Meta.indexes
+        related_name="+",
     )
     revoked_by_email = models.CharField(max_length=254, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
-    replaced_by = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced"
+    # At most one grant replaces another (Meta.constraints: unique where set).
+    replaced_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, db_index=False, related_name="+"
     )
     expired_at = models.DateTimeField(null=True, blank=True, help_text="When the expiry task marked it.")
 
@@ -109,12 +115,21 @@ class SupportAccessGrant(models.Model):
                 & models.Q(expires_at__lte=models.F("granted_at") + GRANT_MAX_DURATION),
                 name="support_grant_lasts_at_most_24_hours",
             ),
+            models.UniqueConstraint(
+                fields=["replaced_by"],
+                condition=models.Q(replaced_by__isnull=False),
+                name="support_grant_replaced_once",
+            ),
         ]
-        # The expiry job's: active grants by due time (an expired grant leaves it).
+        # The expiry job's: active grants by due time (an expired grant leaves it). The revoker, empty on most
+        # rows, indexes only the rows that have one (an index the expiry's UPDATE need not write).
         indexes = [
             models.Index(
                 fields=["expires_at"], condition=models.Q(status="ACTIVE"), name="support_grant_active_due"
-            )
+            ),
+            models.Index(
+                fields=["revoked_by"], condition=models.Q(revoked_by__isnull=False), name="support_grant_revoked_by"
+            ),
         ]
 
     def __str__(self):

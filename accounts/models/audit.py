@@ -116,7 +116,13 @@ class AuditEvent(models.Model):
         related_name="+",
     )
     actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # see Meta.indexes: the system's rows (no actor) are not indexed
+        related_name="+",
     )
     actor_email = models.CharField(max_length=254, blank=True, help_text="Empty when the system acted.")
     event_type = models.CharField(max_length=64, help_text="A registered type (accounts.audit.event_types).")
@@ -134,6 +140,8 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["organization", "-created_at"], name="accounts_audit_org_newest"),
             models.Index(fields=["project", "-created_at"], name="accounts_audit_project_newest"),
+            # A person's events (and their removal): the bulk jobs' rows, written by the system, stay out of it.
+            models.Index(fields=["actor"], condition=models.Q(actor__isnull=False), name="accounts_audit_actor"),
         ]
 
     def __str__(self):

@@ -38,6 +38,7 @@ class Invitation(models.Model):
         null=True,
         blank=True,
         on_delete=models.CASCADE,
+        db_index=False,  # see Meta.indexes: only project invitations are indexed
         related_name="invitations",
         help_text="Set for an invitation to a project; empty for one to the organization.",
     )
@@ -60,7 +61,12 @@ class Invitation(models.Model):
     sent_at = models.DateTimeField(default=timezone.now, help_text="When the latest token was sent.")
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_index=False,  # see Meta.indexes: only accepted invitations are indexed
+        related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True, help_text="When the expiry task marked it.")
@@ -88,11 +94,20 @@ class Invitation(models.Model):
                 name="accounts_invitation_status_valid",
             ),
         ]
-        # The expiry job's: pending rows by due time (an expired row leaves it).
+        # The expiry job's: pending rows by due time (an expired row leaves it). The foreign keys that are empty
+        # on most rows index only the rows that have them: each index an UPDATE need not write.
         indexes = [
             models.Index(
                 fields=["expires_at"], condition=models.Q(status="PENDING"), name="accounts_invitation_due"
-            )
+            ),
+            models.Index(
+                fields=["project"], condition=models.Q(project__isnull=False), name="accounts_invitation_project"
+            ),
+            models.Index(
+                fields=["accepted_by"],
+                condition=models.Q(accepted_by__isnull=False),
+                name="accounts_invitation_accepter",
+            ),
         ]
 
     def __str__(self):

@@ -187,33 +187,39 @@ def _quote(model) -> str:
 _RETURNED = "g.id, g.cluster_id, g.public_id, g.grant_type, g.granted_by_email, g.expires_at"
 
 
-def _expired_events_insert(source: str) -> tuple[str, list]:
-    """``INSERT ... SELECT`` of the EMPLOYEE_ACCESS_EXPIRED audit rows of the expired grants in ``source`` (a
-    table expression aliased ``g``), details as ``_describe`` writes them. Its parameters come before the
-    source's own."""
-    events, clusters, projects = _quote(AuditEvent), _quote(Cluster), _quote(Project)
+def _described(source: str) -> str:
+    """The expired grants in ``source`` (a table expression aliased ``g`` with the ``_RETURNED`` columns) with
+    their cluster, project and organization: what the audit rows and the owners' notices say of each."""
+    clusters, projects, organizations = _quote(Cluster), _quote(Project), _quote(Organization)
+    return (
+        f"SELECT g.id, p.organization_id, o.name AS organization, p.name AS project, "  # nosec B608
+        f"p.public_id AS project_public_id, c.name AS cluster, g.grant_type, g.granted_by_email, g.expires_at, "
+        f"g.public_id, c.project_id, c.public_id AS cluster_public_id FROM {source} "
+        f"INNER JOIN {clusters} c ON c.id = g.cluster_id INNER JOIN {projects} p ON p.id = c.project_id "
+        f"INNER JOIN {organizations} o ON o.id = p.organization_id"
+    )
+
+
+# The ExpiredGrant fields, in order, of a described grant.
+_NOTICE_COLUMNS = (
+    "id, organization_id, organization, project, project_public_id, cluster, grant_type, granted_by_email, "
+    "expires_at"
+)
+
+
+def _expired_events_insert(described: str) -> tuple[str, list]:
+    """``INSERT ... SELECT`` of the EMPLOYEE_ACCESS_EXPIRED audit rows of the ``described`` grants (a table
+    expression aliased ``g``, as ``_described`` makes them), details as ``_describe`` writes them. Its
+    parameters come before the source's own."""
     details = audit_sql_details(
         grantId="g.public_id", grantType="g.grant_type", expirationTime=audit_sql_iso("g.expires_at", "Z")
     )
     sql = (
-        f"INSERT INTO {events} ({AUDIT_SQL_COLUMNS}) "  # nosec B608
-        f"SELECT {audit_sql_public_id()}, p.organization_id, c.project_id, NULL, '', %s, 'cluster', c.public_id, "
-        f"c.name, {details}, %s, %s "
-        f"FROM {source} INNER JOIN {clusters} c ON c.id = g.cluster_id "
-        f"INNER JOIN {projects} p ON p.id = c.project_id ORDER BY g.id"
+        f"INSERT INTO {_quote(AuditEvent)} ({AUDIT_SQL_COLUMNS}) "  # nosec B608
+        f"SELECT {audit_sql_public_id()}, g.organization_id, g.project_id, NULL, '', %s, 'cluster', "
+        f"g.cluster_public_id, g.cluster, {details}, %s, %s FROM {described} ORDER BY g.id"
     )
     return sql, [Event.EMPLOYEE_ACCESS_EXPIRED, audit_client_ip()]
-
-
-def _described(source: str) -> str:
-    """The plain values the owners' notices need, of the grants in ``source`` (aliased ``g``)."""
-    clusters, projects, organizations = _quote(Cluster), _quote(Project), _quote(Organization)
-    return (
-        f"SELECT g.id, p.organization_id, o.name, p.name, p.public_id, c.name, g.grant_type, "  # nosec B608
-        f"g.granted_by_email, g.expires_at FROM {source} "
-        f"INNER JOIN {clusters} c ON c.id = g.cluster_id INNER JOIN {projects} p ON p.id = c.project_id "
-        f"INNER JOIN {organizations} o ON o.id = p.organization_id ORDER BY g.id"
-    )
 
 
 def _chosen(now, ids, limit) -> tuple[str, list]:
@@ -233,18 +239,19 @@ def _chosen(now, ids, limit) -> tuple[str, list]:
 
 
 def _expire_in_one_statement(now, *, ids=None, limit=None) -> list[ExpiredGrant]:
-    """PostgreSQL: claim, ``UPDATE ... RETURNING``, the audit rows' ``INSERT ... SELECT`` and the notices'
-    values, in one ``WITH``."""
+    """PostgreSQL: the claim, ``UPDATE ... RETURNING``, the grants described once (cluster, project,
+    organization), the audit rows' ``INSERT ... SELECT`` and the notices' values, in one ``WITH``."""
     grants = _quote(SupportAccessGrant)
     at = connection.ops.adapt_datetimefield_value(now)
     due, due_params = _chosen(now, ids, limit)
-    record, record_params = _expired_events_insert("expired g")
+    record, record_params = _expired_events_insert("described g")
     sql = (
         f"WITH due AS ({due}), "  # nosec B608
-        f"expired AS (UPDATE {grants} g SET status = %s, expired_at = %s FROM due "
-        f"WHERE g.id = due.id AND g.status = %s RETURNING {_RETURNED}), "
+        f"expired AS (UPDATE {grants} g SET status = %s, expired_at = %s "
+        f"WHERE g.id IN (SELECT id FROM due) AND g.status = %s RETURNING {_RETURNED}), "
+        f"described AS MATERIALIZED ({_described('expired g')}), "
         f"recorded AS ({record}) "
-        f"{_described('expired g')}"
+        f"SELECT {_NOTICE_COLUMNS} FROM described ORDER BY id"
     )
     params = [*due_params, Status.EXPIRED, at, Status.ACTIVE, *record_params, at]
     with connection.cursor() as cursor:
@@ -268,8 +275,8 @@ def _expire_in_steps(now, *, ids=None, limit=None) -> list[ExpiredGrant]:
             f"UPDATE {grants} SET status = %s, expired_at = %s WHERE id IN ({marks})",  # nosec B608
             [Status.EXPIRED, at, *chosen],
         )
-        source = f"(SELECT * FROM {grants} WHERE id IN ({marks})) g"  # nosec B608
-        record, record_params = _expired_events_insert(source)
+        source = f"(SELECT {_RETURNED} FROM {grants} g WHERE g.id IN ({marks})) g"  # nosec B608
+        record, record_params = _expired_events_insert(f"({_described(source)}) g")
         cursor.execute(record, [*record_params, at, *chosen])
     rows = (
         SupportAccessGrant.objects.filter(pk__in=chosen)
