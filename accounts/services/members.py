@@ -251,11 +251,12 @@ def organization_member_remove(*, organization, user, actor) -> dict:
     return remove_from_organization(organization=organization, user=user, actor=actor)
 
 
-def remove_from_organization(*, organization, user, actor) -> dict:
+def remove_from_organization(*, organization, user, actor, membership=None) -> dict:
     """``organization_member_remove`` after its lock and permission check, for a service that did both itself
-    (offboarding): the rules about whom may be removed still hold here."""
+    (offboarding, which passes the ``membership`` it read under the lock): the rules about whom may be removed
+    still hold here."""
     _refuse_api_key_account(user)
-    membership = _membership(organization, user)
+    membership = membership or _membership(organization, user)
     role_names = membership.role_names
     if actor is not None and actor.pk != user.pk:
         require_may_grant(actor, role_names, organization)

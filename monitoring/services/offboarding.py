@@ -36,10 +36,14 @@ def person_offboard(*, organization, actor, user=None, monitoring_user=None) -> 
     removed = {"roles": [], "projects": [], "teams": [], "invitations": []}
     if plan.membership is not None:
         # One lock and one permission check for the whole offboarding (both taken above).
-        removed = remove_from_organization(organization=organization, user=plan.user, actor=actor)
+        removed = remove_from_organization(
+            organization=organization, user=plan.user, actor=actor, membership=plan.membership
+        )
     detached = None
     if plan.attachment is not None:
-        result = detach_from_organization(organization=organization, attachment=plan.attachment, actor=actor)
+        result = detach_from_organization(
+            organization=organization, attachment=plan.attachment, actor=actor, read_under_lock=True
+        )
         detached = {
             "id": result["monitoringUser"].public_id,
             "username": result["monitoringUser"].username,

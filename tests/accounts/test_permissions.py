@@ -714,3 +714,33 @@ def test_an_organization_synced_before_role_groups_existed_gets_them_on_its_next
     _delete_derived_rows()
     call_command("sync_permissions", stdout=io.StringIO())
     assert _snapshot() == incremental
+
+
+def test_granting_asks_for_model_wide_permissions_only_when_the_object_ones_fall_short(
+    organization, owner, django_assert_num_queries
+):
+    """``require_may_grant``: an owner's object permissions cover the roles (one query, staff permissions never
+    read); a staff user without object permissions is refused until model-wide permissions cover the roles."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from accounts.models import Organization
+    from accounts.permissions import require_may_grant
+    from tests.factories import UserFactory
+
+    owner = User.objects.get(pk=owner.pk)  # no permission cache
+    with django_assert_num_queries(1):
+        require_may_grant(owner, [roles.ORG_OWNER], organization)
+
+    clerk = UserFactory(is_staff=True)
+    with pytest.raises(ServiceError) as refused:
+        require_may_grant(clerk, [roles.ORG_MEMBER], organization)
+    assert refused.value.code == "ROLE_ESCALATION"
+
+    organization_type = ContentType.objects.get_for_model(Organization)
+    clerk.user_permissions.add(*Permission.objects.filter(content_type=organization_type))
+    clerk = User.objects.get(pk=clerk.pk)
+    require_may_grant(clerk, [roles.ORG_OWNER], organization)
+
+    clerk.is_active = False
+    with pytest.raises(ServiceError):
+        require_may_grant(clerk, [roles.ORG_MEMBER], organization)
