@@ -23,14 +23,13 @@ from accounts.models import (
     AuditEvent,
     ProjectMembership,
 )
-from accounts.permissions import require
 
 from . import _principals as principals
 
 # The API and the pages clean access-list entries through this module.
 from ._principals import PrincipalKind, clean_access_list_entry  # noqa: F401
 from ._rules import grantable_roles
-from .locks import lock_organization
+from .locks import lock_organization_for
 from .members import add_to_organization
 
 Event = AuditEvent.Type
@@ -104,8 +103,7 @@ def _clean_description(description) -> str:
 def api_key_create(*, organization, description, roles, actor) -> tuple[ApiKey, str]:
     """Create an organization API key (ORG_OWNER). Returns the key and its private key: the only time the
     private key exists outside the caller's hands; we keep only the HA1 values Digest verification needs."""
-    organization = lock_organization(organization)
-    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    organization = lock_organization_for(actor, catalogue.MANAGE_API_KEYS, organization)
     description = _clean_description(description)
     role_names = grantable_roles(actor=actor, scope=organization, roles=roles)
     public_key, private_key = _new_public_key(), _new_private_key()
@@ -152,8 +150,7 @@ def api_key_ha1(api_key, algorithm: str) -> str | None:
 
 @transaction.atomic
 def api_key_update(*, api_key, actor, description=None, roles=None) -> ApiKey:
-    organization = lock_organization(api_key.organization)
-    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    organization = lock_organization_for(actor, catalogue.MANAGE_API_KEYS, api_key.organization)
     if description is not None:
         description = _clean_description(description)
         if description != api_key.description:
@@ -170,38 +167,33 @@ def api_key_update(*, api_key, actor, description=None, roles=None) -> ApiKey:
 @transaction.atomic
 def api_key_delete(*, api_key, actor) -> None:
     """Delete a key: it leaves every project and its service account goes with it."""
-    organization = lock_organization(api_key.organization)
-    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    organization = lock_organization_for(actor, catalogue.MANAGE_API_KEYS, api_key.organization)
     principals.delete(KEY, api_key, organization, actor=actor)
 
 
 @transaction.atomic
 def api_key_project_assign(*, api_key, project, roles, actor) -> ProjectMembership:
     """Give an organization key roles in one of its organization's projects (GROUP_OWNER or GROUP_USER_ADMIN)."""
-    lock_organization(project.organization)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    lock_organization_for(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     return principals.project_assign(KEY, api_key, project, roles=roles, actor=actor)
 
 
 @transaction.atomic
 def api_key_project_roles_set(*, api_key, project, roles, actor) -> ProjectMembership:
-    lock_organization(project.organization)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    lock_organization_for(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     return principals.roles_set(KEY, api_key, project, roles=roles, actor=actor)
 
 
 @transaction.atomic
 def api_key_project_unassign(*, api_key, project, actor) -> None:
-    lock_organization(project.organization)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    lock_organization_for(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     principals.project_unassign(KEY, api_key, project, actor=actor)
 
 
 @transaction.atomic
 def api_key_access_list_add(*, api_key, entries, actor) -> list[ApiKeyAccessListEntry]:
     """Add addresses or CIDR blocks to a key's access list; ones already there are kept as they are."""
-    organization = lock_organization(api_key.organization)
-    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    organization = lock_organization_for(actor, catalogue.MANAGE_API_KEYS, api_key.organization)
     return principals.access_list_add(KEY, api_key, organization, entries=entries, actor=actor)
 
 
@@ -209,8 +201,7 @@ def api_key_access_list_add(*, api_key, entries, actor) -> list[ApiKeyAccessList
 def api_key_access_list_remove(*, api_key, entry, actor, request_address=None) -> None:
     """Remove one entry. The entry the request itself comes through cannot be removed (it would lock the caller
     out mid-request)."""
-    organization = lock_organization(api_key.organization)
-    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    organization = lock_organization_for(actor, catalogue.MANAGE_API_KEYS, api_key.organization)
     row = principals.access_list_entry(KEY, api_key, entry)
     block = row.cidr_block
     if (

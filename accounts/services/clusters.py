@@ -11,7 +11,7 @@ from accounts.models import AuditEvent, Cluster
 from accounts.permissions import require
 
 from ._rules import clean_cluster_name
-from .locks import lock_organization
+from .locks import lock_organization, lock_organization_for
 
 Event = AuditEvent.Type
 
@@ -97,8 +97,7 @@ def cluster_create(
 ) -> Cluster:
     """Create a cluster; ``description``: any of ``DESCRIPTION_FIELDS`` (provider, region, instance size,
     MongoDB version, paused), each checked."""
-    lock_organization(project.organization)
-    require(actor, catalogue.MANAGE_CLUSTERS, project)
+    lock_organization_for(actor, catalogue.MANAGE_CLUSTERS, project)
     name = clean_cluster_name(name)
     tier = _clean_tier(tier)
     description = _clean_description(description)
@@ -162,8 +161,7 @@ def cluster_update(*, cluster, actor, tier=None, sync_enabled=None, **descriptio
 
 @transaction.atomic
 def cluster_delete(*, cluster, actor) -> None:
-    lock_organization(cluster.project.organization)
-    require(actor, catalogue.MANAGE_CLUSTERS, cluster.project)
+    lock_organization_for(actor, catalogue.MANAGE_CLUSTERS, cluster.project)
     audit_event_record(event_type=Event.CLUSTER_DELETED, actor=actor, project=cluster.project, target=cluster)
     _notify(cluster, "deleting", {}, actor)
     cluster.delete()

@@ -11,12 +11,12 @@ from accounts import roles as catalogue
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent, JoinAsk, JoinRequest, OutboundEmail, Project, ProjectMembership
-from accounts.permissions import actor_may, require, require_may_grant
+from accounts.permissions import actor_may, require_may_grant
 from accounts.selectors.access import join_request_label
 
 from ._rules import clean_project_roles
 from .emails import email_queue, emails_queue_bulk
-from .locks import lock_organization
+from .locks import lock_organization, lock_organization_for
 from .members import add_to_project
 
 Event = AuditEvent.Type
@@ -114,8 +114,7 @@ def _email_decision(join_request, approved: bool):
 
 
 def _locked_pending_request(join_request, actor) -> JoinRequest:
-    lock_organization(join_request.project.organization)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, join_request.project)
+    lock_organization_for(actor, catalogue.MANAGE_PROJECT_MEMBERS, join_request.project)
     join_request = (
         JoinRequest.objects.select_for_update(of=("self",))
         .select_related("project", "user")

@@ -21,7 +21,7 @@ from accounts.selectors import user_has_two_factor
 from accounts.selectors.access import access_colleague, body_reference
 
 from ._rules import clean_name
-from .locks import lock_organization
+from .locks import lock_organization, lock_organization_for
 from .members import add_to_organization
 
 Event = AuditEvent.Type
@@ -61,8 +61,7 @@ def organization_create(*, name, actor, owner=None) -> Organization:
 
 @transaction.atomic
 def organization_rename(*, organization, name, actor) -> Organization:
-    organization = lock_organization(organization)
-    require(actor, roles.CHANGE_ORGANIZATION, organization)
+    organization = lock_organization_for(actor, roles.CHANGE_ORGANIZATION, organization)
     old = organization.name
     organization.name = clean_name(name, kind="organization")
     organization.save(update_fields=["name"])
@@ -83,8 +82,7 @@ def organization_settings_update(
     """The organization's own settings (ORG_OWNER): whether its API keys need an IP access list, and whether its
     members need two-factor authentication (Atlas's ``multiFactorAuthRequired``). A person who turns the latter
     on must have it already, or they would shut themselves out."""
-    organization = lock_organization(organization)
-    require(actor, roles.CHANGE_ORGANIZATION, organization)
+    organization = lock_organization_for(actor, roles.CHANGE_ORGANIZATION, organization)
     if (
         api_access_list_required is not None
         and bool(api_access_list_required) != organization.api_access_list_required
@@ -126,8 +124,7 @@ def organization_settings_update(
 @transaction.atomic
 def organization_delete(*, organization, actor) -> None:
     """Delete an organization that has no projects left (as Atlas refuses while it has any)."""
-    organization = lock_organization(organization)
-    require(actor, roles.DELETE_ORGANIZATION, organization)
+    organization = lock_organization_for(actor, roles.DELETE_ORGANIZATION, organization)
     if organization.projects.exists():
         raise ServiceError(
             "ORG_NOT_EMPTY",
@@ -236,8 +233,7 @@ def project_rename(*, project, name, actor) -> Project:
 @transaction.atomic
 def project_delete(*, project, actor) -> None:
     """Delete a project that has no clusters; its memberships, team assignments and permissions go with it."""
-    lock_organization(project.organization)
-    require(actor, roles.DELETE_PROJECT, project)
+    lock_organization_for(actor, roles.DELETE_PROJECT, project)
     if project.clusters.exists():
         raise ServiceError(
             "GROUP_NOT_EMPTY",

@@ -9,11 +9,11 @@ from accounts import roles as catalogue
 from accounts.audit import audit_events_record_bulk
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent, Invitation, ProjectMembership, ProjectRole
-from accounts.permissions import require, require_may_grant, sync_organization_permissions
+from accounts.permissions import require_may_grant, sync_organization_permissions
 
 from ._rules import clean_project_roles
 from .invitations import clean_emails, project_invitations_create
-from .locks import lock_organization
+from .locks import lock_organization_for
 
 Event = AuditEvent.Type
 
@@ -28,8 +28,7 @@ def project_users_add(
     All or nothing: one refusal (someone already in the project, a deactivated member, an API key's account)
     changes nothing. A constant number of queries for the members, whatever their number.
     Returns (the new memberships, the invitations)."""
-    organization = lock_organization(project.organization)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    organization = lock_organization_for(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     emails = clean_emails(emails)
     role_names = clean_project_roles(roles)
     require_may_grant(actor, role_names, project)

@@ -27,7 +27,7 @@ from ._rules import (
     roles_set,
     roles_set_recorded,
 )
-from .locks import lock_organization
+from .locks import lock_organization, lock_organization_for
 
 Event = AuditEvent.Type
 
@@ -58,8 +58,7 @@ def _refuse_taken_name(organization, name, *, exclude=None):
 @transaction.atomic
 def team_create(*, organization, name, actor, members=()) -> Team:
     """Create a team (ORG_OWNER), optionally with members; at most 250 teams per organization."""
-    organization = lock_organization(organization)
-    require(actor, catalogue.MANAGE_TEAMS, organization)
+    organization = lock_organization_for(actor, catalogue.MANAGE_TEAMS, organization)
     name = clean_name(name, kind="team")
     if Team.objects.filter(organization=organization).count() >= Team.MAX_PER_ORGANIZATION:
         raise ServiceError(
@@ -102,8 +101,7 @@ def team_rename(*, team, name, actor) -> Team:
 def team_delete(*, team, actor) -> dict:
     """Delete a team, also one assigned to projects: its members lose exactly the access the team gave (their
     individual assignments stay). Returns what was removed: {"projects": {name: roles}, "members": [...]}."""
-    organization = lock_organization(team.organization)
-    require(actor, catalogue.MANAGE_TEAMS, team.organization)
+    organization = lock_organization_for(actor, catalogue.MANAGE_TEAMS, team.organization)
     assignments = team.project_assignments.select_related("project").prefetch_related("roles")
     removed = {
         "projects": {a.project.name: a.role_names for a in assignments},
@@ -188,8 +186,7 @@ def add_to_team(team, users, actor) -> list[TeamMembership]:
 @transaction.atomic
 def team_members_add(*, team, users, actor) -> list[TeamMembership]:
     """Add organization members (accepted ones only) to a team; at most 250 users per team."""
-    lock_organization(team.organization)
-    require(actor, catalogue.MANAGE_TEAMS, team.organization)
+    lock_organization_for(actor, catalogue.MANAGE_TEAMS, team.organization)
     return add_to_team(team, users, actor)
 
 
@@ -200,8 +197,7 @@ def team_member_add(*, team, user, actor) -> TeamMembership:
 @transaction.atomic
 def team_member_remove(*, team, user, actor) -> None:
     """Remove a user from a team: they lose the project access the team gave, and keep their own."""
-    lock_organization(team.organization)
-    require(actor, catalogue.MANAGE_TEAMS, team.organization)
+    lock_organization_for(actor, catalogue.MANAGE_TEAMS, team.organization)
     deleted, _ = TeamMembership.objects.filter(team=team, user=user).delete()
     if not deleted:
         raise ServiceError(
@@ -232,8 +228,7 @@ def _assignment(team, project) -> TeamProjectAssignment:
 @transaction.atomic
 def team_project_assign(*, team, project, roles=(catalogue.GROUP_READ_ONLY,), actor) -> TeamProjectAssignment:
     """Give a team's members these project roles (GROUP_OWNER or GROUP_USER_ADMIN of the project)."""
-    lock_organization(project.organization)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    lock_organization_for(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     if team.organization_id != project.organization_id:
         raise ServiceError(
             "TEAM_NOT_IN_ORG",
@@ -259,8 +254,7 @@ def team_project_assign(*, team, project, roles=(catalogue.GROUP_READ_ONLY,), ac
 
 @transaction.atomic
 def team_project_unassign(*, team, project, actor) -> None:
-    lock_organization(project.organization)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    lock_organization_for(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     assignment = _assignment(team, project)
     old = assignment.role_names
     require_may_grant(actor, old, project)
@@ -272,8 +266,7 @@ def team_project_unassign(*, team, project, actor) -> None:
 
 @transaction.atomic
 def team_project_roles_set(*, team, project, roles, actor) -> TeamProjectAssignment:
-    lock_organization(project.organization)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    lock_organization_for(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     change = roles_set(actor=actor, scope=project, roles=roles, holder=lambda: _assignment(team, project))
     return roles_set_recorded(
         change,

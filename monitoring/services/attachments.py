@@ -7,8 +7,7 @@ from accounts import roles
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
 from accounts.models import OrganizationMembership
-from accounts.permissions import require
-from accounts.services.locks import lock_organization
+from accounts.services.locks import lock_organization_for
 from monitoring import selectors
 from monitoring.models import GroupRole, MonitoringUserAttachment
 
@@ -48,8 +47,7 @@ def monitoring_user_attach(
     """Attach a monitoring user (made when unknown) to the organization: it becomes a member, with
     ``group_role``, of every eligible cluster's group there, and of those of clusters created later. Each group's
     admins are emailed (from a task). One bulk INSERT whatever the number of clusters."""
-    organization = lock_organization(organization)
-    require(actor, MANAGE_MONITORING_USERS, organization)
+    organization = lock_organization_for(actor, MANAGE_MONITORING_USERS, organization)
     group_role = clean_group_role(group_role)
     monitoring_user, _ = monitoring_user_find_or_create(
         organization=organization, username=username, email=email
@@ -97,8 +95,7 @@ def monitoring_user_attach(
 def monitoring_user_detach(*, attachment, actor) -> dict:
     """Detach a monitoring user from the organization: every group membership its attachment made goes, in
     every group (memberships made by hand stay). Returns {"monitoringUser", "groups"} (the groups it left)."""
-    organization = lock_organization(attachment.organization)
-    require(actor, MANAGE_MONITORING_USERS, organization)
+    organization = lock_organization_for(actor, MANAGE_MONITORING_USERS, attachment.organization)
     return detach_from_organization(organization=organization, attachment=attachment, actor=actor)
 
 

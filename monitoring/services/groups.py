@@ -9,8 +9,7 @@ from accounts import roles
 from accounts.audit import audit_event_record, audit_events_record_bulk
 from accounts.errors import ServiceError
 from accounts.models import AuditEvent, Cluster
-from accounts.permissions import require
-from accounts.services.locks import lock_organization
+from accounts.services.locks import lock_organization_for
 from monitoring.models import (
     ELIGIBLE_TIERS,
     RESERVED_GROUP_PREFIX,
@@ -133,8 +132,7 @@ def monitoring_groups_reconcile(*, organization, actor=None) -> dict:
     gets one (with every attached monitoring user), and groups of clusters no longer eligible go. Idempotent:
     for data that predates the monitoring app, or anything made outside the services. Members removed by hand
     from an existing group stay removed. Returns {"created": [names], "deleted": [names]}."""
-    organization = lock_organization(organization)
-    require(actor, roles.MANAGE_ORGANIZATION_MEMBERS, organization)
+    organization = lock_organization_for(actor, roles.MANAGE_ORGANIZATION_MEMBERS, organization)
     missing = list(
         Cluster.objects.filter(
             project__organization=organization, tier__in=ELIGIBLE_TIERS, monitoring_group__isnull=True
@@ -191,8 +189,7 @@ def _clean_group_name(name) -> str:
 def monitoring_group_create(*, project, name, actor) -> MonitoringGroup:
     """A customer's own monitoring group in a project (MANAGE_MONITORING). Names starting with ``mongolab_``
     (in any case) are the system's: nobody else may create one."""
-    lock_organization(project.organization)
-    require(actor, roles.MANAGE_MONITORING, project)
+    lock_organization_for(actor, roles.MANAGE_MONITORING, project)
     name = _clean_group_name(name)
     _refuse_reserved_name(name)
     if MonitoringGroup.objects.filter(project=project, name__iexact=name).exists():
@@ -209,8 +206,7 @@ def monitoring_group_create(*, project, name, actor) -> MonitoringGroup:
 @transaction.atomic
 def monitoring_group_delete(*, group, actor) -> None:
     """Delete a customer's own group. A system group goes only with its cluster or its eligibility."""
-    lock_organization(group.project.organization)
-    require(actor, roles.MANAGE_MONITORING, group.project)
+    lock_organization_for(actor, roles.MANAGE_MONITORING, group.project)
     if group.is_system:
         raise ServiceError(
             "RESERVED_GROUP_NAME",
@@ -233,8 +229,7 @@ def monitoring_group_member_add(
     """Add a monitoring user (made when unknown) to one group by hand (MANAGE_MONITORING). Nobody but the
     system joins a ``mongolab_`` group this way: its members are the monitoring users attached to the
     organization. The group's admins are emailed."""
-    organization = lock_organization(group.project.organization)
-    require(actor, roles.MANAGE_MONITORING, group.project)
+    organization = lock_organization_for(actor, roles.MANAGE_MONITORING, group.project)
     if group.is_system and not may_manage_system_groups(actor):
         raise ServiceError(
             "RESERVED_GROUP_NAME",
@@ -292,8 +287,7 @@ class HandRemoval:
 def monitoring_group_member_remove(*, group, monitoring_user, actor) -> HandRemoval:
     """Remove a monitoring user from one group by hand (MANAGE_MONITORING). The organization's attached list is
     left as it was: it still decides who joins the groups of clusters created later."""
-    organization = lock_organization(group.project.organization)
-    require(actor, roles.MANAGE_MONITORING, group.project)
+    organization = lock_organization_for(actor, roles.MANAGE_MONITORING, group.project)
     membership = MonitoringGroupMembership.objects.filter(
         group=group, monitoring_user=monitoring_user
     ).first()

@@ -5,8 +5,7 @@ from django.db import transaction
 
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
-from accounts.permissions import require
-from accounts.services.locks import lock_organization
+from accounts.services.locks import lock_organization_for
 from accounts.services.members import remove_from_organization
 from monitoring import selectors
 
@@ -21,8 +20,7 @@ def person_offboard(*, organization, actor, user=None, monitoring_user=None) -> 
     ``monitoring_user``, the same with the portal user linked to it. All or nothing. Returns the report:
     {"user", "organizationRoles", "projects", "teams", "invitationsRevoked", "monitoringUserDetached",
     "warnings"}."""
-    organization = lock_organization(organization)
-    require(actor, MANAGE_MONITORING_USERS, organization)
+    organization = lock_organization_for(actor, MANAGE_MONITORING_USERS, organization)
     plan = selectors.offboarding_plan(
         organization=organization, user=user, monitoring_user=monitoring_user, with_names=False
     )

@@ -11,11 +11,10 @@ from django.utils import timezone
 from accounts import roles as catalogue
 from accounts.errors import ServiceError
 from accounts.models import ProjectMembership
-from accounts.permissions import require
 from accounts.services import _principals as principals
 from accounts.services._principals import PrincipalKind
 from accounts.services._rules import clean_name, grantable_roles
-from accounts.services.locks import lock_organization
+from accounts.services.locks import lock_organization_for
 from accounts.services.members import add_to_organization
 from serviceaccounts.models import (
     SECRET_PREFIX,
@@ -103,8 +102,7 @@ def service_account_create(
 ) -> tuple[ServiceAccount, ServiceAccountSecret, str]:
     """Create a service account with organization roles and its first secret (ORG_OWNER, no escalation).
     Returns the account, the secret and the secret's value: the only time that value exists on our side."""
-    organization = lock_organization(organization)
-    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    organization = lock_organization_for(actor, catalogue.MANAGE_API_KEYS, organization)
     name = clean_name(name, kind="service account")
     description = _clean_description(description)
     hours = _clean_hours(secret_expires_after_hours)
@@ -146,8 +144,7 @@ def service_account_bootstrap(*, organization, actor=None) -> tuple[str, str]:
 def service_account_update(
     *, service_account, actor, name=None, description=None, roles=None
 ) -> ServiceAccount:
-    organization = lock_organization(service_account.organization)
-    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    organization = lock_organization_for(actor, catalogue.MANAGE_API_KEYS, service_account.organization)
     changes = {}
     if name is not None:
         name = clean_name(name, kind="service account")
@@ -170,8 +167,7 @@ def service_account_update(
 @transaction.atomic
 def service_account_delete(*, service_account, actor) -> None:
     """Delete an account: its tokens die with it, it leaves every project, and its user goes too."""
-    organization = lock_organization(service_account.organization)
-    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    organization = lock_organization_for(actor, catalogue.MANAGE_API_KEYS, service_account.organization)
     # Its secrets, access list and tokens cascade with it.
     principals.delete(ACCOUNT, service_account, organization, actor=actor, name=service_account.name)
 
@@ -184,8 +180,7 @@ def service_account_secret_create(
     *, service_account, secret_expires_after_hours, actor
 ) -> tuple[ServiceAccountSecret, str]:
     """A new secret (for rotation); at most SECRETS_PER_ACCOUNT live at once, expired ones not counted."""
-    organization = lock_organization(service_account.organization)
-    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    lock_organization_for(actor, catalogue.MANAGE_API_KEYS, service_account.organization)
     hours = _clean_hours(secret_expires_after_hours)
     live = service_account.secrets.filter(expires_at__gt=timezone.now()).count()
     if live >= SECRETS_PER_ACCOUNT:
@@ -208,8 +203,7 @@ def service_account_secret_create(
 @transaction.atomic
 def service_account_secret_delete(*, service_account, secret_id, actor) -> None:
     """Delete a secret; the tokens issued with it are revoked at once."""
-    organization = lock_organization(service_account.organization)
-    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    lock_organization_for(actor, catalogue.MANAGE_API_KEYS, service_account.organization)
     secret = service_account.secrets.filter(public_id=str(secret_id)).first()
     if secret is None:
         raise ServiceError(
@@ -230,15 +224,13 @@ def service_account_access_list_add(
     *, service_account, entries, actor
 ) -> list[ServiceAccountAccessListEntry]:
     """Add addresses or CIDR blocks (normalised as for API keys); ones already there are kept as they are."""
-    organization = lock_organization(service_account.organization)
-    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    organization = lock_organization_for(actor, catalogue.MANAGE_API_KEYS, service_account.organization)
     return principals.access_list_add(ACCOUNT, service_account, organization, entries=entries, actor=actor)
 
 
 @transaction.atomic
 def service_account_access_list_remove(*, service_account, entry, actor) -> None:
-    organization = lock_organization(service_account.organization)
-    require(actor, catalogue.MANAGE_API_KEYS, organization)
+    lock_organization_for(actor, catalogue.MANAGE_API_KEYS, service_account.organization)
     row = principals.access_list_entry(ACCOUNT, service_account, entry)
     row.delete()
     _audit(Event.SERVICE_ACCOUNT_ACCESS_LIST_ENTRY_DELETED, service_account, actor, cidrBlock=row.cidr_block)
@@ -250,20 +242,17 @@ def service_account_access_list_remove(*, service_account, entry, actor) -> None
 @transaction.atomic
 def service_account_project_assign(*, service_account, project, roles, actor) -> ProjectMembership:
     """Give an organization's service account roles in one of its projects (GROUP_OWNER or GROUP_USER_ADMIN)."""
-    lock_organization(project.organization)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    lock_organization_for(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     return principals.project_assign(ACCOUNT, service_account, project, roles=roles, actor=actor)
 
 
 @transaction.atomic
 def service_account_project_roles_set(*, service_account, project, roles, actor) -> ProjectMembership:
-    lock_organization(project.organization)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    lock_organization_for(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     return principals.roles_set(ACCOUNT, service_account, project, roles=roles, actor=actor)
 
 
 @transaction.atomic
 def service_account_project_unassign(*, service_account, project, actor) -> None:
-    lock_organization(project.organization)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    lock_organization_for(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     principals.project_unassign(ACCOUNT, service_account, project, actor=actor)

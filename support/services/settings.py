@@ -7,9 +7,8 @@ from django.utils import timezone
 from accounts import roles
 from accounts.audit import audit_event_record
 from accounts.errors import ServiceError
-from accounts.permissions import require
 from accounts.services import organization_settings_update
-from accounts.services.locks import lock_organization
+from accounts.services.locks import lock_organization_for
 
 from ..audit import Event
 from ..models import SupportAccessSetting
@@ -26,8 +25,7 @@ def _clean_flag(value, field) -> bool:
 def support_access_restrict_set(*, organization, restrict, actor) -> SupportAccessSetting:
     """Turn the organization's block on support staff on or off (only its owners may: CHANGE_ORGANIZATION).
     Grants already made stay; with the block off they matter only for sync data."""
-    organization = lock_organization(organization)
-    require(actor, roles.CHANGE_ORGANIZATION, organization)
+    organization = lock_organization_for(actor, roles.CHANGE_ORGANIZATION, organization)
     restrict = _clean_flag(restrict, "restrictEmployeeAccess")
     setting, _ = SupportAccessSetting.objects.get_or_create(organization=organization)
     if setting.restrict_employee_access == restrict:
@@ -60,8 +58,7 @@ def organization_settings_set(
 ) -> OrganizationSettings:
     """Change any of the organization's settings in one transaction (each through its own service, each
     audited): all of them change, or none."""
-    organization = lock_organization(organization)
-    require(actor, roles.CHANGE_ORGANIZATION, organization)
+    organization = lock_organization_for(actor, roles.CHANGE_ORGANIZATION, organization)
     if api_access_list_required is not None or multi_factor_auth_required is not None:
         organization = organization_settings_update(
             organization=organization,

@@ -488,6 +488,7 @@ NOT_AN_ACTORS_WRITE = {
     "add_to_organization": "a building block the services call after their own check (documented so)",
     "add_to_project": "a building block the services call after their own check (documented so)",
     "lock_organization": "a row lock the services take before their own check; it changes nothing",
+    "lock_organization_for": "that lock and then the service's own permission check; it changes nothing",
     "add_to_team": "a building block the services call after their own check (documented so)",
     "audit_refused_acceptance": "records a refusal",
     "check_invitation_usable": "a read",

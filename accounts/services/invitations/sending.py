@@ -31,7 +31,7 @@ from accounts.permissions import require, require_may_grant
 
 from .._rules import clean_organization_roles, clean_project_roles
 from ..emails import emails_queue_bulk
-from ..locks import lock_organization
+from ..locks import lock_organization, lock_organization_for
 from ._common import (
     clean_emails,
     clean_group_role_assignments,
@@ -141,8 +141,7 @@ def organization_invitations_create(
 ) -> list[Invitation]:
     """Invite addresses to an organization (ORG_OWNER). Inviting an address again updates its pending invitation
     (new roles, a new token, 30 more days) and sends it again."""
-    organization = lock_organization(organization)
-    require(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
+    organization = lock_organization_for(actor, catalogue.MANAGE_ORGANIZATION_MEMBERS, organization)
     emails = clean_emails(emails)
     role_names = clean_organization_roles(roles)
     require_may_grant(actor, role_names, organization)
@@ -176,8 +175,7 @@ def project_invitations_create(
 ) -> list[Invitation]:
     """Invite addresses to a project (GROUP_OWNER or GROUP_USER_ADMIN); an invitee outside the organization
     joins it as ORG_MEMBER on accepting."""
-    organization = lock_organization(project.organization)
-    require(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
+    organization = lock_organization_for(actor, catalogue.MANAGE_PROJECT_MEMBERS, project)
     emails = clean_emails(emails)
     role_names = clean_project_roles(roles)
     require_may_grant(actor, role_names, project)
