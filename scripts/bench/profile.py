@@ -3,7 +3,7 @@ configured database (as `make bench` does), then calls the WSGI application in t
 scenario of the bench, many times, and prints for each the mean time and query count a request and a
 pyinstrument profile of the lot (``--html DIR`` writes them as HTML pages too).
 
-    python -m scripts.bench.profile [--requests 300] [--scenario NAME] [--html DIR]
+    python -m scripts.bench.profile [--requests 300] [--scenario NAME] [--html DIR] [--full] [--keep]
 
 Nothing here is judged: it is the tool to find what the bench's load targets miss by."""
 
@@ -87,6 +87,8 @@ def main(argv=None) -> int:
     parser.add_argument("--scenario", action="append", choices=SCENARIOS, help="only these (repeatable)")
     parser.add_argument("--html", help="also write each profile as HTML into this folder")
     parser.add_argument("--cprofile", type=int, default=0, help="also print cProfile's N costliest functions")
+    parser.add_argument("--full", action="store_true", help="the bench's full tenant, not its quick one")
+    parser.add_argument("--keep", action="store_true", help="keep the seeded database (to EXPLAIN its queries)")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="accessportal-profile-"))
     database = BenchDatabase(os.environ.get("DATABASE_URL", ""), workdir)
@@ -109,7 +111,10 @@ def main(argv=None) -> int:
         call_command("migrate", verbosity=0)
         call_command("createcachetable", verbosity=0)
         with Progress(console=console, transient=True) as progress:
-            tenant = seed.seed_main(seed.Sizes.for_run(1, True), progress)
+            tenant = seed.seed_main(seed.Sizes.for_run(1, not args.full), progress)
+        if connection.vendor == "postgresql":  # as the bench does: plans made without statistics mislead
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         scenarios = load_targets(tenant)
         application = WSGIHandler()
         for name in args.scenario or SCENARIOS:
@@ -158,7 +163,8 @@ def main(argv=None) -> int:
                 target = Path(args.html) / (name.replace(" ", "-").replace(",", "") + ".html")
                 target.write_text(profiler.output_html())
     finally:
-        database.drop()
+        if not args.keep:
+            database.drop()
     return 0
 
 
