@@ -108,6 +108,21 @@ class Organization(models.Model):
         return self.name
 
 
+class PeopleVersion(models.Model):
+    """How many times the people an organization lists changed (its memberships, its invitations' listing, its
+    members' addresses): bumped by database triggers (migration 0024), so that no write, not even a bulk job's
+    SQL or a cascade, can miss it. Counts of the users list are cached under it and never read stale.
+
+    Not a foreign key: the triggers write it while an organization's rows are deleted with it; a row left
+    behind by a deleted organization is never read again (the cache key names the organization's public id)."""
+
+    organization_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"people of organization {self.organization_id}: version {self.version}"
+
+
 class Project(models.Model):
     """A project (Atlas calls it a group in its API) inside one organization."""
 

@@ -25,6 +25,7 @@ from .people import (
     organization_people,
     organization_person,
     organization_users,
+    organization_users_counted,
     person_or_404,
     teams_named,
     with_filters,
@@ -83,11 +84,13 @@ class OrgUserListView(OrgUsersBase):
     )
     def get(self, request, org_id):
         organization = self.organization(org_id)
-        members, invitations, project_invitees = with_filters(
-            UserFilters.read(request), *organization_users(organization)
-        )
+        filters = UserFilters.read(request)
+        if any(filters.values()):
+            people = Concatenation(*with_filters(filters, *organization_users(organization)))
+        else:
+            people = organization_users_counted(organization, organization_users(organization))
         return self.page(
-            Concatenation(members, invitations, project_invitees),
+            people,
             lambda page: org_users_data(organization_people(page, organization, request.user), request),
         )
 

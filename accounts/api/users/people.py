@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
@@ -18,6 +19,7 @@ from accounts.models import (
     Invitation,
     OrganizationMembership,
     OrganizationRole,
+    PeopleVersion,
     ProjectMembership,
     Team,
     TeamMembership,
@@ -81,7 +83,8 @@ def organization_people(rows, organization, actor) -> list[Person]:
     """Persons for a page of rows from ``organization_users`` (OrganizationMemberships and Invitations): project
     roles shown only for projects ``actor`` can see. What the rows show is read as plain tuples in four queries
     (five with invitations, six with the projects they name) whatever the page and organization sizes:
-    no model instance per role, project or team."""
+    no model instance per role, project or team, and unordered (the memberships' default order by address
+    would join every user of the organization; the rows are sorted here)."""
     memberships = [row for row in rows if not isinstance(row, Invitation)]
     invitations = [row for row in rows if isinstance(row, Invitation)]
     org_roles, teams, projects = defaultdict(list), defaultdict(list), defaultdict(dict)
@@ -96,13 +99,13 @@ def organization_people(rows, organization, actor) -> list[Person]:
             project__organization=organization,
             user_id__in=user_ids,
             project__in=selectors.projects_for_user(actor, organization=organization).values("pk"),
-        ).values_list("user_id", "project__public_id", "roles__name"):
+        ).order_by().values_list("user_id", "project__public_id", "roles__name"):
             held = projects[user_id].setdefault(project_id, [])
             if name is not None:  # a membership without roles (LEFT JOIN)
                 held.append(name)
         for user_id, team_id in TeamMembership.objects.filter(
             team__organization=organization, user_id__in=user_ids
-        ).values_list("user_id", "team__public_id"):
+        ).order_by().values_list("user_id", "team__public_id"):
             teams[user_id].append(team_id)
     invitation_teams = defaultdict(list)
     organization_invitations = [i for i in invitations if i.project_id is None]
@@ -296,9 +299,9 @@ class Concatenation:
     """Querysets read as one list by the paginator (members, then invitations, ...): counts and one page cost a
     fixed number of queries whatever the sizes."""
 
-    def __init__(self, *parts):
+    def __init__(self, *parts, sizes: list[int] | None = None):
         self.parts = parts
-        self._counts = None
+        self._counts = sizes
 
     def _sizes(self) -> list[int]:
         if self._counts is None:
@@ -316,6 +319,24 @@ class Concatenation:
                 rows += list(part[max(start - offset, 0) : min(stop, offset + size) - offset])
             offset += size
         return rows
+
+
+PEOPLE_COUNTS_SECONDS = 24 * 3600
+
+
+def organization_users_counted(organization, parts) -> Concatenation:
+    """The unfiltered ``organization_users`` as one list, its parts' sizes counted once for each version of the
+    organization's people (``PeopleVersion``, which database triggers bump on every change that could alter
+    them) and read from the cache until the next change. Counting 10,000 invitations (each the newest of its
+    address, of no member) was most of a users page's database time. The sizes do not depend on the actor nor
+    on the time (PENDING and EXPIRED are both listed), so one entry serves every reader of the version."""
+    version = PeopleVersion.objects.filter(organization_id=organization.pk).values_list("version", flat=True)
+    key = f"accessportal:people-counts:{organization.public_id}:{version.first() or 0}"
+    sizes = cache.get(key)
+    if sizes is None or len(sizes) != len(parts):
+        sizes = [part.count() for part in parts]
+        cache.set(key, sizes, PEOPLE_COUNTS_SECONDS)
+    return Concatenation(*parts, sizes=sizes)
 
 
 def visible_among(actor, organization, project_ids) -> set[str]:
