@@ -637,8 +637,8 @@ def test_organizations_overview_costs_the_same_queries_for_2_and_for_20_projects
 
     assert with_20 == with_2
     user = fresh(owner)
-    # Global permissions (user's and groups'), organizations, projects.
-    with django_assert_num_queries(4):
+    # Organizations, projects (each asking the model-wide permission in the same query).
+    with django_assert_num_queries(2):
         overview = organizations_overview(user)
         assert sum(len(org.visible_projects) for org in overview) == 22
 
