@@ -271,6 +271,35 @@ def sync_organization_permissions(organization, *, user_ids=ALL, team_ids=ALL, p
     return counts
 
 
+def permissions_of_departed_revoke(organization, user) -> None:
+    """What ``sync_organization_permissions(organization, user_ids=[user])`` comes to once ``user`` holds
+    nothing in the organization (their membership, project roles and teams there deleted): none of their object
+    permissions on it and its projects, and none of its role or team groups. Three deletes by index, where the
+    sync would compute what their (no longer existing) roles give and compare it row by row."""
+    User = type(user)
+    organization_projects = f"SELECT id FROM {_table(Project)} WHERE organization_id = %s"  # nosec B608
+    organization_groups = (
+        f"SELECT group_id FROM {_table(Team)} WHERE organization_id = %s "  # nosec B608
+        f"UNION ALL SELECT group_id FROM {_table(OrganizationRoleGroup)} WHERE organization_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {_table(OrganizationUserObjectPermission)} "  # nosec B608
+            "WHERE user_id = %s AND content_object_id = %s",
+            [user.pk, organization.pk],
+        )
+        cursor.execute(
+            f"DELETE FROM {_table(ProjectUserObjectPermission)} "  # nosec B608
+            f"WHERE user_id = %s AND content_object_id IN ({organization_projects})",
+            [user.pk, organization.pk],
+        )
+        cursor.execute(
+            f"DELETE FROM {_table(User.groups.through)} "  # nosec B608
+            f"WHERE user_id = %s AND group_id IN ({organization_groups})",
+            [user.pk, organization.pk, organization.pk],
+        )
+
+
 # The organization roles that reach every project of their organization, each through a group of its own.
 ROLES_WITH_GROUPS = tuple(name for name, role in roles.ORGANIZATION_ROLES.items() if role.project_permissions)
 
@@ -278,7 +307,9 @@ ROLES_WITH_GROUPS = tuple(name for name, role in roles.ORGANIZATION_ROLES.items(
 def _role_groups(organization) -> tuple[dict[str, int], bool]:
     """({organization role: its group's id}, whether any was made now): one query, and two more the first
     time (the groups of an organization made before role groups existed are made on its next sync)."""
-    found = dict(OrganizationRoleGroup.objects.filter(organization=organization).values_list("role", "group_id"))
+    found = dict(
+        OrganizationRoleGroup.objects.filter(organization=organization).values_list("role", "group_id")
+    )
     missing = [name for name in ROLES_WITH_GROUPS if name not in found]
     if not missing:
         return found, False
@@ -360,7 +391,9 @@ def _object_codenames(actor, obj) -> set[str]:
     if tables is None:  # a model whose object permissions live in guardian's generic tables
         return set(ObjectPermissionChecker(actor).get_perms(obj))
     own_model, group_model = tables
-    own = own_model.objects.filter(user_id=actor.pk, content_object_id=obj.pk).values_list("permission__codename")
+    own = own_model.objects.filter(user_id=actor.pk, content_object_id=obj.pk).values_list(
+        "permission__codename"
+    )
     teams = group_model.objects.filter(group__user=actor.pk, content_object_id=obj.pk).values_list(
         "permission__codename"
     )

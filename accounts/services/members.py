@@ -3,7 +3,6 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from accounts import roles as catalogue
@@ -19,7 +18,11 @@ from accounts.models import (
     ProjectRole,
     TeamMembership,
 )
-from accounts.permissions import require, require_may_grant, sync_organization_permissions
+from accounts.permissions import (
+    permissions_of_departed_revoke,
+    require,
+    require_may_grant,
+)
 
 from ._rules import (
     Grantee,
@@ -274,9 +277,8 @@ def remove_from_organization(*, organization, user, actor, membership=None) -> d
     ProjectRole.objects.filter(membership__in=project_memberships).delete()
     project_memberships._raw_delete(project_memberships.db)
     team_memberships.delete()
-    get_user_model().groups.through.objects.filter(user=user, group__team__organization=organization).delete()
     membership.delete()
-    sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[])
+    permissions_of_departed_revoke(organization, user)
     removed["invitations"] = invitations_beyond_revoke(
         _member(organization, user), actor, f"{user.email} was removed from {organization.name}"
     )

@@ -651,7 +651,9 @@ def test_making_someone_owner_is_one_group_membership_whatever_the_number_of_pro
     member = MemberFactory(organization=organization, actor=owner, email="rising@example.com")
     assert visible_project_names(member) == []
 
-    organization_member_roles_set(organization=organization, user=member, roles=[roles.ORG_OWNER], actor=owner)
+    organization_member_roles_set(
+        organization=organization, user=member, roles=[roles.ORG_OWNER], actor=owner
+    )
 
     assert not ProjectUserObjectPermission.objects.filter(user=member).exists()  # no row per project ...
     owners = OrganizationRoleGroup.objects.get(organization=organization, role=roles.ORG_OWNER)
@@ -662,14 +664,18 @@ def test_making_someone_owner_is_one_group_membership_whatever_the_number_of_pro
     later = project_create(organization=organization, name="Later", actor=owner)
     assert permissions_on(fresh(member), later) == ALL_PROJECT_PERMISSIONS
 
-    organization_member_roles_set(organization=organization, user=member, roles=[roles.ORG_MEMBER], actor=owner)
+    organization_member_roles_set(
+        organization=organization, user=member, roles=[roles.ORG_MEMBER], actor=owner
+    )
 
     assert not UserGroup.objects.filter(user=member).exists()
     assert visible_project_names(member) == []
     assert not actor_may(fresh(member), roles.VIEW_PROJECT, later)
 
 
-def test_each_organizations_role_groups_are_its_own(organization, owner, project, other_organization, other_owner):
+def test_each_organizations_role_groups_are_its_own(
+    organization, owner, project, other_organization, other_owner
+):
     theirs = project_create(organization=other_organization, name="Theirs", actor=other_owner)
     assert visible_project_names(owner) == [project.name]
     assert not actor_may(fresh(owner), roles.VIEW_PROJECT, theirs)
@@ -688,7 +694,9 @@ def test_an_organization_synced_before_role_groups_existed_gets_them_on_its_next
     reader = MemberFactory(organization=organization, actor=owner, roles=[roles.ORG_READ_ONLY])
     expected = {user.pk: {p.pk: permissions_on(fresh(user), p) for p in projects} for user in (owner, reader)}
     # The state before role groups: no group, and each holder's inherited permissions as their own rows.
-    groups = list(OrganizationRoleGroup.objects.filter(organization=organization).values_list("group_id", flat=True))
+    groups = list(
+        OrganizationRoleGroup.objects.filter(organization=organization).values_list("group_id", flat=True)
+    )
     OrganizationRoleGroup.objects.filter(organization=organization).delete()
     Group.objects.filter(pk__in=groups).delete()
     perm_ids = dict(Permission.objects.filter(content_type__model="project").values_list("codename", "pk"))
@@ -696,20 +704,26 @@ def test_an_organization_synced_before_role_groups_existed_gets_them_on_its_next
         for project in projects:
             ProjectUserObjectPermission.objects.bulk_create(
                 [
-                    ProjectUserObjectPermission(user=user, permission_id=perm_ids[codename], content_object=project)
+                    ProjectUserObjectPermission(
+                        user=user, permission_id=perm_ids[codename], content_object=project
+                    )
                     for codename in expected[user.pk][project.pk]
                 ],
                 ignore_conflicts=True,
             )
-    assert {user.pk: {p.pk: permissions_on(fresh(user), p) for p in projects} for user in (owner, reader)} == expected
+    assert {
+        user.pk: {p.pk: permissions_on(fresh(user), p) for p in projects} for user in (owner, reader)
+    } == expected
 
     MemberFactory(organization=organization, actor=owner)  # any change: a sync scoped to one newcomer
 
-    assert set(OrganizationRoleGroup.objects.filter(organization=organization).values_list("role", flat=True)) == set(
-        ROLES_WITH_GROUPS
-    )
+    assert set(
+        OrganizationRoleGroup.objects.filter(organization=organization).values_list("role", flat=True)
+    ) == set(ROLES_WITH_GROUPS)
     assert not ProjectUserObjectPermission.objects.filter(user=reader).exists()
-    assert {user.pk: {p.pk: permissions_on(fresh(user), p) for p in projects} for user in (owner, reader)} == expected
+    assert {
+        user.pk: {p.pk: permissions_on(fresh(user), p) for p in projects} for user in (owner, reader)
+    } == expected
     incremental = _snapshot()
     _delete_derived_rows()
     call_command("sync_permissions", stdout=io.StringIO())
@@ -744,3 +758,61 @@ def test_granting_asks_for_model_wide_permissions_only_when_the_object_ones_fall
     clerk.is_active = False
     with pytest.raises(ServiceError):
         require_may_grant(clerk, [roles.ORG_MEMBER], organization)
+
+
+def test_a_removed_member_keeps_nothing_the_sync_would_remove_and_keeps_other_organizations(
+    organization, owner, project, other_owner, other_organization
+):
+    """Removal deletes a departed member's permissions directly (``permissions_of_departed_revoke``), not through
+    the sync: the sync finds nothing left to do, and the member's rows in another organization stay."""
+    user = MemberFactory(
+        organization=organization,
+        actor=owner,
+        roles=[ROLES_WITH_GROUPS[0]],
+        project=project,
+        project_roles=[roles.GROUP_OWNER],
+    )
+    team = team_create(organization=organization, name="Ops", actor=owner, members=[user])
+    team_project_assign(team=team, project=project, actor=owner)
+    organization_member_add(organization=other_organization, user=user, actor=other_owner)
+    elsewhere = project_create(organization=other_organization, name="Elsewhere", actor=other_owner)
+    project_member_add(project=elsewhere, user=user, actor=other_owner)
+
+    def held():
+        return {
+            "organization": OrganizationUserObjectPermission.objects.filter(
+                user=user, content_object=organization
+            ).count(),
+            "projects": ProjectUserObjectPermission.objects.filter(
+                user=user, content_object__organization=organization
+            ).count(),
+            "groups": user.groups.filter(
+                pk__in=[
+                    team.group_id,
+                    *OrganizationRoleGroup.objects.filter(organization=organization).values_list(
+                        "group_id", flat=True
+                    ),
+                ]
+            ).count(),
+        }
+
+    def elsewhere_held():
+        return (
+            OrganizationUserObjectPermission.objects.filter(
+                user=user, content_object=other_organization
+            ).count(),
+            ProjectUserObjectPermission.objects.filter(user=user, content_object=elsewhere).count(),
+        )
+
+    assert all(held().values()), held()  # the member held something of each kind
+    kept = elsewhere_held()
+    assert all(kept)
+
+    organization_member_remove(organization=organization, user=user, actor=owner)
+
+    assert held() == {"organization": 0, "projects": 0, "groups": 0}
+    assert sync_organization_permissions(organization, user_ids=[user.pk], team_ids=[]) == {
+        "removed": 0,
+        "added": 0,
+    }
+    assert elsewhere_held() == kept
