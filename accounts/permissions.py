@@ -451,6 +451,13 @@ def objects_held(actor, permission: str, queryset: QuerySet) -> QuerySet:
     model-wide permission of the actor in two queries more: an API key's account never has one."""
     if actor.is_superuser:
         return queryset
+    return held_by_user_id(actor.pk, permission, queryset, model_wide=actor.is_active)
+
+
+def held_by_user_id(user_id, permission: str, queryset: QuerySet, *, model_wide: bool = True) -> QuerySet:
+    """``objects_held`` for the user with this id, neither a superuser nor (without ``model_wide``, which an
+    inactive user never holds, as in Django's backend) inactive: the id is only a parameter of the query, so
+    that it can be compiled once for every such user (``accessportal.prepared``)."""
     own_model, group_model = _HELD_IN[queryset.model]
     # A scalar subquery: the database reads it once and then walks the (user, permission, object) index.
     held = Subquery(
@@ -460,13 +467,13 @@ def objects_held(actor, permission: str, queryset: QuerySet) -> QuerySet:
             content_type__model=queryset.model._meta.model_name,
         ).values("pk")
     )
-    own = own_model.objects.filter(user_id=actor.pk, permission=held).values("content_object_id")
-    teams = group_model.objects.filter(group__user=actor.pk, permission=held).values("content_object_id")
+    own = own_model.objects.filter(user_id=user_id, permission=held).values("content_object_id")
+    teams = group_model.objects.filter(group__user=user_id, permission=held).values("content_object_id")
     held_anywhere = Q(pk__in=own) | Q(pk__in=teams)
-    if actor.is_active:  # as Django's backend: an inactive user holds no model-wide permission
+    if model_wide:
         held_anywhere |= Exists(
-            User.user_permissions.through.objects.filter(user_id=actor.pk, permission=held)
-        ) | Exists(Group.permissions.through.objects.filter(group__user=actor.pk, permission=held))
+            User.user_permissions.through.objects.filter(user_id=user_id, permission=held)
+        ) | Exists(Group.permissions.through.objects.filter(group__user=user_id, permission=held))
     return queryset.filter(held_anywhere)
 
 

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from accessportal.prepared import PreparedLookup
 from accounts import roles
 from accounts.errors import ServiceError, not_found
 from accounts.models import (
@@ -25,7 +26,7 @@ from accounts.models import (
     Team,
     team_name_key,
 )
-from accounts.permissions import actor_may, objects_held, permission_refusal_log
+from accounts.permissions import actor_may, held_by_user_id, objects_held, permission_refusal_log
 
 
 def access_common(
@@ -78,7 +79,9 @@ def body_reference(field: str, *, code: str = "VALIDATION_ERROR", message: str |
 def visible_organizations(actor, queryset=None) -> QuerySet:
     """The organizations ``actor`` may read (VIEW_ORGANIZATION: its members, and staff given the model-wide
     permission)."""
-    return _visible(actor, roles.VIEW_ORGANIZATION, Organization.objects.all() if queryset is None else queryset)
+    return _visible(
+        actor, roles.VIEW_ORGANIZATION, Organization.objects.all() if queryset is None else queryset
+    )
 
 
 def visible_projects(actor, queryset=None) -> QuerySet:
@@ -118,10 +121,47 @@ def visible_people(actor, queryset=None) -> QuerySet:
 # ---- organizations and projects -------------------------------------------------------------------------------
 
 
+# The organization or project a request names, with the caller's permission to see it, is asked on almost every
+# API request: for the usual caller (an active user, no superuser) its query is compiled once per process.
+_VISIBLE_ORGANIZATION = PreparedLookup(
+    lambda public_id, user_id: held_by_user_id(
+        user_id, roles.VIEW_ORGANIZATION, Organization.objects.filter(public_id=public_id)
+    ),
+    kinds=(str, int),
+)
+_VISIBLE_PROJECT = PreparedLookup(
+    lambda public_id, user_id: held_by_user_id(
+        user_id,
+        roles.VIEW_PROJECT,
+        Project.objects.select_related("organization").filter(public_id=public_id),
+    ),
+    kinds=(str, int),
+)
+_VISIBLE_PROJECT_OF = PreparedLookup(
+    lambda public_id, organization_id, user_id: held_by_user_id(
+        user_id,
+        roles.VIEW_PROJECT,
+        Project.objects.select_related("organization").filter(
+            public_id=public_id, organization_id=organization_id
+        ),
+    ),
+    kinds=(str, int, int),
+)
+
+
+def _usual(actor) -> bool:
+    """An actor whose visibility is its permissions alone (not the system, not inactive, not a superuser)."""
+    return actor is not None and actor.is_active and not actor.is_superuser
+
+
 def access_organization(*, actor, organization_id, need=roles.VIEW_ORGANIZATION) -> Organization:
     return access_common(
         actor=actor,
-        visible=visible_organizations(actor).filter(public_id=organization_id),
+        visible=(
+            _VISIBLE_ORGANIZATION.bound(organization_id, actor.pk)
+            if _usual(actor)
+            else visible_organizations(actor).filter(public_id=organization_id)
+        ),
         kind="organization",
         identifier=organization_id,
         # Being visible is holding VIEW_ORGANIZATION (the same permissions, asked the same way): asked again
@@ -132,12 +172,20 @@ def access_organization(*, actor, organization_id, need=roles.VIEW_ORGANIZATION)
 
 def access_project(*, actor, project_id, need=roles.VIEW_PROJECT, organization=None) -> Project:
     """A project the actor may read (and ``need``); with ``organization``, only one of that organization."""
-    projects = Project.objects.select_related("organization").filter(public_id=project_id)
-    if organization is not None:
-        projects = projects.filter(organization=organization)
+    if _usual(actor):
+        visible = (
+            _VISIBLE_PROJECT.bound(project_id, actor.pk)
+            if organization is None
+            else _VISIBLE_PROJECT_OF.bound(project_id, organization.pk, actor.pk)
+        )
+    else:
+        projects = Project.objects.select_related("organization").filter(public_id=project_id)
+        if organization is not None:
+            projects = projects.filter(organization=organization)
+        visible = visible_projects(actor, projects)
     return access_common(
         actor=actor,
-        visible=visible_projects(actor, projects),
+        visible=visible,
         kind="project",
         identifier=project_id,
         need=None if need == roles.VIEW_PROJECT else need,  # visible is VIEW_PROJECT already
@@ -321,8 +369,8 @@ def access_organization_project(*, actor, organization, project_id) -> Project:
     A project of another organization is "not found", exactly like a missing one."""
     projects = Project.objects.select_related("organization").filter(
         public_id=project_id,
-        organization__in=visible_organizations(
-            actor, Organization.objects.filter(pk=organization.pk)
-        ).values("pk"),
+        organization__in=visible_organizations(actor, Organization.objects.filter(pk=organization.pk)).values(
+            "pk"
+        ),
     )
     return access_common(actor=actor, visible=projects, kind="project", identifier=project_id)

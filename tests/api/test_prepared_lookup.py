@@ -2,15 +2,25 @@
 what the queryset answers, field for field, with the objects select_related brings and the annotation."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.test.utils import CaptureQueriesContext
 
 from accessportal.prepared import PreparedLookup
 from accounts import roles
-from accounts.models import ApiKey, ApiKeyAccessListEntry
+from accounts.errors import ServiceError
+from accounts.models import ApiKey, ApiKeyAccessListEntry, Project
 from accounts.selectors import api_key_for_public_key
+from accounts.selectors.access import (
+    access_organization,
+    access_project,
+    visible_organizations,
+    visible_projects,
+)
+from accounts.services import organization_create, organization_member_add, project_create, project_member_add
 from accounts.services.api_keys import api_key_access_list_add, api_key_create
+from tests.factories import UserFactory
 
 
 def _build(public_key):
@@ -70,6 +80,72 @@ def test_a_key_without_an_access_list_reads_it_without_sql(api_key):
     assert len(queries) == 0
 
 
-def test_a_lookup_must_use_its_value_once():
-    with pytest.raises(ValueError, match="exactly one value"):
+def test_a_lookup_must_use_each_of_its_values():
+    with pytest.raises(ValueError, match="must use each of its values"):
         PreparedLookup(lambda value: ApiKey.objects.all()).first("x")
+    with pytest.raises(ValueError, match="must use each of its values"):
+        PreparedLookup(lambda key, pk: ApiKey.objects.filter(public_key=key), kinds=(str, int)).first("x", 1)
+    with pytest.raises(TypeError, match="takes 2 value"):
+        PreparedLookup(lambda key, pk: ApiKey.objects.filter(public_key=key, pk=pk), kinds=(str, int)).first(
+            "x"
+        )
+
+
+def test_a_value_used_several_times_is_given_everywhere(api_key, organization):
+    lookup = PreparedLookup(
+        lambda key, pk: ApiKey.objects.filter(Q(public_key=key) | Q(description=key), pk=pk),
+        kinds=(str, int),
+    )
+    assert lookup.first(api_key.public_key, api_key.pk).pk == api_key.pk
+    assert lookup.first(api_key.public_key, api_key.pk + 1000) is None
+    assert lookup.first("prepared", api_key.pk).pk == api_key.pk  # the description, through the second use
+
+
+def test_the_organization_and_project_a_path_names_are_what_the_querysets_answer(
+    organization, owner, project, django_assert_num_queries
+):
+    """access_organization and access_project compile their query once for an active, ordinary caller: their
+    answers are the querysets' for a member, an outsider, a project-only member, staff with the model-wide
+    permission, and across organizations."""
+    other_owner = UserFactory(email="other-owner@example.com")
+    other = organization_create(name="Globex", actor=other_owner)
+    elsewhere = project_create(organization=other, name="Elsewhere", actor=other_owner)
+    project_only = UserFactory(email="project-only@example.com")
+    organization_member_add(organization=other, user=project_only, actor=other_owner)
+    project_member_add(project=elsewhere, user=project_only, actor=other_owner)
+    staff = UserFactory(email="staff@example.com", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_project"))
+    inactive = UserFactory(email="gone@example.com")
+    organization_member_add(organization=organization, user=inactive, actor=owner)
+    type(inactive).objects.filter(pk=inactive.pk).update(is_active=False)
+    actors = [owner, other_owner, project_only, staff, inactive, UserFactory(email="nobody@example.com")]
+    for actor in actors:
+        actor = type(actor).objects.get(pk=actor.pk)
+        for org in (organization, other):
+            expected = visible_organizations(actor).filter(public_id=org.public_id).first()
+            try:
+                found = access_organization(actor=actor, organization_id=org.public_id)
+            except ServiceError as error:
+                assert error.code == "RESOURCE_NOT_FOUND" and expected is None, (actor, org)
+            else:
+                assert found == expected and found.name == org.name, (actor, org)
+        for proj, org in ((project, organization), (elsewhere, other)):
+            for within in (None, org, organization):
+                queryset = Project.objects.filter(public_id=proj.public_id)
+                if within is not None:
+                    queryset = queryset.filter(organization=within)
+                expected = visible_projects(actor, queryset).first()
+                try:
+                    found = access_project(actor=actor, project_id=proj.public_id, organization=within)
+                except ServiceError as error:
+                    assert error.code == "RESOURCE_NOT_FOUND" and expected is None, (actor, proj, within)
+                else:
+                    assert found == expected and found.organization.name == org.name, (actor, proj, within)
+    # The staff member sees every project and no organization (the permission is view_project only).
+    assert access_project(actor=staff, project_id=elsewhere.public_id) == elsewhere
+    with django_assert_num_queries(
+        1
+    ):  # the project with its organization, visibility decided by the database
+        assert (
+            access_project(actor=project_only, project_id=elsewhere.public_id).organization.name == "Globex"
+        )
