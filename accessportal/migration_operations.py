@@ -59,3 +59,17 @@ def drop_foreign_key_indexes(app_label: str, model_name: str, *fields) -> migrat
         ],
         database_operations=[migrations.RunPython(drop, restore, elidable=False)],
     )
+
+
+def sql_by_vendor(forward: dict[str, list[str]], backward: dict[str, list[str]]) -> migrations.RunPython:
+    """Run the statements written for the database in use (``{"sqlite": [...], "postgresql": [...]}``), forward
+    and backward: triggers and functions, which each database spells its own way."""
+
+    def run(statements_by_vendor):
+        def execute(apps, schema_editor):
+            for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
+                schema_editor.execute(statement)
+
+        return execute
+
+    return migrations.RunPython(run(forward), run(backward), elidable=False)

@@ -1,9 +1,15 @@
 """PeopleVersion, and the triggers that bump it whenever what an organization's users list counts may change:
 a membership made or ended, an invitation made, deleted or moved in or out of the listed statuses (PENDING and
 EXPIRED; the expiry job's PENDING → EXPIRED changes nothing listed and bumps nothing), a member's address
-changed. In the database, so that services, bulk SQL, the admin and cascades all bump it alike."""
+changed. In the database, so that services, bulk SQL, the admin and cascades all bump it alike.
+
+SQLite drops a table's triggers when a migration rebuilds the table (``AlterField`` on SQLite does): a later
+migration that alters invitations, organization memberships or users there must make them again (the tests of
+``tests/api/test_users_counts.py`` fail otherwise)."""
 
 from django.db import migrations, models
+
+from accessportal.migration_operations import sql_by_vendor
 
 LISTED = "('PENDING', 'EXPIRED')"
 INVITATION_LISTING_CHANGED = f"""(OLD.status IN {LISTED}) {{distinct}} (NEW.status IN {LISTED})
@@ -95,14 +101,6 @@ POSTGRES_DOWN = [
 ]
 
 
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("accounts", "0023_partial_foreign_key_indexes")]
 
@@ -114,8 +112,8 @@ class Migration(migrations.Migration):
                 ("version", models.BigIntegerField(default=0)),
             ],
         ),
-        migrations.RunPython(
-            _run({"sqlite": _sqlite_up(), "postgresql": _postgres_up()}),
-            _run({"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN}),
+        sql_by_vendor(
+            {"sqlite": _sqlite_up(), "postgresql": _postgres_up()},
+            {"sqlite": SQLITE_DOWN, "postgresql": POSTGRES_DOWN},
         ),
     ]
