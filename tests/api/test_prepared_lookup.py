@@ -149,3 +149,27 @@ def test_the_organization_and_project_a_path_names_are_what_the_querysets_answer
         assert (
             access_project(actor=project_only, project_id=elsewhere.public_id).organization.name == "Globex"
         )
+
+
+def test_an_ordinary_caller_s_organization_and_project_are_fetched_without_compiling_sql(
+    organization, owner, project, monkeypatch
+):
+    """The point of the prepared lookups: after the first request of a process, no queryset is built or
+    compiled to find the organization or project a path names."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    access_organization(actor=owner, organization_id=organization.public_id)
+    access_project(actor=owner, project_id=project.public_id)
+    access_project(actor=owner, project_id=project.public_id, organization=organization)
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k)
+    )
+    assert access_organization(actor=owner, organization_id=organization.public_id) == organization
+    assert access_project(actor=owner, project_id=project.public_id) == project
+    assert access_project(actor=owner, project_id=project.public_id, organization=organization) == project
+    assert compiled == []
+    superuser = UserFactory(email="root@example.com", is_superuser=True)
+    assert access_organization(actor=superuser, organization_id=organization.public_id) == organization
+    assert compiled  # a superuser takes the queryset: it sees everything, with no permission to ask
