@@ -193,8 +193,14 @@ ORGANIZATION_ROLES: dict[str, Role] = {
     ]
 }
 
-ORGANIZATION_ROLE_CHOICES = [(role.name, role.label) for role in ORGANIZATION_ROLES.values()]
-PROJECT_ROLE_CHOICES = [(role.name, role.label) for role in PROJECT_ROLES.values()]
+
+def role_choices(catalogue: dict[str, Role]) -> list[tuple[str, str]]:
+    """A catalogue's roles as a form's or a field's choices: (name, label), in the catalogue's order."""
+    return [(role.name, role.label) for role in catalogue.values()]
+
+
+ORGANIZATION_ROLE_CHOICES = role_choices(ORGANIZATION_ROLES)
+PROJECT_ROLE_CHOICES = role_choices(PROJECT_ROLES)
 
 
 def organization_permissions(role_names) -> set[str]:

@@ -251,46 +251,70 @@ def role_row_constraints(holder: str, prefix: str, catalogue) -> list[models.Bas
     ]
 
 
-class OrganizationMembership(Membership):
-    """An accepted member of an organization; what they may do there comes from their roles."""
-
-    SCOPE = "organization"
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="organization_memberships")
-
-    class Meta(Membership.Meta):
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "user"], name="accounts_org_membership_unique")
-        ]
-
-
-class OrganizationRole(RoleRow):
-    membership = models.ForeignKey(OrganizationMembership, on_delete=models.CASCADE, related_name="roles")
-    name = models.CharField(max_length=32, choices=roles.ORGANIZATION_ROLE_CHOICES)
-
-    class Meta:
-        constraints = role_row_constraints("membership", "accounts_org_role", roles.ORGANIZATION_ROLES)
-
-
-class ProjectMembership(Membership):
-    """A user's individual assignment to a project (team-given access is on the team, not here)."""
-
-    SCOPE = "project"
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="project_memberships")
-
-    class Meta(Membership.Meta):
-        constraints = [
-            models.UniqueConstraint(fields=["project", "user"], name="accounts_project_membership_unique")
-        ]
+def membership_model(scope_model, *, user_related_name: str, unique_name: str, doc: str) -> type[Membership]:
+    """``<Scope>Membership``: the membership model of ``scope_model`` (Organization, Project), one row per user
+    there, its users reached from a user as ``user_related_name``; its unique constraint is ``unique_name``."""
+    scope = scope_model._meta.model_name
+    name = f"{scope_model.__name__}Membership"
+    unique = models.UniqueConstraint(fields=[scope, "user"], name=unique_name)
+    return type(
+        name,
+        (Membership,),
+        {
+            "__module__": __name__,
+            "__qualname__": name,
+            "__doc__": doc,
+            "SCOPE": scope,
+            scope: models.ForeignKey(scope_model, on_delete=models.CASCADE, related_name="memberships"),
+            "user": models.ForeignKey(User, on_delete=models.CASCADE, related_name=user_related_name),
+            "Meta": type("Meta", (Membership.Meta,), {"constraints": [unique]}),
+        },
+    )
 
 
-class ProjectRole(RoleRow):
-    membership = models.ForeignKey(ProjectMembership, on_delete=models.CASCADE, related_name="roles")
-    name = models.CharField(max_length=32, choices=roles.PROJECT_ROLE_CHOICES)
+def role_model(name: str, holder_model, *, holder: str, catalogue, prefix: str) -> type[RoleRow]:
+    """``name``: the model of the role rows of ``holder_model`` (a ``RoleHolder``), reached from it as
+    ``roles`` and holding it in the field ``holder``; each row names a role of ``catalogue`` (accounts.roles),
+    with the constraints of ``role_row_constraints`` under ``prefix``."""
+    return type(
+        name,
+        (RoleRow,),
+        {
+            "__module__": __name__,
+            "__qualname__": name,
+            holder: models.ForeignKey(holder_model, on_delete=models.CASCADE, related_name="roles"),
+            "name": models.CharField(max_length=32, choices=roles.role_choices(catalogue)),
+            "Meta": type("Meta", (), {"constraints": role_row_constraints(holder, prefix, catalogue)}),
+        },
+    )
 
-    class Meta:
-        constraints = role_row_constraints("membership", "accounts_project_role", roles.PROJECT_ROLES)
+
+OrganizationMembership = membership_model(
+    Organization,
+    user_related_name="organization_memberships",
+    unique_name="accounts_org_membership_unique",
+    doc="An accepted member of an organization; what they may do there comes from their roles.",
+)
+OrganizationRole = role_model(
+    "OrganizationRole",
+    OrganizationMembership,
+    holder="membership",
+    catalogue=roles.ORGANIZATION_ROLES,
+    prefix="accounts_org_role",
+)
+ProjectMembership = membership_model(
+    Project,
+    user_related_name="project_memberships",
+    unique_name="accounts_project_membership_unique",
+    doc="A user's individual assignment to a project (team-given access is on the team, not here).",
+)
+ProjectRole = role_model(
+    "ProjectRole",
+    ProjectMembership,
+    holder="membership",
+    catalogue=roles.PROJECT_ROLES,
+    prefix="accounts_project_role",
+)
 
 
 def team_name_key(name: str) -> str:
@@ -361,12 +385,13 @@ class TeamProjectAssignment(RoleHolder):
         return f"team {self.team} in {self.project}"
 
 
-class TeamProjectRole(RoleRow):
-    assignment = models.ForeignKey(TeamProjectAssignment, on_delete=models.CASCADE, related_name="roles")
-    name = models.CharField(max_length=32, choices=roles.PROJECT_ROLE_CHOICES)
-
-    class Meta:
-        constraints = role_row_constraints("assignment", "accounts_team_project_role", roles.PROJECT_ROLES)
+TeamProjectRole = role_model(
+    "TeamProjectRole",
+    TeamProjectAssignment,
+    holder="assignment",
+    catalogue=roles.PROJECT_ROLES,
+    prefix="accounts_team_project_role",
+)
 
 
 # django-guardian's direct-foreign-key permission models: derived from roles by accounts.permissions.
