@@ -159,10 +159,17 @@ _OVERFLOWING = """() => {
 }"""
 
 
+# axe-core's script (570 kB), read once; put into a document once (a page checked at two widths, or again after
+# an htmx swap, keeps the copy its document has).
+_AXE_SCRIPT = Axe().axe_script
+
+
 def _violations(page) -> list[str]:
-    results = Axe().run(page)
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(_AXE_SCRIPT)
+    response = page.evaluate("() => axe.run({resultTypes: ['violations']})")
     lines = []
-    for violation in results.response["violations"]:
+    for violation in response["violations"]:
         if violation["impact"] not in BLOCKING_IMPACTS:
             continue
         lines.append(
