@@ -5,8 +5,9 @@ query itself on a local database (``make profile``). ``PreparedLookup`` builds t
 value, keeps Django's compiler for it, and then only executes its SQL with the value of the moment, turning
 each row into model instances through the same compiler (the database's converters, ``select_related``
 objects and annotations), as the queryset itself would. It is for the few lookups on the request path of every
-API call (the API key; the organization or project a path names, with the caller's permission to see it);
-everything else uses querysets."""
+API call (the API key; the organization or project a path names, with the caller's permission to see it).
+``PreparedRows`` does the same for a ``values_list`` read that takes lists of ids (a page's members): the
+reads of the users list, the API's largest page. Everything else uses querysets."""
 
 from collections.abc import Callable
 
@@ -23,18 +24,37 @@ def _stand_in(kind, position):
     return _TEXT_STAND_IN.format(position) if kind is str else _INTEGER_STAND_IN - position
 
 
+def _stand_in_list(position, length) -> list[int]:
+    """Stand-ins for a list of ``length`` ids as the value at ``position``: integers no row has, none equal to
+    another value's."""
+    return [_INTEGER_STAND_IN - 1_000_000 * (position + 1) - i for i in range(length)]
+
+
+def _positions(params, stand_ins) -> list[list[int]]:
+    """Where each stand-in stands among the compiled query's parameters (as often as the query uses it)."""
+    # isinstance, not type: PostgreSQL's backend hands a big integer over as psycopg's Int8 (an int).
+    positions = [
+        [i for i, param in enumerate(params) if isinstance(param, type(stand_in)) and param == stand_in]
+        for stand_in in stand_ins
+    ]
+    if not all(positions):
+        raise ValueError("a prepared query must use each of its values as a parameter of its query")
+    return positions
+
+
+def _connection_key(using):
+    # Keyed by the connection's settings too, so that a test that swaps the database compiles afresh.
+    connection = connections[using]
+    return connection.vendor, connection.settings_dict.get("NAME")
+
+
 class _Compiled:
     def __init__(self, queryset: QuerySet, using: str, stand_ins: list):
         self.using = using
         compiler = queryset.query.get_compiler(using=using)
         self.sql, params = compiler.as_sql()
         # Where each value goes among the parameters (a value may be used more than once).
-        self.positions = [
-            [i for i, param in enumerate(params) if type(param) is type(stand_in) and param == stand_in]
-            for stand_in in stand_ins
-        ]
-        if not all(self.positions):
-            raise ValueError("a prepared lookup must use each of its values as a parameter of its query")
+        self.positions = _positions(params, stand_ins)
         self.params = list(params)
         self.compiler = compiler
         info = compiler.klass_info
@@ -83,9 +103,7 @@ class PreparedLookup:
     def first(self, *values):
         if len(values) != len(self.kinds):
             raise TypeError(f"this prepared lookup takes {len(self.kinds)} value(s), not {len(values)}")
-        connection = connections[self.using]
-        # Keyed by the connection's settings too, so that a test that swaps the database compiles afresh.
-        key = (connection.vendor, connection.settings_dict.get("NAME"))
+        key = _connection_key(self.using)
         compiled = self._compiled.get(key)
         if compiled is None:
             stand_ins = [_stand_in(kind, i) for i, kind in enumerate(self.kinds)]
@@ -103,3 +121,68 @@ class BoundLookup:
 
     def first(self):
         return self.lookup.first(*self.values)
+
+
+class PreparedRows:
+    """``PreparedRows(lambda ids, other: Model.objects.filter(pk__in=ids, ...).values_list(...), kinds=(list,
+    int))``, then ``.rows(ids, other)``: the tuples that the ``values_list`` queryset built with those values
+    would give, in the database's order (give the queryset an order if it matters). A ``list`` value is a list
+    of ids (integers) of any length: the query is compiled once for each length met (a page's rows number at
+    most a few hundred), and an empty list gives no rows without asking the database, as ``__in=[]`` does in
+    an ``AND``. The other values are as ``PreparedLookup``'s."""
+
+    MAX_SHAPES = 512  # compiled queries kept for one connection, at most (lengths of the lists)
+
+    def __init__(self, build: Callable[..., QuerySet], using: str = "default", kinds: tuple = (list,)):
+        self.build, self.using, self.kinds = build, using, kinds
+        self._compiled: dict = {}
+
+    def rows(self, *values) -> list[tuple]:
+        if len(values) != len(self.kinds):
+            raise TypeError(f"this prepared query takes {len(self.kinds)} value(s), not {len(values)}")
+        flat, lengths = [], []
+        for value, kind in zip(values, self.kinds, strict=True):
+            if kind is list:
+                if not value:
+                    return []
+                flat += list(value)
+                lengths.append(len(value))
+            else:
+                flat.append(value)
+        key = (*_connection_key(self.using), *lengths)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            if len(self._compiled) >= self.MAX_SHAPES:
+                self._compiled.clear()
+            compiled = self._compiled[key] = self._compile_for(values)
+        sql, params, positions, converters, compiler = compiled
+        params = list(params)
+        for value, places in zip(flat, positions, strict=True):
+            for place in places:
+                params[place] = value
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if converters:
+            rows = compiler.apply_converters(rows, converters)
+        return [tuple(row) for row in rows]
+
+    def _compile_for(self, values):
+        """The query built with stand-ins of these values' shapes: (SQL, parameters, where each value goes,
+        the columns' converters, the compiler that applies them)."""
+        built, stand_ins = [], []
+        for position, (value, kind) in enumerate(zip(values, self.kinds, strict=True)):
+            if kind is list:
+                ids = _stand_in_list(position, len(value))
+                built.append(ids)
+                stand_ins += ids
+            else:
+                built.append(_stand_in(kind, position))
+                stand_ins.append(built[-1])
+        query = self.build(*built).query
+        if query.annotation_select or query.extra_select or not query.values_select:
+            raise ValueError("a prepared query reads named columns (values_list), nothing else")
+        compiler = query.get_compiler(using=self.using)
+        sql, params = compiler.as_sql()
+        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        return sql, list(params), _positions(params, stand_ins), converters, compiler

@@ -149,7 +149,7 @@ _VISIBLE_PROJECT_OF = PreparedLookup(
 )
 
 
-def _usual(actor) -> bool:
+def usual_actor(actor) -> bool:
     """An actor whose visibility is its permissions alone (not the system, not inactive, not a superuser)."""
     return actor is not None and actor.is_active and not actor.is_superuser
 
@@ -159,7 +159,7 @@ def access_organization(*, actor, organization_id, need=roles.VIEW_ORGANIZATION)
         actor=actor,
         visible=(
             _VISIBLE_ORGANIZATION.bound(organization_id, actor.pk)
-            if _usual(actor)
+            if usual_actor(actor)
             else visible_organizations(actor).filter(public_id=organization_id)
         ),
         kind="organization",
@@ -172,7 +172,7 @@ def access_organization(*, actor, organization_id, need=roles.VIEW_ORGANIZATION)
 
 def access_project(*, actor, project_id, need=roles.VIEW_PROJECT, organization=None) -> Project:
     """A project the actor may read (and ``need``); with ``organization``, only one of that organization."""
-    if _usual(actor):
+    if usual_actor(actor):
         visible = (
             _VISIBLE_PROJECT.bound(project_id, actor.pk)
             if organization is None

@@ -25,6 +25,7 @@ from .people import (
     organization_people,
     organization_person,
     organization_users,
+    organization_users_built_later,
     organization_users_counted,
     person_or_404,
     teams_named,
@@ -88,7 +89,7 @@ class OrgUserListView(OrgUsersBase):
         if any(filters.values()):
             people = Concatenation(*with_filters(filters, *organization_users(organization)))
         else:
-            people = organization_users_counted(organization, organization_users(organization))
+            people = organization_users_counted(organization, organization_users_built_later(organization))
         return self.page(
             people,
             lambda page: org_users_data(organization_people(page, organization, request.user), request),

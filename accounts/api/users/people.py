@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from accessportal.api.query import ChoiceParameter, QueryParameters, TextParameter
 from accessportal.api.views import self_link
+from accessportal.prepared import PreparedRows
 from accounts import roles, selectors
 from accounts.errors import not_found
 from accounts.models import (
@@ -20,10 +21,12 @@ from accounts.models import (
     OrganizationMembership,
     OrganizationRole,
     PeopleVersion,
+    Project,
     ProjectMembership,
     Team,
     TeamMembership,
 )
+from accounts.permissions import held_by_user_id
 
 ACTIVE, PENDING, EXPIRED = "ACTIVE", "PENDING", "INVITATION_EXPIRED"
 MEMBERSHIP_STATUSES = (ACTIVE, PENDING, EXPIRED, "INVITATION_REJECTED")  # nobody is ever "rejected" here
@@ -79,6 +82,46 @@ def _invited(invitation, path, **roles_and_teams) -> Person:
     )
 
 
+def _member_projects(organization_id, user_ids, visible_projects):
+    """(user id, project public id, role name or None) of these members' projects in the organization that are
+    among ``visible_projects`` (decided in the same query: a page's members can hold hundreds)."""
+    return (
+        ProjectMembership.objects.filter(
+            project__organization_id=organization_id,
+            user_id__in=user_ids,
+            project__in=visible_projects.values("pk"),
+        )
+        .order_by()
+        .values_list("user_id", "project__public_id", "roles__name")
+    )
+
+
+# A users page's reads of its members, compiled once per process and page length (accessportal.prepared):
+# building and compiling them was most of the Python of the API's largest page (``make profile``).
+_MEMBER_ROLES = PreparedRows(
+    lambda membership_ids: OrganizationRole.objects.filter(membership_id__in=membership_ids).values_list(
+        "membership_id", "name"
+    ),
+    kinds=(list,),
+)
+_MEMBER_PROJECTS_SEEN_BY = PreparedRows(
+    lambda organization_id, user_ids, actor_id: _member_projects(
+        organization_id,
+        user_ids,
+        held_by_user_id(actor_id, roles.VIEW_PROJECT, Project.objects.filter(organization_id=organization_id)),
+    ),
+    kinds=(int, list, int),
+)
+_MEMBER_TEAMS = PreparedRows(
+    lambda organization_id, user_ids: TeamMembership.objects.filter(
+        team__organization_id=organization_id, user_id__in=user_ids
+    )
+    .order_by()
+    .values_list("user_id", "team__public_id"),
+    kinds=(int, list),
+)
+
+
 def organization_people(rows, organization, actor) -> list[Person]:
     """Persons for a page of rows from ``organization_users`` (OrganizationMemberships and Invitations): project
     roles shown only for projects ``actor`` can see. What the rows show is read as plain tuples in four queries
@@ -90,22 +133,18 @@ def organization_people(rows, organization, actor) -> list[Person]:
     org_roles, teams, projects = defaultdict(list), defaultdict(list), defaultdict(dict)
     if memberships:
         user_ids = [m.user_id for m in memberships]
-        for membership_id, name in OrganizationRole.objects.filter(
-            membership_id__in=[m.pk for m in memberships]
-        ).values_list("membership_id", "name"):
+        for membership_id, name in _MEMBER_ROLES.rows([m.pk for m in memberships]):
             org_roles[membership_id].append(name)
-        # Only the projects ``actor`` may see, decided in the same query (a page's members can hold hundreds).
-        for user_id, project_id, name in ProjectMembership.objects.filter(
-            project__organization=organization,
-            user_id__in=user_ids,
-            project__in=selectors.projects_for_user(actor, organization=organization).values("pk"),
-        ).order_by().values_list("user_id", "project__public_id", "roles__name"):
+        if selectors.usual_actor(actor):
+            held_projects = _MEMBER_PROJECTS_SEEN_BY.rows(organization.pk, user_ids, actor.pk)
+        else:
+            seen = selectors.projects_for_user(actor, organization=organization)
+            held_projects = _member_projects(organization.pk, user_ids, seen)
+        for user_id, project_id, name in held_projects:
             held = projects[user_id].setdefault(project_id, [])
             if name is not None:  # a membership without roles (LEFT JOIN)
                 held.append(name)
-        for user_id, team_id in TeamMembership.objects.filter(
-            team__organization=organization, user_id__in=user_ids
-        ).order_by().values_list("user_id", "team__public_id"):
+        for user_id, team_id in _MEMBER_TEAMS.rows(organization.pk, user_ids):
             teams[user_id].append(team_id)
     invitation_teams = defaultdict(list)
     organization_invitations = [i for i in invitations if i.project_id is None]
@@ -225,20 +264,37 @@ def organization_users(organization):
     (the user comes with its membership); ``organization_people`` reads what a page shows. Project invitees are
     the people invited only to projects of the organization (as Cloud Manager lists everyone pending in it), one
     row per address: its newest project invitation. API keys' accounts are not people and are never listed."""
-    members = (
-        OrganizationMembership.objects.filter(organization=organization, user__is_service_account=False)
-        .select_related("user")
-        .order_by("user__email")
-    )
-    joined = OrganizationMembership.objects.filter(organization=organization, user__email=OuterRef("email"))
+    return tuple(build() for build in organization_users_built_later(organization))
+
+
+def organization_users_built_later(organization):
+    """``organization_users``' three lists as functions that build each queryset when it is asked for: a page
+    among the members (their counts known) never builds the invitations' subqueries."""
+
+    def members():
+        return (
+            OrganizationMembership.objects.filter(organization=organization, user__is_service_account=False)
+            .select_related("user")
+            .order_by("user__email")
+        )
+
+    def joined():
+        return OrganizationMembership.objects.filter(organization=organization, user__email=OuterRef("email"))
+
     scope = Q(organization=organization, project__isnull=True)
-    invited_to_organization = Invitation.objects.filter(
-        scope, email=OuterRef("email"), status__in=[Invitation.Status.PENDING, Invitation.Status.EXPIRED]
-    )
-    project_invitees = _invitations_listed(
-        Q(organization=organization, project__isnull=False), joined
-    ).exclude(Exists(invited_to_organization))
-    return members, _invitations_listed(scope, joined), project_invitees
+
+    def invitations():
+        return _invitations_listed(scope, joined())
+
+    def project_invitees():
+        invited_to_organization = Invitation.objects.filter(
+            scope, email=OuterRef("email"), status__in=[Invitation.Status.PENDING, Invitation.Status.EXPIRED]
+        )
+        return _invitations_listed(Q(organization=organization, project__isnull=False), joined()).exclude(
+            Exists(invited_to_organization)
+        )
+
+    return members, invitations, project_invitees
 
 
 def project_users(project):
@@ -297,31 +353,41 @@ def person_or_404(members, *invitation_lists, person_id):
 
 class Concatenation:
     """Querysets read as one list by the paginator (members, then invitations, ...): counts and one page cost a
-    fixed number of queries whatever the sizes."""
+    fixed number of queries whatever the sizes. A part may be given as a function that builds its queryset:
+    it is called when the part is counted or read."""
 
     def __init__(self, *parts, sizes: list[int] | None = None):
-        self.parts = parts
+        self._parts = list(parts)
         self._counts = sizes
 
-    def _sizes(self) -> list[int]:
+    def part(self, index):
+        if callable(self._parts[index]):
+            self._parts[index] = self._parts[index]()
+        return self._parts[index]
+
+    def sizes(self) -> list[int]:
         if self._counts is None:
-            self._counts = [part.count() for part in self.parts]
+            self._counts = [self.part(index).count() for index in range(len(self._parts))]
         return self._counts
 
     def count(self) -> int:
-        return sum(self._sizes())
+        return sum(self.sizes())
 
     def __getitem__(self, window: slice) -> list:
         start, stop = window.start or 0, window.stop
         rows, offset = [], 0
-        for part, size in zip(self.parts, self._sizes(), strict=True):
+        for index, size in enumerate(self.sizes()):
             if start < offset + size and stop > offset:
-                rows += list(part[max(start - offset, 0) : min(stop, offset + size) - offset])
+                rows += list(self.part(index)[max(start - offset, 0) : min(stop, offset + size) - offset])
             offset += size
         return rows
 
 
 PEOPLE_COUNTS_SECONDS = 24 * 3600
+_PEOPLE_VERSION = PreparedRows(
+    lambda organization_id: PeopleVersion.objects.filter(organization_id=organization_id).values_list("version"),
+    kinds=(int,),
+)
 
 
 def organization_users_counted(organization, parts) -> Concatenation:
@@ -329,14 +395,16 @@ def organization_users_counted(organization, parts) -> Concatenation:
     organization's people (``PeopleVersion``, which database triggers bump on every change that could alter
     them) and read from the cache until the next change. Counting 10,000 invitations (each the newest of its
     address, of no member) was most of a users page's database time. The sizes do not depend on the actor nor
-    on the time (PENDING and EXPIRED are both listed), so one entry serves every reader of the version."""
-    version = PeopleVersion.objects.filter(organization_id=organization.pk).values_list("version", flat=True)
-    key = f"accessportal:people-counts:{organization.public_id}:{version.first() or 0}"
+    on the time (PENDING and EXPIRED are both listed), so one entry serves every reader of the version.
+    ``parts``: the querysets, or functions that build them (``organization_users_built_later``)."""
+    version = _PEOPLE_VERSION.rows(organization.pk)
+    key = f"accessportal:people-counts:{organization.public_id}:{version[0][0] if version else 0}"
     sizes = cache.get(key)
-    if sizes is None or len(sizes) != len(parts):
-        sizes = [part.count() for part in parts]
-        cache.set(key, sizes, PEOPLE_COUNTS_SECONDS)
-    return Concatenation(*parts, sizes=sizes)
+    if sizes is not None and len(sizes) == len(parts):
+        return Concatenation(*parts, sizes=sizes)
+    people = Concatenation(*parts)
+    cache.set(key, people.sizes(), PEOPLE_COUNTS_SECONDS)
+    return people
 
 
 def visible_among(actor, organization, project_ids) -> set[str]:
