@@ -69,25 +69,32 @@ class _Compiled:
             [column[0] for column in compiler.select[: compiler.col_count]]
         )
 
-    def first(self, values):
+    def instances(self, values, window: tuple[int, int] | None = None) -> list:
+        """The instances of the query with these values: its first row only, or with ``window`` (offset,
+        limit) those rows of it (the query was compiled without a limit)."""
         params = list(self.params)
         for value, positions in zip(values, self.positions, strict=True):
             for position in positions:
                 params[position] = value
+        sql = self.sql
+        if window is not None:
+            sql += " LIMIT %s OFFSET %s"
+            params += [window[1], window[0]]
         with connections[self.using].cursor() as cursor:
-            cursor.execute(self.sql, params)
-            rows = cursor.fetchmany(1)
+            cursor.execute(sql, params)
+            rows = cursor.fetchmany(1) if window is None else cursor.fetchall()
         if self.converters:
             rows = self.compiler.apply_converters(rows, self.converters)
+        instances = []
+        start, end = self.fields
         for row in rows:
-            start, end = self.fields
             instance = self.model.from_db(self.using, self.init_list, row[start:end])
             for populator in self.populators:
                 populator.populate(row, instance)
             for name, position in self.annotations.items():
                 setattr(instance, name, row[position])
-            return instance
-        return None
+            instances.append(instance)
+        return instances
 
 
 class PreparedLookup:
@@ -101,17 +108,31 @@ class PreparedLookup:
         self._compiled: dict = {}
 
     def first(self, *values):
+        found = self._compiled_for(values, windowed=False).instances(values)
+        return found[0] if found else None
+
+    def window(self, offset: int, limit: int, *values) -> list:
+        """The instances the queryset built with ``values`` gives from ``offset``, ``limit`` of them at most, in
+        its order: a page (the query is compiled without a limit, which is then a parameter)."""
+        return self._compiled_for(values, windowed=True).instances(values, window=(offset, limit))
+
+    def _compiled_for(self, values, *, windowed: bool) -> _Compiled:
         if len(values) != len(self.kinds):
             raise TypeError(f"this prepared lookup takes {len(self.kinds)} value(s), not {len(values)}")
-        key = _connection_key(self.using)
+        key = (*_connection_key(self.using), windowed)
         compiled = self._compiled.get(key)
         if compiled is None:
             stand_ins = [_stand_in(kind, i) for i, kind in enumerate(self.kinds)]
-            compiled = self._compiled[key] = _Compiled(self.build(*stand_ins)[:1], self.using, stand_ins)
-        return compiled.first(values)
+            queryset = self.build(*stand_ins)
+            if windowed and not queryset.ordered:
+                raise ValueError("a prepared lookup read by windows needs an order")
+            compiled = _Compiled(queryset if windowed else queryset[:1], self.using, stand_ins)
+            self._compiled[key] = compiled
+        return compiled
 
     def bound(self, *values) -> "BoundLookup":
-        """These values, for a caller that asks ``.first()`` as of a queryset (``access_common``)."""
+        """These values, for a caller that reads the lookup as a queryset: ``.first()`` (``access_common``),
+        or pages of it through slices, with ``count()`` (``Concatenation``)."""
         return BoundLookup(self, values)
 
 
@@ -121,6 +142,16 @@ class BoundLookup:
 
     def first(self):
         return self.lookup.first(*self.values)
+
+    def __getitem__(self, window: slice) -> list:
+        start = window.start or 0
+        if window.step is not None or window.stop is None or start < 0 or window.stop < start:
+            raise ValueError("a prepared lookup is read by windows [start:stop]")
+        return self.lookup.window(start, window.stop - start, *self.values)
+
+    def count(self) -> int:
+        """How many rows the queryset has: asked through the queryset itself (rarely: counts are cached)."""
+        return self.lookup.build(*self.values).count()
 
 
 class PreparedRows:

@@ -173,3 +173,41 @@ def test_an_ordinary_caller_s_organization_and_project_are_fetched_without_compi
     superuser = UserFactory(email="root@example.com", is_superuser=True)
     assert access_organization(actor=superuser, organization_id=organization.public_id) == organization
     assert compiled  # a superuser takes the queryset: it sees everything, with no permission to ask
+
+
+def test_a_window_of_a_prepared_lookup_is_the_querysets_slice(organization, owner, monkeypatch):
+    """``window`` (and a bound lookup's slices, as the users list reads its members): the rows of the queryset's
+    slice, with the objects select_related brings, compiled once whatever the window."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from accounts.models import OrganizationMembership
+    from tests.factories import MemberFactory
+
+    for i in range(5):
+        MemberFactory(organization=organization, actor=owner, email=f"m{i}@example.com")
+
+    def build(organization_id):
+        return (
+            OrganizationMembership.objects.filter(organization_id=organization_id)
+            .select_related("user")
+            .order_by("user__email")
+        )
+
+    windows = ((0, 6), (0, 2), (2, 5), (5, 10), (6, 8))
+    expected = {window: [(m.pk, m.user.email) for m in build(organization.pk)[slice(*window)]] for window in windows}
+    lookup = PreparedLookup(build, kinds=(int,))
+    bound = lookup.bound(organization.pk)
+    assert bound.count() == 6
+    lookup.window(0, 1, organization.pk)
+    compiled, original = [], SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
+    for window in windows:
+        assert [(m.pk, m.user.email) for m in bound[slice(*window)]] == expected[window], window
+    assert lookup.window(0, 10, organization.pk + 1000) == []
+    assert compiled == []
+    with pytest.raises(ValueError, match="windows"):
+        bound[2:]
+    with pytest.raises(ValueError, match="needs an order"):
+        PreparedLookup(lambda pk: OrganizationMembership.objects.filter(pk=pk).order_by(), kinds=(int,)).window(
+            0, 1, 1
+        )

@@ -13,7 +13,7 @@ from rest_framework import serializers
 
 from accessportal.api.query import ChoiceParameter, QueryParameters, TextParameter
 from accessportal.api.views import self_link
-from accessportal.prepared import PreparedRows
+from accessportal.prepared import PreparedLookup, PreparedRows
 from accounts import roles, selectors
 from accounts.errors import not_found
 from accounts.models import (
@@ -84,14 +84,15 @@ def _invited(invitation, path, **roles_and_teams) -> Person:
 
 def _member_projects(organization_id, user_ids, visible_projects):
     """(user id, project public id, role name or None) of these members' projects in the organization that are
-    among ``visible_projects`` (decided in the same query: a page's members can hold hundreds)."""
+    among ``visible_projects`` (decided in the same query: a page's members can hold hundreds), by project id
+    as they are shown (hexadecimal: the same order in every collation)."""
     return (
         ProjectMembership.objects.filter(
             project__organization_id=organization_id,
             user_id__in=user_ids,
             project__in=visible_projects.values("pk"),
         )
-        .order_by()
+        .order_by("user_id", "project__public_id")
         .values_list("user_id", "project__public_id", "roles__name")
     )
 
@@ -200,9 +201,8 @@ def organization_people(rows, organization, actor) -> list[Person]:
                 row.user,
                 path,
                 org_roles=sorted(org_roles[row.pk]),
-                group_role_assignments=[
-                    {"groupId": project_id, "groupRoles": sorted(held[project_id])}
-                    for project_id in sorted(held)
+                group_role_assignments=[  # in the read's order, by project id
+                    {"groupId": project_id, "groupRoles": sorted(names)} for project_id, names in held.items()
                 ],
                 team_ids=sorted(teams[row.user_id]),
             )
@@ -264,24 +264,36 @@ def organization_users(organization):
     (the user comes with its membership); ``organization_people`` reads what a page shows. Project invitees are
     the people invited only to projects of the organization (as Cloud Manager lists everyone pending in it), one
     row per address: its newest project invitation. API keys' accounts are not people and are never listed."""
-    return tuple(build() for build in organization_users_built_later(organization))
+    invitations, project_invitees = _organization_invitees(organization)
+    return _organization_members(organization.pk), invitations(), project_invitees()
+
+
+def _organization_members(organization_id):
+    return (
+        OrganizationMembership.objects.filter(organization_id=organization_id, user__is_service_account=False)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+# The members' page of the unfiltered list, compiled once per process (accessportal.prepared).
+_MEMBERS_BY_EMAIL = PreparedLookup(_organization_members, kinds=(int,))
 
 
 def organization_users_built_later(organization):
-    """``organization_users``' three lists as functions that build each queryset when it is asked for: a page
-    among the members (their counts known) never builds the invitations' subqueries."""
+    """``organization_users``' three lists for the unfiltered list: the members read by windows of a query
+    compiled once, the invitations as functions that build each queryset when it is asked for (a page among
+    the members, their counts known, never builds the invitations' subqueries)."""
+    return (_MEMBERS_BY_EMAIL.bound(organization.pk), *_organization_invitees(organization))
 
-    def members():
-        return (
-            OrganizationMembership.objects.filter(organization=organization, user__is_service_account=False)
-            .select_related("user")
-            .order_by("user__email")
-        )
+
+def _organization_invitees(organization):
+    """Functions building the querysets of (invitations to the organization, people invited only to its
+    projects)."""
+    scope = Q(organization=organization, project__isnull=True)
 
     def joined():
         return OrganizationMembership.objects.filter(organization=organization, user__email=OuterRef("email"))
-
-    scope = Q(organization=organization, project__isnull=True)
 
     def invitations():
         return _invitations_listed(scope, joined())
@@ -294,7 +306,7 @@ def organization_users_built_later(organization):
             Exists(invited_to_organization)
         )
 
-    return members, invitations, project_invitees
+    return invitations, project_invitees
 
 
 def project_users(project):
