@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -112,3 +114,33 @@ def test_production_keeps_database_connections_with_health_checks_and_the_enviro
     assert _database_setting(**production, CONN_MAX_AGE="300", CONN_HEALTH_CHECKS="false") == ["300", "False"]
     # runserver's thread per request could not reuse a connection: none kept with DEBUG on.
     assert _database_setting(DEBUG="true") == ["0", "True"]
+
+
+def _database_options(**env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_JIT"}}
+    environment.update(DJANGO_SETTINGS_MODULE="accessportal.settings", **env)
+    code = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, check=True
+    )
+    return result.stdout.strip()
+
+
+def test_postgresql_connections_start_with_jit_off_unless_the_environment_says_on():
+    url = "postgres://portal@db.example:5432/portal"
+    assert "'options': '-c jit=off'" in _database_options(DATABASE_URL=url)
+    assert "-c statement_timeout=5000 -c jit=off" in _database_options(
+        DATABASE_URL=url + "?options=-c%20statement_timeout%3D5000"
+    )
+    assert "jit" not in _database_options(DATABASE_URL=url, DATABASE_JIT="on")
+    assert "jit" not in _database_options(DATABASE_URL="sqlite:////tmp/portal.sqlite3")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_portal_s_postgresql_connections_run_without_jit():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
