@@ -202,6 +202,11 @@ else:
     CELERY_BROKER_URL = "memory://"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
+# Every key the portal writes in its caches starts with this: two portals, or a portal and a bench or contract
+# run, sharing one Redis must not count each other's refused authentications or claim each other's nonces.
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="")
+if CACHE_KEY_PREFIX:
+    CACHES = {alias: {**config, "KEY_PREFIX": CACHE_KEY_PREFIX} for alias, config in CACHES.items()}
 # A worker killed mid-task loses nothing: the message is acknowledged only once the task finished, and a
 # task whose worker process died is rejected back to the queue (late acks alone would acknowledge it).
 CELERY_TASK_ACKS_LATE = True

@@ -144,3 +144,26 @@ def test_the_portal_s_postgresql_connections_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def _cache_prefixes(**env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CACHE_KEY_PREFIX"}}
+    environment.update(DJANGO_SETTINGS_MODULE="accessportal.settings", **env)
+    code = (
+        "from django.conf import settings; "
+        "print(*(repr(settings.CACHES[a].get('KEY_PREFIX', '')) for a in ('default', 'shared')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, check=True
+    )
+    return result.stdout.split()
+
+
+def test_cache_key_prefix_names_every_key_the_portal_writes_in_both_caches():
+    """Two portals (or a portal and a bench or contract run) sharing one Redis keep apart with their own
+    prefix: the refused-authentication counters and nonce counts live in "shared", allauth's limits in
+    "default"."""
+    redis = "redis://127.0.0.1:6379/0"
+    assert _cache_prefixes(REDIS_URL=redis) == ["''", "''"]
+    assert _cache_prefixes(REDIS_URL=redis, CACHE_KEY_PREFIX="portal-b") == ["'portal-b'", "'portal-b'"]
+    assert _cache_prefixes(CACHE_KEY_PREFIX="portal-b") == ["'portal-b'", "'portal-b'"]

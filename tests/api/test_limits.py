@@ -176,3 +176,19 @@ def test_a_session_over_its_request_rate_gets_429(settings, owner, organization)
         client.force_login(owner)
         answers = [client.get(f"{ROOT}/orgs/{organization.public_id}").status_code for _ in range(3)]
     assert answers == [200, 200, 429]
+
+
+def test_refused_authentications_are_counted_under_the_portal_s_cache_key_prefix(settings, key):
+    """Two portals (or a portal and a bench or contract run) sharing one Redis keep apart with their own
+    CACHE_KEY_PREFIX: an address one of them has stopped is still served by the other."""
+    settings.API_AUTH_FAILURE_LIMIT_PER_ADDRESS = 3
+    api_key, private_key = key
+    client = caller()
+    shared = settings.CACHES["shared"]
+    with time_machine.travel(START + timedelta(hours=1), tick=False):
+        settings.CACHES = {**settings.CACHES, "shared": {**shared, "KEY_PREFIX": f"a-{secrets.token_hex(4)}"}}
+        for i in range(3):
+            assert client.get(ROOT, HTTP_AUTHORIZATION=digest(f"guess{i:04d}", "x")).status_code == 401
+        assert client.get(ROOT, HTTP_AUTHORIZATION=digest(api_key.public_key, private_key)).status_code == 429
+        settings.CACHES = {**settings.CACHES, "shared": {**shared, "KEY_PREFIX": f"b-{secrets.token_hex(4)}"}}
+        assert client.get(ROOT, HTTP_AUTHORIZATION=digest(api_key.public_key, private_key)).status_code == 200
