@@ -91,19 +91,28 @@ def test_check_deploy_with_production_settings_reports_nothing():
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "System check identified no issues" in result.stdout
-def _database_setting(**env):
-    environment = {
-        k: v for k, v in os.environ.items() if k not in {"DEBUG", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"}
-    }
+
+
+def _printed(expression: str, *, unset: set, **env) -> str:
+    """What ``expression`` (over ``settings``) prints in a new process started with this environment, the
+    variables ``unset`` removed first from this one's."""
+    environment = {k: v for k, v in os.environ.items() if k not in unset}
     environment.update(DJANGO_SETTINGS_MODULE="accessportal.settings", **env)
-    code = (
-        "from django.conf import settings; d = settings.DATABASES['default']; "
-        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
-    )
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, check=True
+        [sys.executable, "-c", f"from django.conf import settings; print({expression})"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    return result.stdout.split()
+    return result.stdout.strip()
+
+
+def _database_setting(**env):
+    database = "settings.DATABASES['default']"
+    expression = f"{database}['CONN_MAX_AGE'], {database}['CONN_HEALTH_CHECKS']"
+    return _printed(expression, unset={"DEBUG", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS"}, **env).split()
 
 
 def test_production_keeps_database_connections_with_health_checks_and_the_environment_tunes_them():
@@ -117,13 +126,8 @@ def test_production_keeps_database_connections_with_health_checks_and_the_enviro
 
 
 def _database_options(**env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DATABASE_JIT"}}
-    environment.update(DJANGO_SETTINGS_MODULE="accessportal.settings", **env)
-    code = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, check=True
-    )
-    return result.stdout.strip()
+    expression = "settings.DATABASES['default'].get('OPTIONS', {})"
+    return _printed(expression, unset={"DATABASE_URL", "DATABASE_JIT"}, **env)
 
 
 def test_postgresql_connections_start_with_jit_off_unless_the_environment_says_on():
@@ -147,16 +151,8 @@ def test_the_portal_s_postgresql_connections_run_without_jit():
 
 
 def _cache_prefixes(**env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "CACHE_KEY_PREFIX"}}
-    environment.update(DJANGO_SETTINGS_MODULE="accessportal.settings", **env)
-    code = (
-        "from django.conf import settings; "
-        "print(*(repr(settings.CACHES[a].get('KEY_PREFIX', '')) for a in ('default', 'shared')))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, check=True
-    )
-    return result.stdout.split()
+    expression = "*(repr(settings.CACHES[alias].get('KEY_PREFIX', '')) for alias in ('default', 'shared'))"
+    return _printed(expression, unset={"REDIS_URL", "CACHE_KEY_PREFIX"}, **env).split()
 
 
 def test_cache_key_prefix_names_every_key_the_portal_writes_in_both_caches():
