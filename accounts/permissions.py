@@ -276,7 +276,6 @@ def permissions_of_departed_revoke(organization, user) -> None:
     nothing in the organization (their membership, project roles and teams there deleted): none of their object
     permissions on it and its projects, and none of its role or team groups. Three deletes by index, where the
     sync would compute what their (no longer existing) roles give and compare it row by row."""
-    User = type(user)
     organization_projects = f"SELECT id FROM {_table(Project)} WHERE organization_id = %s"  # nosec B608
     organization_groups = (
         f"SELECT group_id FROM {_table(Team)} WHERE organization_id = %s "  # nosec B608
