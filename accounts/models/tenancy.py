@@ -118,6 +118,9 @@ class PeopleVersion(models.Model):
 
     organization_id = models.BigIntegerField(primary_key=True)
     version = models.BigIntegerField(default=0)
+    # Bumped by more triggers (migration 0025) whenever what the list shows of its people may change (roles,
+    # projects, teams, names, an invitation's shown fields): pages are cached under (version, content).
+    content = models.BigIntegerField(db_default=0)
 
     def __str__(self):
         return f"people of organization {self.organization_id}: version {self.version}"

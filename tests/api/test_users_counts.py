@@ -56,11 +56,12 @@ def test_a_second_read_counts_nothing_and_a_change_is_counted_at_once(api, organ
         3,
         3,
     )  # owner, member, invitation: members, invitations, project invitees
-    assert listed(api, organization) == (3, 0)
+    # Another page of the list (the first is kept whole: tests/api/test_users_page_cache.py) counts nothing.
+    assert listed(api, organization, "?itemsPerPage=2") == (3, 0)
 
     invite(organization, owner, "second@example.com")
     assert listed(api, organization) == (4, 3)
-    assert listed(api, organization) == (4, 0)
+    assert listed(api, organization, "?itemsPerPage=2") == (4, 0)
 
 
 def test_every_change_of_the_listed_people_bumps_the_version(organization, owner):

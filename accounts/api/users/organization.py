@@ -29,6 +29,7 @@ from .people import (
     organization_users_counted,
     person_or_404,
     teams_named,
+    users_page_cached,
     with_filters,
 )
 
@@ -86,13 +87,19 @@ class OrgUserListView(OrgUsersBase):
     def get(self, request, org_id):
         organization = self.organization(org_id)
         filters = UserFilters.read(request)
+
+        def serialized(page):
+            return org_users_data(organization_people(page, organization, request.user), request)
+
         if any(filters.values()):
-            people = Concatenation(*with_filters(filters, *organization_users(organization)))
-        else:
-            people = organization_users_counted(organization, organization_users_built_later(organization))
-        return self.page(
-            people,
-            lambda page: org_users_data(organization_people(page, organization, request.user), request),
+            return self.page(Concatenation(*with_filters(filters, *organization_users(organization))), serialized)
+        return users_page_cached(
+            request,
+            organization,
+            lambda version: self.page(
+                organization_users_counted(organization, organization_users_built_later(organization), version),
+                serialized,
+            ),
         )
 
     @extend_schema(
