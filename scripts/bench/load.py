@@ -74,11 +74,15 @@ def worker(args, deadline, budget, results, lock):
         base_headers["Cookie"] = args.cookie
     signer = DigestSigner(args.user, args.password) if args.auth == "digest" else None
     latencies, statuses, errors = [], {}, 0
+    base_uri = uri
     while time.monotonic() < deadline:
         with lock:
             if budget[0] <= 0:
                 break
             budget[0] -= 1
+            sequence = budget[0]
+        if args.fresh:  # a query parameter no request repeats: an address no cache has seen
+            uri = f"{base_uri}{'&' if '?' in base_uri else '?'}{args.fresh}={sequence}"
         headers = dict(base_headers)
         if signer is not None:
             if signer.challenge is None:
@@ -109,6 +113,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument("--fresh", default="", help="add this query parameter with a new value to each request")
     args = parser.parse_args(argv)
     if urlsplit(args.url).hostname not in {"127.0.0.1", "localhost", "::1"}:
         parser.error("the load generator only targets the loopback interface")

@@ -20,7 +20,13 @@ from pathlib import Path
 from .load import DigestSigner
 from .run import ROOT, BenchDatabase, bench_environment, load_targets
 
-SCENARIOS = ("unauthenticated 401", "root, Digest", "root, session", "users list of 100, Digest")
+SCENARIOS = (
+    "unauthenticated 401",
+    "root, Digest",
+    "root, session",
+    "users list of 100, Digest",
+    "users list of 100, Digest, nothing kept",
+)
 
 
 def _environ(path: str, headers: dict) -> dict:
@@ -49,31 +55,36 @@ class Caller:
 
     def __init__(self, application, path, auth):
         self.application, self.path, self.auth = application, path, auth
+        self.sent = 0
         self.signer = None
         if auth.get("auth") == "digest":
             self.signer = DigestSigner(auth["user"], auth["password"])
 
     def call(self) -> int:
         headers = {}
+        path = self.path
+        if self.auth.get("fresh"):  # as the load generator: a new address each request
+            self.sent += 1
+            path += f"{'&' if '?' in path else '?'}{self.auth['fresh']}={self.sent}"
         if self.auth.get("auth") == "session":
             headers["Cookie"] = self.auth["cookie"]
         if self.signer is not None:
             if self.signer.challenge is None:
-                self.signer.take(self._send(headers)[1])
-            headers["Authorization"] = self.signer.sign("GET", self.path)
-        status, challenge = self._send(headers)
+                self.signer.take(self._send(headers, path)[1])
+            headers["Authorization"] = self.signer.sign("GET", path)
+        status, challenge = self._send(headers, path)
         if self.signer is not None and status == 401 and "stale=true" in challenge:
             self.signer.take(challenge)
         return status
 
-    def _send(self, headers) -> tuple[int, str]:
+    def _send(self, headers, path) -> tuple[int, str]:
         answer = {}
 
         def start_response(status, response_headers, exc_info=None):
             answer["status"] = int(status.split()[0])
             answer["challenge"] = dict(response_headers).get("WWW-Authenticate", "")
 
-        body = self.application(_environ(self.path, headers), start_response)
+        body = self.application(_environ(path, headers), start_response)
         for _ in body:
             pass
         if hasattr(body, "close"):
