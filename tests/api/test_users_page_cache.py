@@ -270,3 +270,18 @@ def test_a_kept_page_is_sent_as_asked_indented_or_in_the_asked_media_type(api, w
     assert versioned["Content-Type"].startswith(atlas) and versioned.json() == first.json()
     browsable = api.get(url, HTTP_ACCEPT="text/html")
     assert browsable.status_code == 200 and world["member"].email in browsable.content.decode()
+
+
+def test_a_kept_page_costs_the_same_queries_at_2_and_20_members(api, organization, owner, project):
+    def kept_page_queries(members):
+        for number in range(members):
+            MemberFactory(organization=organization, actor=owner, email=f"m{members}-{number}@example.com")
+        read(api, organization)
+        page, queries = read(api, organization)
+        assert not any('"accounts_organizationmembership"' in sql for sql in queries)
+        return len(page["results"]), len(queries)
+
+    # The authentication and its limits, the organization, the people version, the visible projects.
+    small, large = kept_page_queries(1), kept_page_queries(18)
+    assert (small[0], large[0]) == (2, 20)
+    assert small[1] == large[1]
