@@ -566,7 +566,11 @@ def _when(value):
 
 def org_users_data(people, request) -> list[dict]:
     """``OrgUserSerializer(people, many=True).data``, written out: the same JSON (a test holds the two equal)
-    for a fraction of the cost of DRF's field-by-field machinery, which dominated a 100-user page."""
+    for a fraction of the cost of DRF's field-by-field machinery, which dominated a 100-user page.
+
+    Pages of it are kept until a trigger bumps ``PeopleVersion`` (``users_page_cached``): a column shown here
+    that no trigger of migrations accounts 0024 and 0025 watches must get one, or kept pages show it stale
+    (``tests/api/test_users_page_cache.py`` lists the changes it holds to be seen at once)."""
     base = request.build_absolute_uri("/api/atlas/v2/")
     results = []
     for person in people:
