@@ -1,6 +1,8 @@
 """/orgs/{orgId}/invites and /groups/{groupId}/invites: Atlas's older invitation endpoints, still used by clients.
 Only pending invitations are listed and addressable (one past ``expires_at`` is expired, whatever the tasks did)."""
 
+from collections import defaultdict
+
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -11,9 +13,17 @@ from accessportal.api.schema import responses
 from accessportal.api.views import AtlasView, self_link
 from accounts import selectors
 from accounts.errors import not_found
+from accounts.models import Invitation
 from accounts.services import invitations as invitation_services
 
-from .users.people import entity_ids, org_role_names, project_role_names, teams_named, visible_project_ids
+from .users.people import (
+    entity_ids,
+    org_role_names,
+    project_role_names,
+    teams_named,
+    visible_project_ids,
+    when,
+)
 
 
 class InvitationFilters(QueryParameters):
@@ -65,6 +75,56 @@ class OrganizationInvitationSerializer(_InvitationSerializer):
             if assignment["groupId"] in visible
             for role in assignment["roles"]
         ]
+
+
+def organization_invitations_data(organization, invitations, request, visible_project_ids) -> list[dict]:
+    """``OrganizationInvitationSerializer(invitations, many=True).data`` for a queryset of ``organization``'s
+    invitations to itself, written out and read as plain values in two queries (the invitations, their teams):
+    the same JSON (a test holds the two equal). The list is one unpaged array, as in Atlas; for 5,000 pending
+    invitations model instances with their teams prefetched (an ``IN`` of 5,000 ids) took 0.7 s and DRF's
+    fields 0.27 s more, against about 0.2 s for the whole of this."""
+    teams = defaultdict(list)
+    for invitation_id, team_id in Invitation.teams.through.objects.filter(
+        invitation__in=invitations.values("pk")
+    ).values_list("invitation_id", "team__public_id"):
+        teams[invitation_id].append(team_id)
+    link = request.build_absolute_uri(f"/api/atlas/v2/orgs/{organization.public_id}/invites/")
+    results = []
+    for pk, public_id, email, role_names, created_at, expires_at, inviter, bounced_at, assignments in (
+        invitations.values_list(
+            "pk",
+            "public_id",
+            "email",
+            "roles",
+            "created_at",
+            "expires_at",
+            "inviter_email",
+            "bounced_at",
+            "group_role_assignments",
+        )
+    ):
+        results.append(
+            {
+                "id": public_id,
+                "username": email,
+                "roles": [str(name) for name in role_names],
+                "createdAt": when(created_at),
+                "expiresAt": when(expires_at),
+                "inviterUsername": inviter,
+                "emailBouncedAt": when(bounced_at),
+                "links": [{"href": f"{link}{public_id}", "rel": "self"}],
+                "orgId": organization.public_id,
+                "orgName": organization.name,
+                "teamIds": sorted(teams[pk]),
+                "groupRoleAssignments": [
+                    {"groupId": assignment["groupId"], "groupRole": role}
+                    for assignment in assignments
+                    if assignment["groupId"] in visible_project_ids
+                    for role in assignment["roles"]
+                ],
+            }
+        )
+    return results
 
 
 class GroupInvitationSerializer(_InvitationSerializer):
@@ -122,12 +182,12 @@ class OrgInvitationsBase(AtlasView):
     def pending(self, organization):
         return selectors.pending_invitations(organization=organization)
 
-    def respond(self, organization, invitations, many=False) -> Response:
+    def respond(self, organization, invitation) -> Response:
         context = {
             "request": self.request,
             "visible_project_ids": visible_project_ids(self.request.user, organization),
         }
-        return Response(OrganizationInvitationSerializer(invitations, many=many, context=context).data)
+        return Response(OrganizationInvitationSerializer(invitation, context=context).data)
 
     def update(self, organization, invitation, data) -> Response:
         changes = _given(data, "roles", "groupRoleAssignments")
@@ -156,7 +216,8 @@ class OrgInvitationListView(OrgInvitationsBase):
         username = InvitationFilters.read(request)["username"]
         if username:
             invitations = invitations.filter(email__iexact=username)
-        return self.respond(organization, list(invitations), many=True)
+        visible = visible_project_ids(request.user, organization)
+        return Response(organization_invitations_data(organization, invitations, request, visible))
 
     @extend_schema(
         operation_id="createOrganizationInvitation",

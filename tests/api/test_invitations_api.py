@@ -120,6 +120,51 @@ def test_org_invites_lists_pending_invitations_as_atlas_does(api, organization, 
     assert api.get(f"{V2}/orgs/{organization.public_id}/invites?username=nobody@example.com").json() == []
 
 
+def test_org_invites_list_is_exactly_what_the_invitation_serializer_says(organization, owner, project):
+    """The list writes its JSON out by hand for speed; OrganizationInvitationSerializer (the schema) stays the
+    definition: teams, a bounce, project roles the caller sees and does not see, several roles."""
+    from rest_framework.test import APIRequestFactory
+
+    from accounts import selectors
+    from accounts.api.invitations import OrganizationInvitationSerializer, organization_invitations_data
+    from accounts.api.users.people import visible_project_ids
+
+    hidden = project_create(organization=organization, name="Hidden", actor=owner)
+    team = team_create(organization=organization, name="SRE", actor=owner)
+    other_team = team_create(organization=organization, name="Web", actor=owner)
+    invite(organization, owner, "teams@example.com", teams=[other_team, team])
+    invite(
+        organization,
+        owner,
+        "projects@example.com",
+        roles=[roles.ORG_READ_ONLY, roles.ORG_BILLING_ADMIN],
+        group_role_assignments=[
+            {"groupId": project.public_id, "roles": [roles.GROUP_OWNER, roles.GROUP_READ_ONLY]},
+            {"groupId": hidden.public_id, "roles": [roles.GROUP_CLUSTER_MANAGER]},
+        ],
+    )
+    bounced = invite(organization, owner, "bounced@example.com")
+    Invitation.objects.filter(pk=bounced.pk).update(bounced_at=timezone.now())
+
+    request = APIRequestFactory().get("/api/atlas/v2/orgs")
+    invitations = selectors.pending_invitations(organization=organization)
+    visible = visible_project_ids(owner, organization) - {hidden.public_id}
+    expected = OrganizationInvitationSerializer(
+        list(invitations), many=True, context={"request": request, "visible_project_ids": visible}
+    ).data
+    written = organization_invitations_data(organization, invitations, request, visible)
+    assert written == [dict(item) for item in expected]
+    assert [list(item) for item in written] == [list(item) for item in expected]  # the same order of fields
+    assert len(written) == 3
+    by_address = {item["username"]: item for item in written}
+    assert by_address["projects@example.com"]["groupRoleAssignments"] == [
+        {"groupId": project.public_id, "groupRole": roles.GROUP_OWNER},
+        {"groupId": project.public_id, "groupRole": roles.GROUP_READ_ONLY},
+    ]
+    assert by_address["bounced@example.com"]["emailBouncedAt"] is not None
+    assert by_address["teams@example.com"]["teamIds"] == sorted([team.public_id, other_team.public_id])
+
+
 def test_org_invites_costs_the_same_queries_for_2_and_20(api, organization, owner):
     team = team_create(organization=organization, name="Ops", actor=owner)
     url = f"{V2}/orgs/{organization.public_id}/invites"

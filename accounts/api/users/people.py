@@ -560,8 +560,10 @@ class OrgUserSerializer(_PersonFields):
 _DATETIME = serializers.DateTimeField()  # DRF's own formatting (ISO 8601 in the current time zone, "Z")
 
 
-def _when(value):
+def when(value):
+    """A date as DRF's DateTimeField writes it, or None."""
     return None if value is None else _DATETIME.to_representation(value)
+
 
 
 def org_users_data(people, request) -> list[dict]:
@@ -581,11 +583,11 @@ def org_users_data(people, request) -> list[dict]:
             "firstName": person.first_name,
             "lastName": person.last_name,
             "orgMembershipStatus": person.status,
-            "createdAt": _when(person.created_at),
-            "invitationCreatedAt": _when(person.invitation_created_at),
-            "invitationExpiresAt": _when(person.invitation_expires_at),
+            "createdAt": when(person.created_at),
+            "invitationCreatedAt": when(person.invitation_created_at),
+            "invitationExpiresAt": when(person.invitation_expires_at),
             "inviterUsername": person.inviter_username,
-            "invitationEmailBouncedAt": _when(person.invitation_email_bounced_at),
+            "invitationEmailBouncedAt": when(person.invitation_email_bounced_at),
             "roles": {
                 "orgRoles": [str(name) for name in person.org_roles],
                 "groupRoleAssignments": [
