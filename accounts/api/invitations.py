@@ -68,13 +68,17 @@ class OrganizationInvitationSerializer(_InvitationSerializer):
 
     @extend_schema_field(InvitationGroupRoleSerializer(many=True))
     def get_groupRoleAssignments(self, invitation) -> list[dict]:
-        visible = self.context["visible_project_ids"]
-        return [
-            {"groupId": assignment["groupId"], "groupRole": role}
-            for assignment in invitation.group_role_assignments
-            if assignment["groupId"] in visible
-            for role in assignment["roles"]
-        ]
+        return group_roles_seen(invitation.group_role_assignments, self.context["visible_project_ids"])
+
+
+def group_roles_seen(assignments, visible_project_ids) -> list[dict]:
+    """Atlas's ``[{groupId, groupRole}]`` of an invitation's project roles, for the projects the caller sees."""
+    return [
+        {"groupId": assignment["groupId"], "groupRole": role}
+        for assignment in assignments
+        if assignment["groupId"] in visible_project_ids
+        for role in assignment["roles"]
+    ]
 
 
 def organization_invitations_data(organization, invitations, request, visible_project_ids) -> list[dict]:
@@ -91,7 +95,7 @@ def organization_invitations_data(organization, invitations, request, visible_pr
     link = request.build_absolute_uri(f"/api/atlas/v2/orgs/{organization.public_id}/invites/")
     results = []
     for pk, public_id, email, role_names, created_at, expires_at, inviter, bounced_at, assignments in (
-        invitations.values_list(
+        invitations.select_related(None).prefetch_related(None).values_list(
             "pk",
             "public_id",
             "email",
@@ -116,12 +120,7 @@ def organization_invitations_data(organization, invitations, request, visible_pr
                 "orgId": organization.public_id,
                 "orgName": organization.name,
                 "teamIds": sorted(teams[pk]),
-                "groupRoleAssignments": [
-                    {"groupId": assignment["groupId"], "groupRole": role}
-                    for assignment in assignments
-                    if assignment["groupId"] in visible_project_ids
-                    for role in assignment["roles"]
-                ],
+                "groupRoleAssignments": group_roles_seen(assignments, visible_project_ids),
             }
         )
     return results
