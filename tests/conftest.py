@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 
 from tests import factories
 from tests.log_secrets import LogScan, SecretRegistry
+from tests.schema_cache import SchemaCache
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,6 +55,30 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile("ci")
+
+
+@pytest.fixture(scope="session")
+def schema_cache(request):
+    """The migrated test database kept between runs (tests/schema_cache.py); None with ``--create-db``."""
+    if request.config.getvalue("create_db"):
+        return None
+    return SchemaCache(connection, request.config.rootpath / ".pytest_cache" / "schema")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, django_db_blocker, schema_cache):
+    """pytest-django's (the pytest-xdist suffix), then: start from the kept schema, if there is one."""
+    if schema_cache:
+        with django_db_blocker.unblock():
+            schema_cache.prepare()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, schema_cache):
+    """pytest-django's, then: keep the migrated schema for the next run."""
+    if schema_cache:
+        with django_db_blocker.unblock():
+            schema_cache.keep()
 
 
 @pytest.fixture(autouse=True)
