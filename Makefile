@@ -31,9 +31,11 @@ run: migrate
 
 ## The whole test suite (SQLite and eager Celery unless DATABASE_URL / REDIS_URL say otherwise), spread over
 ## every core by pytest-xdist; `make test TEST_WORKERS=0` runs it in one process (e.g. to debug with pdb).
+## Python keeps bytecode (__pycache__, ignored by git) even where the environment says not to: without it every
+## worker, and every process a test starts, compiles the portal and the tests again (about 7 s a process).
 TEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## Seed a large tenant on a fresh twin of the configured database, measure the hot paths beside the naive way and
 ## the API under load (gunicorn), print target / measured / verdict; writes bench-results.json and .png.
