@@ -25,12 +25,33 @@ class _Rollback(Exception):
 
 
 class QueryCounter:
+    """Counts the statements run, and times them: the total, and the costliest few (``SLOWEST``), so that a
+    target that misses can say where the fast side's time goes."""
+
+    SLOWEST = 3
+
     def __init__(self):
         self.count = 0
+        self.seconds = 0.0
+        self.slowest = []  # (seconds, statement), costliest first
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
-        return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - started
+            self.seconds += spent
+            if len(self.slowest) < self.SLOWEST or spent > self.slowest[-1][0]:
+                self.slowest = sorted([*self.slowest, (spent, sql)], reverse=True)[: self.SLOWEST]
+
+    def summary(self) -> dict:
+        """Total SQL time, and the costliest statements (their first words, whitespace folded)."""
+        return {
+            "sql_seconds": self.seconds,
+            "slowest": [(spent, " ".join(sql.split())[:90]) for spent, sql in self.slowest],
+        }
 
 
 @contextmanager
@@ -50,6 +71,7 @@ def run_once(fn, *, rollback=True) -> dict:
                 value = fn()
                 result["seconds"] = time.perf_counter() - started
             result["queries"] = counter.count
+            result.update(counter.summary())
             result["on_commit"] = len(connection.run_on_commit)
             result["value"] = value
             if rollback:
@@ -149,6 +171,7 @@ def compare(fast, naive, email=(), naive_scale=1.0) -> dict:
     naive_result["seconds"] *= naive_scale
     naive_result["queries"] = round(naive_result["queries"] * naive_scale)
     naive_email["seconds"] *= naive_scale
+    naive_result["sql_seconds"] *= naive_scale
     result = {
         "fast": _strip(fast_result),
         "naive": {**_strip(naive_result), "extrapolated_by": naive_scale},

@@ -270,13 +270,30 @@ def _fmt_s(seconds):
 UNKEPT = "users list of 100, Digest, nothing kept"
 
 
+def _where_the_time_goes(side) -> str:
+    """A measured side's time split: SQL (how many statements, the costliest ones) and the rest (Python)."""
+    seconds, sql = side["seconds"], side.get("sql_seconds", 0.0)
+    costliest = "; ".join(f"{_fmt_s(spent)} in {statement}…" for spent, statement in side.get("slowest", []))
+    return (
+        f"of its {_fmt_s(seconds)}, {_fmt_s(sql)} ({sql / seconds:.0%}) is SQL in {side['queries']:,} "
+        f"statements, the rest Python; the costliest statements: {costliest}"
+    )
+
+
+def _short_of_ratio(value, target, unit) -> str:
+    return f"{value:,.0f}{unit} where the target is {target:,.0f}{unit}: {1 - value / target:.0%} short"
+
+
 def verdicts(results) -> list[dict]:
+    """Each target with its measure and verdict; a target that misses also says by how much (``short_by``) and
+    why (``why``: where the time of the side that should be faster goes, as measured in this run)."""
     rows = []
 
-    def row(target, measured, ok, note=""):
-        rows.append(
-            {"target": target, "measured": measured, "verdict": "holds" if ok else "MISSES", "note": note}
-        )
+    def row(target, measured, ok, short_by="", why=""):
+        entry = {"target": target, "measured": measured, "verdict": "holds" if ok else "MISSES"}
+        if not ok:
+            entry.update(short_by=short_by, why=why)
+        rows.append(entry)
 
     load = results.get("load")
     if load:
@@ -287,11 +304,34 @@ def verdicts(results) -> list[dict]:
                 continue
             bad = {k: v for k, v in load[name]["statuses"].items() if k != "200"}
             if bad:
-                row(f"{name}: every answer 200", f"other statuses {bad}", False)
+                row(
+                    f"{name}: every answer 200",
+                    f"other statuses {bad}",
+                    False,
+                    short_by=f"{sum(bad.values()):,} answers were not 200",
+                    why="the server answered so: its log (gunicorn.log in the bench's work directory) says why",
+                )
+
+        def latencies(name, against):
+            mine, theirs = load[name], load[against]
+            return (
+                f"p50 {mine['p50_ms']:.0f} ms and p95 {mine['p95_ms']:.0f} ms against {theirs['p50_ms']:.0f} ms "
+                f"and {theirs['p95_ms']:.0f} ms ({against})"
+            )
+
         row(
             "users list of 100 (Digest) ≥ 30% of the authenticated root's requests/s",
             f"{users:,.0f} vs {root:,.0f} req/s = {users / root:.0%}",
             users >= 0.30 * root,
+            short_by=_short_of_ratio(100 * users / root, 30, "%")
+            + f" ({0.30 * root - users:,.0f} more requests a second)",
+            why=latencies("users list of 100, Digest", "root, Digest")
+            + (
+                f"; a page no cache has kept answers {load[UNKEPT]['rps']:,.0f} a second, so the kept page was "
+                "missed often (each change to the organization's people makes a new page) or is slow to send"
+                if UNKEPT in load
+                else ""
+            ),
         )
         if UNKEPT in load:
             unkept = load[UNKEPT]["rps"]
@@ -300,13 +340,17 @@ def verdicts(results) -> list[dict]:
                     "target": "users list of 100 (Digest), each request a page no cache has kept (measured only)",
                     "measured": f"{unkept:,.0f} vs {root:,.0f} req/s = {unkept / root:.0%}",
                     "verdict": "measured",
-                    "note": "",
                 }
             )
         row(
             "authenticated root (Digest) ≥ 50% of the unauthenticated 401's requests/s",
             f"{root:,.0f} vs {unauth:,.0f} req/s = {root / unauth:.0%}",
             root >= 0.50 * unauth,
+            short_by=_short_of_ratio(100 * root / unauth, 50, "%")
+            + f" ({0.50 * unauth - root:,.0f} more requests a second)",
+            why=latencies("root, Digest", "unauthenticated 401")
+            + f"; the session's root answered {load['root, session']['rps']:,.0f} a second"
+            + " (the 401 is answered before the key lookup, the Digest check, the shared cache and the view)",
         )
 
     for key, label in (
@@ -336,13 +380,21 @@ def verdicts(results) -> list[dict]:
                 f"; writing the email rows took {_fmt_s(fast['email_seconds'])} (fast) and "
                 f"{_fmt_s(naive['email_seconds'])} (naive); without them: {job['speedup_without_email']:,.0f}×"
             )
-            row(
-                label.format(n=f"{n:,}") + " ≥ 50× the row-by-row way, the notices' email rows set apart",
-                measured,
-                job["speedup_without_email"] >= 50,
-            )
+            speedup = job["speedup_without_email"]
+            fast_part = fast["seconds"] - fast["email_seconds"]
+            needed = (naive["seconds"] - naive["email_seconds"]) / 50
+            target = label.format(n=f"{n:,}") + " ≥ 50× the row-by-row way, the notices' email rows set apart"
         else:
-            row(label.format(n=f"{n:,}") + " ≥ 50× the row-by-row way", measured, job["speedup"] >= 50)
+            speedup, fast_part, needed = job["speedup"], fast["seconds"], naive["seconds"] / 50
+            target = label.format(n=f"{n:,}") + " ≥ 50× the row-by-row way"
+        row(
+            target,
+            measured,
+            speedup >= 50,
+            short_by=_short_of_ratio(speedup, 50, "×")
+            + f": the fast way would have to take {_fmt_s(needed)}, where it took {_fmt_s(fast_part)}",
+            why="the fast way: " + _where_the_time_goes(fast),
+        )
         small = job.get("small")
         if small:
             m = small.get("projects") or small.get("rows")
@@ -353,6 +405,8 @@ def verdicts(results) -> list[dict]:
                 f"{_fmt_s(small['seconds'])} → {_fmt_s(fast['seconds'])}: ×{growth:.1f} time for ×{rows_ratio:.0f} "
                 f"rows; queries {small['queries']} → {fast['queries']}",
                 growth <= rows_ratio * 1.25,
+                short_by=f"×{growth:.1f} time where ×{rows_ratio * 1.25:.1f} is allowed for ×{rows_ratio:.0f} rows",
+                why=f"the smaller run: {_where_the_time_goes(small)}; the larger: {_where_the_time_goes(fast)}",
             )
 
     inviting = results["bulk"].get("inviting")
@@ -363,6 +417,10 @@ def verdicts(results) -> list[dict]:
             f"10 addresses {q10} queries, 100 addresses {q100} queries "
             f"({(q100 - q10) / 90:.1f} a further address)",
             q100 == q10,
+            short_by=f"{q100 - q10} more queries for 90 more addresses",
+            why="more statements for more addresses: one run once an address, or a bulk write split in batches "
+            "(SQLite's limit on a statement's parameters); with 100: "
+            + _where_the_time_goes(inviting["100"]),
         )
 
     writes = results.get("writes")
@@ -376,6 +434,9 @@ def verdicts(results) -> list[dict]:
                 " / ".join(f"{_fmt_s(writes[s][name]['seconds'])}" for s in sizes)
                 + f" ({a['queries']} → {b['queries']} queries)",
                 b["seconds"] <= max(2 * a["seconds"], a["seconds"] + 0.010),
+                short_by=f"×{b['seconds'] / a['seconds']:.1f} the time at {int(hi):,} projects, where ×2 (or 10 ms "
+                "more) is allowed",
+                why=f"at {int(lo):,} projects: {_where_the_time_goes(a)}; at {int(hi):,}: {_where_the_time_goes(b)}",
             )
 
     for decision in results.get("decisions", {}).values():
@@ -390,18 +451,32 @@ def verdicts(results) -> list[dict]:
             )
             + f") = {decision['speedup']:,.0f}×",
             decision["fast"]["queries"] <= 3 and decision["speedup"] >= 20,
+            short_by="; ".join(
+                (
+                    [f"{decision['fast']['queries']} queries where 3 are allowed"]
+                    if decision["fast"]["queries"] > 3
+                    else []
+                )
+                + ([_short_of_ratio(decision["speedup"], 20, "×")] if decision["speedup"] < 20 else [])
+            ),
+            why="the fast way: " + _where_the_time_goes(decision["fast"]),
         )
 
     for name, page in results.get("pages", {}).items():
         if page["status"] != 200:  # a redirect or an error measures nothing of the page: the run is broken
-            row(f"{name}: every answer 200", f"status {page['status']}", False)
+            row(
+                f"{name}: every answer 200",
+                f"status {page['status']}",
+                False,
+                short_by=f"answered {page['status']}",
+                why="a redirect or an error measures nothing of the page (the bench's staff user must pass its checks)",
+            )
             continue
         rows.append(
             {
                 "target": f"{name} with {page['rows']:,} rows: flat with its rows (measured only)",
                 "measured": f"{_fmt_s(page['seconds'])}, {page['queries']} queries, {page['bytes'] / 1e6:.2f} MB",
                 "verdict": "measured",
-                "note": "",
             }
         )
     return rows
@@ -669,7 +744,11 @@ def main(argv=None) -> int:
     shutil.rmtree(workdir, ignore_errors=True)
     missed = [r for r in rows if r["verdict"] == "MISSES"]
     if missed:
-        console.print(f"[bold red]{len(missed)} target(s) missed[/bold red]")
+        console.print(f"[bold red]{len(missed)} target(s) missed[/bold red], by how much and why:")
+        for r in missed:
+            console.print(
+                f"- {r['target']}\n  by how much: {r['short_by']}\n  why: {r['why']}", soft_wrap=True
+            )
     broken = [r for r in rows if r["verdict"] == "MISSES" and r["target"].endswith("every answer 200")]
     # Timings are judged by whoever reads the table; a server that answered wrongly is a failure of the run.
     return 1 if broken else 0
