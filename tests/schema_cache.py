@@ -139,6 +139,12 @@ class SchemaCache:
 
     # ---- both -------------------------------------------------------------------------------------------------------
 
+    def is_kept(self) -> bool:
+        """Whether a copy of the migrated schema is kept for these migrations (the SQLite file, the template)."""
+        if self.sqlite_in_memory:
+            return self._file.exists()
+        return self.connection.vendor == "postgresql" and self._template_exists()
+
     def prepare(self):
         """Before the test database is created: have it start from the kept schema, if there is one."""
         if self.sqlite_in_memory:
