@@ -91,17 +91,20 @@ class SchemaCache:
         self.loaded = True
 
     def _keep_file(self):
-        self.directory.mkdir(parents=True, exist_ok=True)
         partial = self._file.with_suffix(f".{os.getpid()}.partial")
-        target = sqlite3.connect(partial)
         try:
-            self.connection.connection.backup(target)
-        finally:
-            target.close()
-        os.replace(partial, self._file)  # atomic: another worker keeping the same copy changes nothing
-        for stale in self.directory.glob("*.sqlite3"):
-            if stale != self._file:
-                stale.unlink(missing_ok=True)
+            self.directory.mkdir(parents=True, exist_ok=True)
+            target = sqlite3.connect(partial)
+            try:
+                self.connection.connection.backup(target)
+            finally:
+                target.close()
+            os.replace(partial, self._file)  # atomic: another worker keeping the same copy changes nothing
+            for stale in self.directory.glob("*.sqlite3"):
+                if stale != self._file:
+                    stale.unlink(missing_ok=True)
+        except (OSError, sqlite3.Error):
+            partial.unlink(missing_ok=True)  # a tree it cannot write to: keeping is best effort
 
     def copy_sqlite(self, target: Path) -> bool:
         """A migrated SQLite database at ``target`` (for a test that runs the portal in another process), if a
